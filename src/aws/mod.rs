@@ -1,0 +1,175 @@
+//! Live inventory from AWS. SDK types stay inside this module: each resource kind has one file
+//! that lists it with paginated calls and maps it into [`Resource`] under Terraform's names.
+//!
+//! Regions and types are listed concurrently; a (type, region) that cannot be listed is
+//! reported as unscanned with the reason, never as empty.
+
+mod calls;
+mod instances;
+mod network;
+mod security_groups;
+mod volumes;
+
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::time::Duration;
+
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_ec2::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_ec2::types::Tag;
+use futures::stream::{self, StreamExt};
+use serde_json::{Map, Value};
+
+pub use calls::ApiCalls;
+
+use crate::diff::Coverage;
+use crate::progress::Progress;
+use crate::report::Unscanned;
+use crate::resource::Resource;
+
+/// Pages of 1,000, the most the EC2 list calls return, so calls grow with ceil(N / 1000).
+const PAGE: i32 = 1000;
+/// Lists in flight at once, across regions and types.
+const LISTS_IN_FLIGHT: usize = 16;
+/// Per-resource attribute calls in flight at once within one list.
+const ATTRIBUTE_CALLS_IN_FLIGHT: usize = 8;
+
+/// What the live inventory found.
+#[derive(Debug, Default)]
+pub struct Inventory {
+    pub resources: Vec<Resource>,
+    pub coverage: Coverage,
+    /// Requests sent, retries included, by operation name.
+    pub api_calls: BTreeMap<String, u64>,
+}
+
+/// Ids declared in the states, by type: per-resource attribute calls are made only for these,
+/// so their number follows the declared estate, not the account.
+pub type Wanted = BTreeMap<String, HashSet<String>>;
+
+/// Why a list failed, in one line.
+#[derive(Debug)]
+pub struct ListError(pub String);
+
+impl<E: ProvideErrorMetadata + std::error::Error + 'static, R: std::fmt::Debug> From<SdkError<E, R>> for ListError {
+    fn from(e: SdkError<E, R>) -> Self {
+        let reason = match (e.code(), e.message()) {
+            (Some(code), Some(msg)) => format!("{code}: {msg}"),
+            (Some(code), None) => code.to_owned(),
+            _ => DisplayErrorContext(&e).to_string(),
+        };
+        // One line only: a multi-line cause would break the table and the log.
+        ListError(reason.split_whitespace().collect::<Vec<_>>().join(" "))
+    }
+}
+
+/// Loads AWS configuration the way every AWS tool does (env, profiles, SSO, `AWS_ENDPOINT_URL`).
+/// `region` overrides the configured default region.
+pub async fn sdk_config(region: Option<&str>) -> SdkConfig {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest()).timeout_config(
+        TimeoutConfig::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .operation_attempt_timeout(Duration::from_secs(60))
+            .build(),
+    );
+    // Adaptive retries back off and slow the client down under throttling, which is what large
+    // accounts need; a user who sets AWS_MAX_ATTEMPTS or AWS_RETRY_MODE keeps their choice.
+    if std::env::var_os("AWS_MAX_ATTEMPTS").is_none() && std::env::var_os("AWS_RETRY_MODE").is_none() {
+        loader = loader.retry_config(RetryConfig::adaptive().with_max_attempts(8).with_max_backoff(Duration::from_secs(20)));
+    }
+    if let Some(r) = region {
+        loader = loader.region(Region::new(r.to_owned()));
+    }
+    loader.load().await
+}
+
+/// Lists every type in `types` in every region in `regions`.
+pub async fn inventory(sdk: &SdkConfig, regions: &[String], types: &[&str], wanted: &Wanted, progress: &Progress) -> Inventory {
+    let calls = ApiCalls::default();
+    let jobs: Vec<(String, &str)> =
+        regions.iter().flat_map(|r| types.iter().map(move |t| (r.clone(), *t))).collect();
+    progress.start("listing AWS", jobs.len() as u64);
+    let clients: BTreeMap<&String, aws_sdk_ec2::Client> = regions
+        .iter()
+        .map(|r| {
+            let conf = aws_sdk_ec2::config::Builder::from(sdk).region(Region::new(r.clone())).interceptor(calls.clone()).build();
+            (r, aws_sdk_ec2::Client::from_conf(conf))
+        })
+        .collect();
+
+    let results: Vec<_> = stream::iter(jobs)
+        .map(|(region, rtype)| {
+            let client = clients[&region].clone();
+            async move {
+                let listed = list(&client, rtype, wanted).await;
+                progress.inc(&format!("{rtype} in {region}"));
+                (region, rtype, listed)
+            }
+        })
+        .buffer_unordered(LISTS_IN_FLIGHT)
+        .collect()
+        .await;
+
+    let mut inv = Inventory::default();
+    let mut scanned = BTreeSet::new();
+    for (region, rtype, listed) in results {
+        match listed {
+            Ok(found) => {
+                scanned.insert((rtype.to_owned(), region.clone()));
+                inv.resources.extend(found.into_iter().map(|mut r| {
+                    r.region = Some(region.clone());
+                    r
+                }));
+            }
+            Err(ListError(reason)) => inv.coverage.unscanned.push(Unscanned { rtype: rtype.to_owned(), region, reason }),
+        }
+    }
+    progress.finish();
+    inv.coverage.scanned = scanned;
+    inv.coverage.unscanned.sort();
+    inv.resources.sort_by(|a, b| (&a.rtype, &a.id).cmp(&(&b.rtype, &b.id)));
+    inv.api_calls = calls.snapshot();
+    inv
+}
+
+async fn list(client: &aws_sdk_ec2::Client, rtype: &str, wanted: &Wanted) -> Result<Vec<Resource>, ListError> {
+    let empty = HashSet::new();
+    let want = wanted.get(rtype).unwrap_or(&empty);
+    match rtype {
+        "aws_instance" => instances::list(client).await,
+        "aws_security_group" => security_groups::list(client).await,
+        "aws_vpc" => network::list_vpcs(client, want).await,
+        "aws_subnet" => network::list_subnets(client).await,
+        "aws_ebs_volume" => volumes::list(client).await,
+        other => Err(ListError(format!("driftscan cannot list {other} yet"))),
+    }
+}
+
+/// AWS tags as Terraform's `tags` map.
+fn tags(list: &[Tag]) -> Value {
+    let map: Map<String, Value> = list
+        .iter()
+        .filter_map(|t| Some((t.key()?.to_owned(), Value::from(t.value().unwrap_or_default()))))
+        .collect();
+    Value::Object(map)
+}
+
+/// An optional string as a JSON value; absent becomes `null` (known to be empty).
+fn text(s: Option<&str>) -> Value {
+    s.map_or(Value::Null, Value::from)
+}
+
+/// A new live resource with its attributes.
+fn live(rtype: &str, id: &str, attributes: Map<String, Value>, facts: crate::resource::LiveFacts) -> Resource {
+    Resource { rtype: rtype.into(), id: id.into(), region: None, attributes, declared: None, live: Some(facts) }
+}
+
+/// Runs `f` for each item with at most [`ATTRIBUTE_CALLS_IN_FLIGHT`] in flight.
+async fn bounded<T, F, Fut, O>(items: Vec<T>, f: F) -> Vec<O>
+where
+    F: Fn(T) -> Fut,
+    Fut: std::future::Future<Output = O>,
+{
+    stream::iter(items).map(f).buffer_unordered(ATTRIBUTE_CALLS_IN_FLIGHT).collect().await
+}

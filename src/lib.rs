@@ -1,0 +1,22 @@
+//! driftscan: find Terraform drift in live AWS.
+//!
+//! Data flows one way through the modules:
+//! `terraform` (declared) and `aws` (live) produce [`resource::Resource`]s, `normalise` makes the two
+//! sides comparable, `diff` turns them into [`report::Change`]s, `history` records the scan, and
+//! `output` renders it. `scan` wires the steps together; `cli` is the edge that parses arguments,
+//! reads the clock and picks the exit code.
+
+pub mod aws;
+pub mod catalog;
+pub mod cli;
+pub mod diff;
+pub mod error;
+pub mod exit;
+pub mod history;
+pub mod normalise;
+pub mod output;
+pub mod progress;
+pub mod report;
+pub mod resource;
+pub mod scan;
+pub mod terraform;

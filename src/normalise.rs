@@ -1,0 +1,213 @@
+//! Normalisation: an ordered list of small pure passes that make a declared resource and its live
+//! counterpart comparable. Each pass is named for the false positive it removes.
+//!
+//! Both sides go through the same passes, so a pass never needs to know which side it is on.
+
+use serde_json::{json, Value};
+
+use crate::catalog;
+use crate::resource::Resource;
+
+/// A normalisation pass.
+type Pass = fn(&mut Resource);
+
+/// The passes, in order. Order matters: `tags_all_is_what_aws_sees` must run before
+/// `keep_compared` drops `tags_all`, and the rule passes before `empty_is_absent`.
+const PASSES: &[(&str, Pass)] = &[
+    ("tags_all_is_what_aws_sees", tags_all_is_what_aws_sees),
+    ("keep_compared", keep_compared),
+    ("aws_reserved_tags", aws_reserved_tags),
+    ("security_group_rules", security_group_rules),
+    ("unordered_sets", unordered_sets),
+    ("empty_is_absent", empty_is_absent),
+];
+
+/// Runs every pass over a resource of a covered type; other types are left as they are.
+pub fn normalise(mut r: Resource) -> Resource {
+    if catalog::is_covered(&r.rtype) {
+        for (_, pass) in PASSES {
+            pass(&mut r);
+        }
+    }
+    r
+}
+
+/// Provider `default_tags` appear in `tags_all` and on the live resource but not in `tags`:
+/// comparing `tags` would report every default tag as drift. `tags_all` is what AWS should have.
+/// States written before `tags_all` existed (AWS provider < 3.38) only have `tags`.
+fn tags_all_is_what_aws_sees(r: &mut Resource) {
+    if let Some(all) = r.attributes.remove("tags_all") {
+        if all.is_object() {
+            r.attributes.insert("tags".into(), all);
+        }
+    }
+}
+
+/// Only the attributes the live inventory reproduces faithfully are compared.
+fn keep_compared(r: &mut Resource) {
+    let Some(spec) = catalog::spec(&r.rtype) else { return };
+    r.attributes.retain(|k, _| spec.compared.contains(&k.as_str()));
+}
+
+/// `aws:`-prefixed tags are set by AWS services (CloudFormation, Auto Scaling) and cannot be
+/// managed by Terraform, which ignores them too.
+fn aws_reserved_tags(r: &mut Resource) {
+    if let Some(Value::Object(tags)) = r.attributes.get_mut("tags") {
+        tags.retain(|k, _| !k.starts_with("aws:"));
+    }
+}
+
+/// Rule order, how rules are grouped (one Terraform rule may hold several CIDRs, the API groups
+/// them differently), protocol spelling (`tcp` and `6`, `all` and `-1`) and the all-traffic
+/// rule's ports (0/0 in state, absent in the API) all differ without meaning anything. Each rule
+/// becomes one canonical rule per source, sorted.
+fn security_group_rules(r: &mut Resource) {
+    let own_id = r.id.clone();
+    for key in ["ingress", "egress"] {
+        if let Some(Value::Array(rules)) = r.attributes.get(key) {
+            let mut flat: Vec<Value> = rules.iter().flat_map(|rule| explode_rule(rule, &own_id)).collect();
+            flat.sort_by_key(|v| v.to_string());
+            flat.dedup();
+            r.attributes.insert(key.into(), Value::Array(flat));
+        }
+    }
+}
+
+/// One Terraform-shaped rule -> one canonical rule per source:
+/// `{"protocol", "from_port", "to_port", "source", "description"}`.
+pub fn explode_rule(rule: &Value, own_id: &str) -> Vec<Value> {
+    let protocol = canonical_protocol(rule.get("protocol").map(value_text).unwrap_or_default().as_str());
+    let port = |k: &str| if protocol == "-1" { 0 } else { rule.get(k).and_then(as_i64).unwrap_or(0) };
+    let (from_port, to_port) = (port("from_port"), port("to_port"));
+    let description = rule.get("description").and_then(Value::as_str).unwrap_or("").to_owned();
+    let list = |k: &str| -> Vec<String> {
+        rule.get(k).and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).map(str::to_owned).collect()
+    };
+    let mut sources: Vec<String> = Vec::new();
+    sources.extend(list("cidr_blocks"));
+    sources.extend(list("ipv6_cidr_blocks"));
+    sources.extend(list("prefix_list_ids"));
+    for group in list("security_groups") {
+        // Cross-account references are written `account/sg-id`.
+        let id = group.rsplit('/').next().unwrap_or(&group).to_owned();
+        sources.push(if id == own_id { "self".into() } else { id });
+    }
+    if rule.get("self").and_then(Value::as_bool) == Some(true) {
+        sources.push("self".into());
+    }
+    sources
+        .into_iter()
+        .map(|source| {
+            json!({"protocol": protocol, "from_port": from_port, "to_port": to_port,
+                   "source": source, "description": description})
+        })
+        .collect()
+}
+
+fn canonical_protocol(p: &str) -> String {
+    match p.to_ascii_lowercase().as_str() {
+        "-1" | "all" | "" => "-1".into(),
+        "6" => "tcp".into(),
+        "17" => "udp".into(),
+        "1" => "icmp".into(),
+        "58" => "icmpv6".into(),
+        other => other.into(),
+    }
+}
+
+fn value_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn as_i64(v: &Value) -> Option<i64> {
+    v.as_i64().or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+}
+
+/// Set-valued attributes come back from the API in any order.
+fn unordered_sets(r: &mut Resource) {
+    for key in ["vpc_security_group_ids"] {
+        if let Some(Value::Array(items)) = r.attributes.get_mut(key) {
+            items.sort_by_key(|v| v.to_string());
+            items.dedup();
+        }
+    }
+}
+
+/// Terraform writes `""`, `[]` or `{}` where the API simply leaves a field out.
+fn empty_is_absent(r: &mut Resource) {
+    for v in r.attributes.values_mut() {
+        let empty = match v {
+            Value::String(s) => s.is_empty(),
+            Value::Array(a) => a.is_empty(),
+            Value::Object(o) => o.is_empty(),
+            _ => false,
+        };
+        if empty {
+            *v = Value::Null;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn res(rtype: &str, id: &str, a: Value) -> Resource {
+        Resource {
+            rtype: rtype.into(),
+            id: id.into(),
+            region: Some("us-east-1".into()),
+            attributes: a.as_object().unwrap().clone(),
+            declared: None,
+            live: None,
+        }
+    }
+
+    #[test]
+    fn default_tags_are_not_drift() {
+        let declared = normalise(res("aws_vpc", "vpc-1", json!({"tags": {"Name": "a"}, "tags_all": {"Name": "a", "Team": "x"}})));
+        let live = normalise(res("aws_vpc", "vpc-1", json!({"tags": {"Name": "a", "Team": "x", "aws:cloudformation:stack-id": "s"}})));
+        assert_eq!(declared.attributes, live.attributes);
+    }
+
+    #[test]
+    fn all_traffic_egress_matches_api_shape() {
+        let declared = normalise(res("aws_security_group", "sg-1", json!({"egress": [
+            {"cidr_blocks": ["0.0.0.0/0"], "description": "", "from_port": 0, "ipv6_cidr_blocks": [], "prefix_list_ids": [],
+             "protocol": "-1", "security_groups": [], "self": false, "to_port": 0}]})));
+        let live = normalise(res("aws_security_group", "sg-1", json!({"egress": [
+            {"cidr_blocks": ["0.0.0.0/0"], "protocol": "-1", "from_port": null, "to_port": null}]})));
+        assert_eq!(declared.attributes, live.attributes);
+    }
+
+    #[test]
+    fn rule_grouping_order_and_protocol_spelling_do_not_matter() {
+        let declared = normalise(res("aws_security_group", "sg-1", json!({"ingress": [
+            {"cidr_blocks": ["10.0.0.0/8", "192.168.0.0/16"], "from_port": 22, "to_port": 22, "protocol": "tcp", "self": true, "security_groups": ["sg-9"]}]})));
+        let live = normalise(res("aws_security_group", "sg-1", json!({"ingress": [
+            {"security_groups": ["123456789012/sg-9"], "from_port": 22, "to_port": 22, "protocol": "6"},
+            {"security_groups": ["sg-1"], "from_port": 22, "to_port": 22, "protocol": "6"},
+            {"cidr_blocks": ["192.168.0.0/16"], "from_port": 22, "to_port": 22, "protocol": "tcp"},
+            {"cidr_blocks": ["10.0.0.0/8"], "from_port": 22, "to_port": 22, "protocol": "tcp"}]})));
+        assert_eq!(declared.attributes, live.attributes);
+        assert_eq!(declared.attributes["ingress"].as_array().unwrap().len(), 4);
+    }
+
+    #[test]
+    fn a_new_rule_is_still_seen() {
+        let declared = normalise(res("aws_security_group", "sg-1", json!({"ingress": []})));
+        let live = normalise(res("aws_security_group", "sg-1", json!({"ingress": [
+            {"cidr_blocks": ["0.0.0.0/0"], "from_port": 3389, "to_port": 3389, "protocol": "tcp"}]})));
+        assert_ne!(declared.attributes, live.attributes);
+    }
+
+    #[test]
+    fn uncompared_attributes_and_empty_values_are_dropped() {
+        let r = normalise(res("aws_instance", "i-1", json!({"public_ip": "1.2.3.4", "instance_state": "running",
+            "key_name": "", "vpc_security_group_ids": ["sg-b", "sg-a"], "arn": "x"})));
+        assert_eq!(Value::Object(r.attributes), json!({"key_name": null, "vpc_security_group_ids": ["sg-a", "sg-b"]}));
+    }
+}

@@ -1,0 +1,109 @@
+//! The default, human-readable rendering.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+use super::values;
+use crate::report::{ChangeKind, Report};
+use crate::resource::Resource;
+
+pub fn scan(r: &Report) -> String {
+    let mut out = String::new();
+    let s = &r.summary;
+
+    let drifted: Vec<_> = r.changes.iter().filter(|c| c.kind == ChangeKind::Drifted).collect();
+    if !drifted.is_empty() {
+        let _ = writeln!(out, "DRIFTED ({} resources)", s.drifted);
+        let mut last = None;
+        for c in drifted {
+            let key = (&c.address, &c.id);
+            if last != Some(key) {
+                let _ = writeln!(out, "  {}  {}  {}", c.address.as_deref().unwrap_or(""), c.id, c.region);
+                last = Some(key);
+            }
+            let (declared, actual) = (c.declared.clone().unwrap_or_default(), c.actual.clone().unwrap_or_default());
+            let lines = values::describe(&declared, &actual);
+            let attr = c.attribute.as_deref().unwrap_or("");
+            if lines.len() == 1 && !lines[0].starts_with(['+', '-']) {
+                let _ = writeln!(out, "      {attr}: {}", lines[0]);
+            } else {
+                let _ = writeln!(out, "      {attr}:");
+                for l in lines {
+                    let _ = writeln!(out, "        {l}");
+                }
+            }
+        }
+        out.push('\n');
+    }
+
+    let deleted: Vec<_> = r.changes.iter().filter(|c| c.kind == ChangeKind::Deleted).collect();
+    if !deleted.is_empty() {
+        let _ = writeln!(out, "DELETED ({})", deleted.len());
+        for c in deleted {
+            let _ = writeln!(out, "  {}  {}  {}", c.address.as_deref().unwrap_or(""), c.id, c.region);
+        }
+        out.push('\n');
+    }
+
+    let unmanaged: Vec<_> = r.changes.iter().filter(|c| c.kind == ChangeKind::Unmanaged).collect();
+    if !unmanaged.is_empty() {
+        let mut per_type: BTreeMap<&str, Vec<_>> = BTreeMap::new();
+        for c in unmanaged {
+            per_type.entry(c.rtype.as_str()).or_default().push(c);
+        }
+        let _ = writeln!(out, "UNMANAGED ({})", s.unmanaged);
+        for (t, list) in per_type {
+            let _ = writeln!(out, "  {t} ({})", list.len());
+            for c in list {
+                let _ = writeln!(out, "    {}  {}", c.id, c.region);
+            }
+        }
+        out.push('\n');
+    }
+
+    if !r.unscanned.is_empty() {
+        let _ = writeln!(out, "UNSCANNED ({}): not listed, so nothing there is reported deleted", r.unscanned.len());
+        for u in &r.unscanned {
+            let _ = writeln!(out, "  {} in {}: {}", u.rtype, u.region, u.reason);
+        }
+        out.push('\n');
+    }
+
+    if r.changes.is_empty() {
+        let _ = writeln!(out, "No drift: {} managed resources match AWS in {}.", s.managed, r.scan.regions.join(", "));
+    }
+    let _ = writeln!(
+        out,
+        "Summary: {} managed, {} drifted, {} deleted, {} unmanaged, {} unscanned; coverage {:.1}%",
+        s.managed, s.drifted, s.deleted, s.unmanaged, s.unscanned, s.coverage_pct
+    );
+    out
+}
+
+pub fn state(resources: &[Resource]) -> String {
+    let rows: Vec<[String; 5]> = resources
+        .iter()
+        .filter_map(|r| {
+            let d = r.declared.as_ref()?;
+            let address = match &d.deposed {
+                Some(key) => format!("{} (deposed {key})", d.address),
+                None => d.address.clone(),
+            };
+            Some([address, r.rtype.clone(), r.id.clone(), r.region.clone().unwrap_or_else(|| "-".into()), d.provider.clone()])
+        })
+        .collect();
+    let header = ["ADDRESS", "TYPE", "ID", "REGION", "PROVIDER"].map(String::from);
+    let mut widths = header.each_ref().map(String::len);
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.len());
+        }
+    }
+    let mut out = String::new();
+    for row in std::iter::once(&header).chain(&rows) {
+        let line: Vec<String> = row.iter().zip(widths).map(|(c, w)| format!("{c:w$}")).collect();
+        let _ = writeln!(out, "{}", line.join("  ").trim_end());
+    }
+    let _ = writeln!(out, "{} managed resource instances", rows.len());
+    out
+}

@@ -1,0 +1,103 @@
+//! One scan, start to finish: states -> live inventory -> normalise -> diff -> history.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+use chrono::{DateTime, SecondsFormat, Utc};
+
+use crate::aws::{self, Wanted};
+use crate::catalog;
+use crate::diff::{self, Options};
+use crate::history::History;
+use crate::normalise::normalise;
+use crate::progress::Progress;
+use crate::report::{Report, ScanMeta};
+use crate::resource::Resource;
+use crate::terraform::load_states;
+
+/// What a scan needs to know, validated from the command line.
+#[derive(Debug, Clone)]
+pub struct ScanConfig {
+    /// State paths or glob patterns.
+    pub states: Vec<String>,
+    /// Regions to scan besides those the states name.
+    pub regions: Vec<String>,
+    /// History database; `None` records nothing.
+    pub db: Option<PathBuf>,
+    /// Report AWS-created defaults as unmanaged.
+    pub include_defaults: bool,
+}
+
+/// Runs a scan as of `now`.
+pub async fn run(cfg: &ScanConfig, now: DateTime<Utc>, progress: &Progress) -> Result<Report> {
+    let clock = Instant::now();
+    let files = load_states(&cfg.states)?;
+    let sdk = aws::sdk_config(None).await;
+    let default_region = sdk.region().map(|r| r.to_string());
+
+    let mut declared: Vec<Resource> = Vec::new();
+    for file in &files {
+        for r in &file.resources {
+            if !r.is_aws() || !catalog::is_covered(&r.rtype) {
+                continue;
+            }
+            let mut r = r.clone();
+            if r.region.is_none() {
+                r.region = Some(default_region.clone().with_context(|| {
+                    format!("{}: {}: no ARN or zone tells its region, and no default region is set (AWS_REGION or a profile's region)",
+                        file.path, r.label())
+                })?);
+            }
+            declared.push(r);
+        }
+    }
+
+    let mut regions: BTreeSet<String> = declared.iter().filter_map(|r| r.region.clone()).collect();
+    regions.extend(cfg.regions.iter().cloned());
+    if regions.is_empty() {
+        regions.extend(default_region);
+    }
+    if regions.is_empty() {
+        bail!("no region to scan: the states name none; pass --region or set AWS_REGION");
+    }
+    let regions: Vec<String> = regions.into_iter().collect();
+
+    // Open the history before calling AWS, so an unusable database fails fast.
+    let mut history = cfg.db.as_deref().map(History::open).transpose()?;
+
+    let mut wanted = Wanted::new();
+    for r in &declared {
+        wanted.entry(r.rtype.clone()).or_default().insert(r.id.clone());
+    }
+    let types: Vec<&str> = catalog::COVERED.iter().map(|s| s.name).collect();
+    let inv = aws::inventory(&sdk, &regions, &types, &wanted, progress).await;
+    if inv.coverage.scanned.is_empty() {
+        let first = inv.coverage.unscanned.first().map(|u| format!("{} in {}: {}", u.rtype, u.region, u.reason));
+        bail!("nothing could be scanned ({})", first.unwrap_or_else(|| "no lists ran".into()));
+    }
+
+    let declared: Vec<Resource> = declared.into_iter().map(normalise).collect();
+    let live: Vec<Resource> = inv.resources.into_iter().map(normalise).collect();
+    let (changes, mut summary) = diff::diff(&declared, &live, &inv.coverage, Options { include_defaults: cfg.include_defaults });
+
+    summary.api_calls = inv.api_calls;
+    let finished = now + chrono::Duration::from_std(clock.elapsed()).unwrap_or_default();
+    let mut report = Report {
+        scan: ScanMeta {
+            id: None,
+            started_at: now.to_rfc3339_opts(SecondsFormat::Secs, true),
+            finished_at: finished.to_rfc3339_opts(SecondsFormat::Secs, true),
+            regions,
+            states: files.iter().map(|f| f.path.clone()).collect(),
+        },
+        summary,
+        changes,
+        unscanned: inv.coverage.unscanned,
+    };
+    if let Some(h) = history.as_mut() {
+        report.scan.id = Some(h.record(&report, &declared, &live).context("recording the scan")?);
+    }
+    Ok(report)
+}

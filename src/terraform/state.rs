@@ -1,0 +1,201 @@
+//! Terraform state, format version 4 (Terraform 0.12 to 1.x), read into declared resources.
+//!
+//! Only managed resources are kept: data sources are reads, not declarations. Resources of every
+//! provider are kept so `driftscan state` can show them; the scan itself compares AWS ones only.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+use super::{region::region_of, sensitive};
+use crate::error::StateError;
+use crate::resource::{Declaration, Resource};
+
+/// One state file, read.
+#[derive(Debug, Clone)]
+pub struct StateFile {
+    /// The path as the user gave it (or as the glob produced it).
+    pub path: String,
+    /// `terraform_version` from the file, when it has one.
+    pub terraform_version: Option<String>,
+    /// Managed resource instances, deposed ones included.
+    pub resources: Vec<Resource>,
+}
+
+#[derive(Deserialize)]
+struct RawState {
+    terraform_version: Option<String>,
+    #[serde(default)]
+    resources: Vec<RawResource>,
+}
+
+#[derive(Deserialize)]
+struct RawResource {
+    module: Option<String>,
+    mode: String,
+    #[serde(rename = "type")]
+    rtype: String,
+    name: String,
+    #[serde(default)]
+    provider: String,
+    #[serde(default)]
+    instances: Vec<RawInstance>,
+}
+
+#[derive(Deserialize)]
+struct RawInstance {
+    index_key: Option<Value>,
+    deposed: Option<String>,
+    attributes: Option<Map<String, Value>>,
+    /// Written by Terraform 0.12 for objects it had not yet upgraded from 0.11's flat map.
+    attributes_flat: Option<Map<String, Value>>,
+    #[serde(default)]
+    sensitive_attributes: Value,
+}
+
+/// Expands the `--state` arguments (paths or glob patterns) and reads every file, in path order.
+pub fn load_states(patterns: &[String]) -> Result<Vec<StateFile>, StateError> {
+    let mut paths = BTreeSet::new();
+    for pattern in patterns {
+        if pattern.contains(['*', '?', '[']) {
+            let found: Vec<PathBuf> = glob::glob(pattern)
+                .map_err(|e| StateError::NotState { path: pattern.into(), why: format!("bad pattern: {e}") })?
+                .filter_map(Result::ok)
+                .collect();
+            if found.is_empty() {
+                return Err(StateError::NoMatch { path: pattern.into() });
+            }
+            paths.extend(found);
+        } else {
+            paths.insert(PathBuf::from(pattern));
+        }
+    }
+    paths.iter().map(|p| read_state(p)).collect()
+}
+
+/// Reads one state file.
+pub fn read_state(path: &Path) -> Result<StateFile, StateError> {
+    if path.is_dir() {
+        return Err(StateError::Directory { path: path.into() });
+    }
+    let bytes = std::fs::read(path).map_err(|source| StateError::Io { path: path.into(), source })?;
+    parse_state(path, &bytes)
+}
+
+/// Parses the bytes of a state file; `path` is only used to name it in results and errors.
+pub fn parse_state(path: &Path, bytes: &[u8]) -> Result<StateFile, StateError> {
+    let text = std::str::from_utf8(bytes)
+        .map_err(|e| StateError::NotUtf8 { path: path.into(), offset: e.valid_up_to() })?;
+    if text.trim().is_empty() {
+        return Err(StateError::Empty { path: path.into() });
+    }
+    let value: Value = serde_json::from_str(text).map_err(|e| json_error(path, &e))?;
+    check_version(path, &value)?;
+    let raw: RawState = serde_json::from_value(value)
+        .map_err(|e| StateError::NotState { path: path.into(), why: e.to_string() })?;
+
+    let mut resources = Vec::new();
+    for r in raw.resources.into_iter().filter(|r| r.mode == "managed") {
+        let base = match &r.module {
+            Some(m) if !m.is_empty() => format!("{m}.{}.{}", r.rtype, r.name),
+            _ => format!("{}.{}", r.rtype, r.name),
+        };
+        let provider = provider_name(&r.provider);
+        for inst in r.instances {
+            let address = match &inst.index_key {
+                Some(Value::String(k)) => format!("{base}[{}]", Value::String(k.clone())),
+                Some(k) => format!("{base}[{k}]"),
+                None => base.clone(),
+            };
+            let mut attributes = inst.attributes.or(inst.attributes_flat).unwrap_or_default();
+            let sensitive = sensitive::redact(&mut attributes, &inst.sensitive_attributes);
+            let id = attributes.get("id").and_then(Value::as_str).unwrap_or_default().to_owned();
+            let region = if r.rtype.starts_with("aws_") { region_of(&attributes) } else { None };
+            resources.push(Resource {
+                rtype: r.rtype.clone(),
+                id,
+                region,
+                attributes,
+                declared: Some(Declaration {
+                    address,
+                    provider: provider.clone(),
+                    deposed: inst.deposed,
+                    state: path.display().to_string(),
+                    sensitive,
+                }),
+                live: None,
+            });
+        }
+    }
+    Ok(StateFile { path: path.display().to_string(), terraform_version: raw.terraform_version, resources })
+}
+
+fn json_error(path: &Path, e: &serde_json::Error) -> StateError {
+    use serde_json::error::Category;
+    let (line, column) = (e.line(), e.column());
+    match e.classify() {
+        Category::Eof => StateError::Truncated { path: path.into(), line, column },
+        _ => {
+            // serde_json appends " at line L column C"; the position is already in our message.
+            let msg = e.to_string();
+            let message = msg.split(" at line ").next().unwrap_or(&msg).to_owned();
+            StateError::NotJson { path: path.into(), line, column, message }
+        }
+    }
+}
+
+/// Tells old formats, newer formats and other kinds of JSON apart, so the message says which.
+fn check_version(path: &Path, v: &Value) -> Result<(), StateError> {
+    let not_state = |why: &str| StateError::NotState { path: path.into(), why: why.to_owned() };
+    let obj = v.as_object().ok_or_else(|| not_state("the top level is not a JSON object"))?;
+    let Some(version) = obj.get("version") else {
+        return Err(if obj.contains_key("format_version") && obj.contains_key("planned_values") {
+            not_state("it is a plan from `terraform show -json`; pass plans to `driftscan check --plan`")
+        } else if obj.contains_key("format_version") && obj.contains_key("values") {
+            not_state("it is `terraform show -json` output; pass the raw state, e.g. from `terraform state pull`")
+        } else if obj.contains_key("Records") {
+            not_state("it looks like a CloudTrail log")
+        } else {
+            not_state("no \"version\" field")
+        });
+    };
+    match version.as_u64() {
+        Some(4) => Ok(()),
+        Some(found @ 0..=3) => Err(StateError::OldVersion { path: path.into(), found }),
+        Some(found) => Err(StateError::NewVersion { path: path.into(), found }),
+        None => Err(not_state(&format!("\"version\" is {version}, not a number"))),
+    }
+}
+
+/// `provider["registry.terraform.io/hashicorp/aws"].west` -> `aws.west`; also the 0.12 form
+/// `provider.aws.west` and module-qualified addresses.
+fn provider_name(raw: &str) -> String {
+    let tail = raw.rfind("provider").map_or(raw, |at| &raw[at + "provider".len()..]);
+    if let Some(rest) = tail.strip_prefix("[\"") {
+        let (source, after) = rest.split_once("\"]").unwrap_or((rest, ""));
+        let name = source.rsplit('/').next().unwrap_or(source);
+        match after.strip_prefix('.') {
+            Some(alias) if !alias.is_empty() => format!("{name}.{alias}"),
+            _ => name.to_owned(),
+        }
+    } else {
+        tail.trim_start_matches('.').to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn provider_names() {
+        assert_eq!(provider_name(r#"provider["registry.terraform.io/hashicorp/aws"]"#), "aws");
+        assert_eq!(provider_name(r#"provider["registry.terraform.io/hashicorp/aws"].west"#), "aws.west");
+        assert_eq!(provider_name(r#"module.net.provider["registry.terraform.io/hashicorp/aws"]"#), "aws");
+        assert_eq!(provider_name("provider.aws"), "aws");
+        assert_eq!(provider_name("provider.aws.east"), "aws.east");
+        assert_eq!(provider_name(r#"provider["registry.terraform.io/hashicorp/random"]"#), "random");
+    }
+}
