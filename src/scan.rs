@@ -64,8 +64,9 @@ pub async fn run(cfg: &ScanConfig, now: DateTime<Utc>, progress: &Progress) -> R
     }
     let regions: Vec<String> = regions.into_iter().collect();
 
-    // Open the history before calling AWS, so an unusable database fails fast.
-    let mut history = cfg.db.as_deref().map(History::open).transpose()?;
+    // An existing history is opened before calling AWS, so an unusable one fails fast; a new one
+    // is created only once there is a scan to record, so a failed scan leaves nothing behind.
+    let mut history = cfg.db.as_deref().filter(|p| p.exists()).map(History::open).transpose()?;
 
     let mut wanted = Wanted::new();
     for r in &declared {
@@ -96,6 +97,9 @@ pub async fn run(cfg: &ScanConfig, now: DateTime<Utc>, progress: &Progress) -> R
         changes,
         unscanned: inv.coverage.unscanned,
     };
+    if history.is_none() {
+        history = cfg.db.as_deref().map(History::open).transpose()?;
+    }
     if let Some(h) = history.as_mut() {
         report.scan.id = Some(h.record(&report, &declared, &live).context("recording the scan")?);
     }

@@ -369,6 +369,27 @@ def create(out):
     return ids
 
 
+def iam_setup():
+    """Two users for a moto server started with INITIAL_NO_AUTH_ACTION_COUNT=6 (these six calls are
+    the unauthenticated ones): `admin` may do anything, `scanner` may describe EC2 but is denied
+    DescribeVolumes, the way a narrow read-only role is. Prints both key pairs."""
+    iam = boto3.client("iam", region_name=EAST)
+    policies = {
+        "admin": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
+        "scanner": [{"Effect": "Allow", "Action": "ec2:Describe*", "Resource": "*"},
+                    {"Effect": "Deny", "Action": "ec2:DescribeVolumes", "Resource": "*"}],
+    }
+    for user, statements in policies.items():
+        iam.create_user(UserName=user)
+        iam.put_user_policy(UserName=user, PolicyName="driftscan-test",
+                            PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": statements}))
+    keys = {}
+    for user in policies:
+        k = iam.create_access_key(UserName=user)["AccessKey"]
+        keys[user] = {"AccessKeyId": k["AccessKeyId"], "SecretAccessKey": k["SecretAccessKey"]}
+    return keys
+
+
 # Out-of-band changes, each named for what someone did by hand.
 def drift(out, names):
     with open(os.path.join(out, "estate.json")) as f:
@@ -413,11 +434,14 @@ def main():
     d = sub.add_parser("drift", help="change the live estate out of band")
     d.add_argument("--out", required=True)
     d.add_argument("names", nargs="+")
+    sub.add_parser("iam-setup", help="create an admin and a narrow scanner user (moto with IAM enforced)")
     a = p.parse_args()
     if not os.environ.get("AWS_ENDPOINT_URL"):
         sys.exit("estate.py: AWS_ENDPOINT_URL is not set; this script only talks to a local emulator")
     if a.cmd == "create":
         print(json.dumps(create(a.out)))
+    elif a.cmd == "iam-setup":
+        print(json.dumps(iam_setup()))
     else:
         drift(a.out, a.names)
 

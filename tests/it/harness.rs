@@ -1,0 +1,204 @@
+//! The test environment: the built binary, a scratch folder, and a moto server of its own on a
+//! free loopback port. If moto cannot start, the test fails: it never skips.
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// The project root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A fixture under `testdata/`.
+pub fn testdata(rel: &str) -> PathBuf {
+    root().join("testdata").join(rel)
+}
+
+/// The `driftscan` binary, with an environment that reaches no real AWS and reads no user config.
+pub fn driftscan() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_driftscan"));
+    isolate(&mut cmd);
+    cmd
+}
+
+/// Clears everything AWS-related the developer's shell might carry and points credentials at
+/// fixed test values.
+fn isolate(cmd: &mut Command) {
+    for (k, _) in std::env::vars() {
+        if k.starts_with("AWS_") || k.starts_with("DRIFTSCAN_") {
+            cmd.env_remove(k);
+        }
+    }
+    cmd.env("AWS_ACCESS_KEY_ID", "AKIDTESTDRIFTSCAN")
+        .env("AWS_SECRET_ACCESS_KEY", "test-secret-driftscan")
+        .env("AWS_CONFIG_FILE", "/nonexistent/driftscan-test-config")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/driftscan-test-credentials")
+        .env("AWS_EC2_METADATA_DISABLED", "true");
+}
+
+/// What a finished command printed, and how it exited.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}\nstderr:\n{}", self.stdout, self.stderr))
+    }
+}
+
+/// Runs a command to completion.
+pub fn run(cmd: &mut Command) -> Run {
+    let Output { status, stdout, stderr } = cmd.output().expect("running driftscan");
+    Run {
+        code: status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&stderr).into_owned(),
+    }
+}
+
+/// The Python of the project's virtualenv (made by `make venv`), which has moto and boto3.
+fn venv_bin(name: &str) -> PathBuf {
+    let venv = std::env::var_os("DRIFTSCAN_VENV").map(PathBuf::from).unwrap_or_else(|| root().join(".venv"));
+    let bin = venv.join("bin").join(name);
+    assert!(bin.exists(), "{} is missing: run `make venv` (or `make test`) to install the pinned moto server", bin.display());
+    bin
+}
+
+/// A moto server on a free loopback port, stopped when dropped.
+pub struct Moto {
+    child: Child,
+    pub endpoint: String,
+    /// Credentials the estate is created with (moto accepts any unless IAM is enforced).
+    pub keys: (String, String),
+}
+
+impl Moto {
+    /// Starts moto; panics (failing the test) if it does not answer within 30 s.
+    pub fn start() -> Moto {
+        Moto::start_with(&[])
+    }
+
+    /// Starts moto with extra environment variables for the server.
+    pub fn start_with(env: &[(&str, &str)]) -> Moto {
+        let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("free port").port();
+        let mut cmd = Command::new(venv_bin("moto_server"));
+        cmd.args(["-H", "127.0.0.1", "-p", &port.to_string()]).stdout(Stdio::null()).stderr(Stdio::piped());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().expect("starting moto_server");
+        let endpoint = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if let Ok(Some(status)) = child.try_wait() {
+                let mut err = String::new();
+                if let Some(e) = child.stderr.take() {
+                    for line in BufReader::new(e).lines().map_while(Result::ok) {
+                        err.push_str(&line);
+                        err.push('\n');
+                    }
+                }
+                panic!("moto_server exited ({status}) before answering:\n{err}");
+            }
+            assert!(Instant::now() < deadline, "moto_server did not answer on {endpoint} within 30 s");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        // moto logs every request to stderr; drain it so the pipe never fills and blocks it.
+        if let Some(e) = child.stderr.take() {
+            std::thread::spawn(move || for _ in BufReader::new(e).lines() {});
+        }
+        Moto { child, endpoint, keys: ("AKIDTESTDRIFTSCAN".into(), "test-secret-driftscan".into()) }
+    }
+
+    /// `driftscan` aimed at this server.
+    pub fn driftscan(&self) -> Command {
+        let mut cmd = driftscan();
+        cmd.env("AWS_ENDPOINT_URL", &self.endpoint).env("AWS_REGION", "us-east-1");
+        cmd
+    }
+
+    /// Runs `tools/estate.py` against this server.
+    pub fn estate(&self, args: &[&str]) -> String {
+        let out = Command::new(venv_bin("python"))
+            .arg(root().join("tools/estate.py"))
+            .args(args)
+            .env("AWS_ENDPOINT_URL", &self.endpoint)
+            .env("AWS_ACCESS_KEY_ID", &self.keys.0)
+            .env("AWS_SECRET_ACCESS_KEY", &self.keys.1)
+            .env("AWS_DEFAULT_REGION", "us-east-1")
+            .env_remove("AWS_PROFILE")
+            .output()
+            .expect("running tools/estate.py");
+        assert!(out.status.success(), "estate.py {args:?} failed:\n{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A scratch folder with the sample estate created in a moto server of its own.
+pub struct Estate {
+    pub moto: Moto,
+    pub dir: tempfile::TempDir,
+    /// Ids of what was made, from `estate.json`.
+    pub ids: serde_json::Value,
+}
+
+impl Estate {
+    /// Starts moto and creates the estate (see `tools/estate.py`).
+    pub fn create() -> Estate {
+        Estate::create_in(Moto::start())
+    }
+
+    pub fn create_in(moto: Moto) -> Estate {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let ids = serde_json::from_str(&moto.estate(&["create", "--out", dir.path().to_str().unwrap()])).expect("estate ids");
+        Estate { moto, dir, ids }
+    }
+
+    /// Applies named out-of-band changes; returns what `estate.py drift` printed (new ids).
+    pub fn drift(&self, names: &[&str]) -> serde_json::Value {
+        let mut args = vec!["drift", "--out", self.dir.path().to_str().unwrap()];
+        args.extend_from_slice(names);
+        serde_json::from_str(&self.moto.estate(&args)).expect("drift output")
+    }
+
+    pub fn id(&self, key: &str) -> String {
+        self.ids[key].as_str().unwrap_or_else(|| panic!("no id {key}")).to_owned()
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    /// `driftscan scan` over both state files (one by path, one by glob), JSON out, history in
+    /// the scratch folder.
+    pub fn scan(&self, extra: &[&str]) -> Run {
+        let mut cmd = self.moto.driftscan();
+        cmd.current_dir(self.dir.path())
+            .args(["scan", "--state", "infra/terraform.tfstate", "--state", "envs/*/terraform.tfstate"])
+            .args(["--db", "history.db", "--format", "json"])
+            .args(extra);
+        run(&mut cmd)
+    }
+
+    pub fn db(&self) -> rusqlite::Connection {
+        rusqlite::Connection::open(self.path("history.db")).expect("history db")
+    }
+}
+
+/// Whether `path` exists; a helper that reads better in assertions.
+pub fn exists(path: &Path) -> bool {
+    path.exists()
+}

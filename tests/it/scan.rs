@@ -1,0 +1,229 @@
+//! `driftscan scan` against the moto emulator: an untouched estate is in sync, each kind of
+//! out-of-band change is reported exactly, and what cannot be listed is unscanned, not deleted.
+
+use std::collections::BTreeSet;
+
+use serde_json::{json, Value};
+
+use crate::harness::{exists, run, Estate, Moto};
+
+/// (kind, address or id, attribute) of every change, for exact comparison.
+fn change_keys(report: &Value) -> BTreeSet<(String, String, String)> {
+    report["changes"]
+        .as_array()
+        .expect("changes")
+        .iter()
+        .map(|c| {
+            let who = c["address"].as_str().or(c["id"].as_str()).unwrap_or_default().to_owned();
+            (c["kind"].as_str().unwrap().to_owned(), who, c["attribute"].as_str().unwrap_or("").to_owned())
+        })
+        .collect()
+}
+
+fn change<'a>(report: &'a Value, address: &str, attribute: &str) -> &'a Value {
+    report["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["address"] == address && c["attribute"] == attribute)
+        .unwrap_or_else(|| panic!("no change {address} {attribute} in {report:#}"))
+}
+
+#[test]
+fn untouched_estate_is_in_sync() {
+    let estate = Estate::create();
+    // Stopping and starting changes what AWS reports (public IP, state) but not what Terraform
+    // declares: not drift.
+    estate.drift(&["stop-start"]);
+    let out = estate.scan(&[]);
+    assert_eq!(out.code, 0, "stdout:\n{}\nstderr:\n{}", out.stdout, out.stderr);
+    let report = out.json();
+    assert_eq!(report["changes"], json!([]), "false positives on an untouched estate");
+    assert_eq!(report["summary"]["managed"], 11);
+    assert_eq!(report["summary"]["coverage_pct"], 100.0);
+    assert_eq!(report["scan"]["regions"], json!(["eu-west-1", "us-east-1"]));
+    assert_eq!(report["scan"]["states"], json!(["envs/data/terraform.tfstate", "infra/terraform.tfstate"]));
+    assert_eq!(report["unscanned"], json!([]));
+    // Lists are paginated list calls, one set per region: never one call per resource.
+    let calls = &report["summary"]["api_calls"];
+    assert_eq!(calls["DescribeInstances"], 2, "{calls}");
+    assert_eq!(calls["DescribeSecurityGroups"], 2, "{calls}");
+    // DescribeVpcAttribute has no list form: two calls per declared VPC, none for the default VPCs.
+    assert_eq!(calls["DescribeVpcAttribute"], 4, "{calls}");
+
+    let db = estate.db();
+    let scans: i64 = db.query_row("SELECT count(*) FROM scans", [], |r| r.get(0)).unwrap();
+    let changes: i64 = db.query_row("SELECT count(*) FROM changes", [], |r| r.get(0)).unwrap();
+    let declared: i64 = db.query_row("SELECT count(*) FROM scan_resources WHERE side = 'declared'", [], |r| r.get(0)).unwrap();
+    assert_eq!((scans, changes, declared), (1, 0, 11));
+    assert_eq!(report["scan"]["id"], 1);
+}
+
+#[test]
+fn every_kind_of_drift_is_reported_exactly() {
+    let estate = Estate::create();
+    let made = estate.drift(&[
+        "resize-instance",
+        "stop-start",
+        "open-rdp",
+        "retag-vpc",
+        "public-subnet",
+        "vpc-dns-off",
+        "grow-volume",
+        "terminate-replica",
+        "unmanaged-instance",
+    ]);
+    let out = estate.scan(&[]);
+    assert_eq!(out.code, 2, "stderr:\n{}", out.stderr);
+    let report = out.json();
+    let unmanaged = made["unmanaged_instance"].as_str().unwrap();
+    let expected: BTreeSet<(String, String, String)> = [
+        ("drifted", "aws_instance.web[0]", "instance_type"),
+        ("drifted", "aws_security_group.web", "ingress"),
+        ("drifted", "aws_vpc.main", "tags"),
+        ("drifted", "aws_vpc.main", "enable_dns_hostnames"),
+        ("drifted", "module.network.aws_subnet.private[1]", "map_public_ip_on_launch"),
+        ("drifted", "aws_ebs_volume.data[\"logs\"]", "size"),
+        ("deleted", "aws_instance.replica", ""),
+        ("unmanaged", unmanaged, ""),
+    ]
+    .into_iter()
+    .map(|(a, b, c)| (a.to_owned(), b.to_owned(), c.to_owned()))
+    .collect();
+    assert_eq!(change_keys(&report), expected, "{report:#}");
+
+    let resize = change(&report, "aws_instance.web[0]", "instance_type");
+    assert_eq!((&resize["declared"], &resize["actual"]), (&json!("t3.micro"), &json!("t3.large")));
+    assert_eq!(resize["id"], estate.id("web_0"));
+    assert_eq!(resize["region"], "us-east-1");
+    let size = change(&report, "aws_ebs_volume.data[\"logs\"]", "size");
+    assert_eq!((&size["declared"], &size["actual"]), (&json!(20), &json!(40)));
+    let tags = change(&report, "aws_vpc.main", "tags");
+    assert_eq!(tags["actual"]["Owner"], "console");
+    assert_eq!(tags["declared"], json!({"ManagedBy": "terraform", "Name": "main"}));
+    let ingress = change(&report, "aws_security_group.web", "ingress");
+    let added: Vec<&Value> = ingress["actual"].as_array().unwrap().iter().filter(|r| r["from_port"] == 3389).collect();
+    assert_eq!(added.len(), 1, "{ingress:#}");
+    assert_eq!(added[0]["source"], "0.0.0.0/0");
+
+    let deleted = report["changes"].as_array().unwrap().iter().find(|c| c["kind"] == "deleted").unwrap();
+    assert_eq!(deleted["region"], "eu-west-1");
+    assert_eq!(deleted["id"], estate.id("replica"));
+    assert!(deleted.get("attribute").is_none() && deleted.get("declared").is_none(), "{deleted}");
+    let unmanaged_change = report["changes"].as_array().unwrap().iter().find(|c| c["kind"] == "unmanaged").unwrap();
+    assert_eq!(unmanaged_change["address"], Value::Null);
+    assert_eq!(unmanaged_change["type"], "aws_instance");
+
+    let s = &report["summary"];
+    assert_eq!((s["managed"].as_u64(), s["drifted"].as_u64(), s["deleted"].as_u64(), s["unmanaged"].as_u64()), (Some(10), Some(5), Some(1), Some(1)));
+    assert_eq!(s["coverage_pct"], 83.3);
+
+    let recorded: i64 = estate.db().query_row("SELECT count(*) FROM changes WHERE scan_id = 1", [], |r| r.get(0)).unwrap();
+    assert_eq!(recorded, 8);
+
+    // The table names the same things for a person.
+    let mut cmd = estate.moto.driftscan();
+    cmd.current_dir(estate.dir.path()).args(["scan", "--no-history", "--state", "infra/terraform.tfstate", "--state", "envs/*/terraform.tfstate"]);
+    let table = run(&mut cmd);
+    assert_eq!(table.code, 2);
+    for needle in ["DRIFTED (5 resources)", "instance_type: \"t3.micro\" -> \"t3.large\"", "+ tcp 3389-3389 0.0.0.0/0", "DELETED (1)", "aws_instance.replica", "UNMANAGED (1)", unmanaged] {
+        assert!(table.stdout.contains(needle), "table lacks {needle:?}:\n{}", table.stdout);
+    }
+}
+
+#[test]
+fn aws_defaults_are_unmanaged_only_when_asked() {
+    let estate = Estate::create();
+    let out = estate.scan(&["--include-defaults", "--no-history"]);
+    assert_eq!(out.code, 2);
+    let report = out.json();
+    let unmanaged: Vec<&Value> = report["changes"].as_array().unwrap().iter().filter(|c| c["kind"] == "unmanaged").collect();
+    let types: BTreeSet<&str> = unmanaged.iter().map(|c| c["type"].as_str().unwrap()).collect();
+    // Default VPCs and their subnets in both regions, and every VPC's `default` group.
+    assert_eq!(types, BTreeSet::from(["aws_security_group", "aws_subnet", "aws_vpc"]), "{report:#}");
+    assert_eq!(unmanaged.iter().filter(|c| c["type"] == "aws_vpc").count(), 2);
+    // Root volumes stay owned by their instances even then.
+    assert!(!types.contains("aws_ebs_volume"));
+    assert!(!exists(&estate.path("history.db")), "--no-history wrote a database");
+}
+
+#[test]
+fn a_type_that_cannot_be_listed_is_unscanned_not_deleted() {
+    // IAM enforced: the scanner may describe EC2 but is denied DescribeVolumes.
+    let mut moto = Moto::start_with(&[("INITIAL_NO_AUTH_ACTION_COUNT", "6")]);
+    let keys: Value = serde_json::from_str(&moto.estate(&["iam-setup"])).unwrap();
+    let key = |user: &str, k: &str| keys[user][k].as_str().unwrap().to_owned();
+    moto.keys = (key("admin", "AccessKeyId"), key("admin", "SecretAccessKey"));
+    let estate = Estate::create_in(moto);
+    estate.drift(&["grow-volume"]);
+
+    let mut cmd = estate.moto.driftscan();
+    cmd.current_dir(estate.dir.path())
+        .env("AWS_ACCESS_KEY_ID", key("scanner", "AccessKeyId"))
+        .env("AWS_SECRET_ACCESS_KEY", key("scanner", "SecretAccessKey"))
+        .args(["scan", "--state", "infra/terraform.tfstate", "--state", "envs/*/terraform.tfstate", "--db", "history.db", "--format", "json"]);
+    let out = run(&mut cmd);
+    assert_eq!(out.code, 0, "partial coverage is not an error:\n{}", out.stderr);
+    let report = out.json();
+    let unscanned = report["unscanned"].as_array().unwrap();
+    assert_eq!(unscanned.len(), 2, "{report:#}");
+    for u in unscanned {
+        assert_eq!(u["type"], "aws_ebs_volume");
+        assert!(u["reason"].as_str().unwrap().contains("AccessDenied"), "{u}");
+    }
+    // The volume grew, but nobody could look: neither drifted nor deleted.
+    assert_eq!(report["changes"], json!([]));
+    assert_eq!(report["summary"]["unscanned"], 2);
+    assert_eq!(report["summary"]["managed"], 10);
+}
+
+#[test]
+fn nothing_scannable_is_an_error_and_records_nothing() {
+    let estate = Estate::create();
+    let mut cmd = estate.moto.driftscan();
+    // A closed port: every list fails after retries.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    cmd.current_dir(estate.dir.path())
+        .env("AWS_ENDPOINT_URL", format!("http://127.0.0.1:{closed}"))
+        .env("AWS_MAX_ATTEMPTS", "2")
+        .args(["scan", "--state", "infra/terraform.tfstate", "--db", "history.db"]);
+    let out = run(&mut cmd);
+    assert_eq!(out.code, 1, "stdout:\n{}", out.stdout);
+    assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+    assert!(out.stderr.starts_with("driftscan: error: nothing could be scanned"), "{}", out.stderr);
+    assert!(!exists(&estate.path("history.db")), "a failed scan touched the history");
+}
+
+#[test]
+fn bad_state_fails_before_aws_and_history() {
+    let estate = Estate::create();
+    std::fs::write(estate.path("broken.tfstate"), "{\"version\": 4, \"resources\": [").unwrap();
+    let mut cmd = estate.moto.driftscan();
+    cmd.current_dir(estate.dir.path()).args(["scan", "--state", "infra/terraform.tfstate", "--state", "broken.tfstate", "--db", "history.db"]);
+    let out = run(&mut cmd);
+    assert_eq!(out.code, 1);
+    assert_eq!(out.stderr.trim(), "driftscan: error: broken.tfstate: truncated JSON at line 1, column 29: the file ends before the state does");
+    assert!(out.stdout.is_empty());
+    assert!(!exists(&estate.path("history.db")));
+}
+
+#[test]
+fn second_scan_appends_to_the_same_history() {
+    let estate = Estate::create();
+    assert_eq!(estate.scan(&[]).code, 0);
+    estate.drift(&["open-rdp"]);
+    let second = estate.scan(&[]);
+    assert_eq!(second.code, 2);
+    assert_eq!(second.json()["scan"]["id"], 2);
+    let db = estate.db();
+    let per_scan: Vec<(i64, i64)> = db
+        .prepare("SELECT s.id, count(c.id) FROM scans s LEFT JOIN changes c ON c.scan_id = s.id GROUP BY s.id ORDER BY s.id")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(per_scan, vec![(1, 0), (2, 1)]);
+    let mode: String = db.query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
+    assert_eq!(mode, "wal");
+}
