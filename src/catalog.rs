@@ -23,10 +23,7 @@ pub const COVERED: &[TypeSpec] = &[
         name: "aws_subnet",
         compared: &["vpc_id", "cidr_block", "availability_zone", "map_public_ip_on_launch", "tags"],
     },
-    TypeSpec {
-        name: "aws_security_group",
-        compared: &["name", "description", "vpc_id", "ingress", "egress", "tags"],
-    },
+    TypeSpec { name: "aws_security_group", compared: &["name", "description", "vpc_id", "ingress", "egress", "tags"] },
     TypeSpec {
         name: "aws_instance",
         compared: &[

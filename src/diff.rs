@@ -28,7 +28,8 @@ pub struct Options {
 
 /// Compares normalised declared and live resources.
 pub fn diff(declared: &[Resource], live: &[Resource], coverage: &Coverage, opts: Options) -> (Vec<Change>, Summary) {
-    let live_by_key: HashMap<(&str, &str), &Resource> = live.iter().map(|r| ((r.rtype.as_str(), r.id.as_str()), r)).collect();
+    let live_by_key: HashMap<(&str, &str), &Resource> =
+        live.iter().map(|r| ((r.rtype.as_str(), r.id.as_str()), r)).collect();
     let mut matched: HashSet<(&str, &str)> = HashSet::new();
     let mut changes = Vec::new();
     let mut summary = Summary::default();
@@ -96,9 +97,16 @@ pub fn diff(declared: &[Resource], live: &[Resource], coverage: &Coverage, opts:
     summary.drifted = drifted_resources.len();
     summary.unscanned = coverage.unscanned.len();
     let total = summary.managed + summary.unmanaged + summary.deleted;
-    summary.coverage_pct = if total == 0 { 100.0 } else { (summary.managed as f64 * 1000.0 / total as f64).round() / 10.0 };
+    summary.coverage_pct =
+        if total == 0 { 100.0 } else { (summary.managed as f64 * 1000.0 / total as f64).round() / 10.0 };
     changes.sort_by(|a, b| {
-        (a.kind, &a.rtype, &a.address, &a.id, catalog_order(a)).cmp(&(b.kind, &b.rtype, &b.address, &b.id, catalog_order(b)))
+        (a.kind, &a.rtype, &a.address, &a.id, catalog_order(a)).cmp(&(
+            b.kind,
+            &b.rtype,
+            &b.address,
+            &b.id,
+            catalog_order(b),
+        ))
     });
     (changes, summary)
 }
@@ -195,17 +203,22 @@ mod tests {
             live("aws_ebs_volume", "vol-1", json!({}), LiveFacts { owner: Some("i-3".into()), ..Default::default() }),
             live("aws_vpc", "vpc-d", json!({}), LiveFacts { aws_default: true, ..Default::default() }),
         ];
-        let (changes, summary) = diff(&d, &l, &scanned(&["aws_instance", "aws_ebs_volume", "aws_vpc"]), Options::default());
+        let (changes, summary) =
+            diff(&d, &l, &scanned(&["aws_instance", "aws_ebs_volume", "aws_vpc"]), Options::default());
         let kinds: Vec<_> = changes.iter().map(|c| (c.kind, c.id.as_str(), c.attribute.as_deref())).collect();
-        assert_eq!(kinds, vec![
-            (ChangeKind::Drifted, "i-1", Some("instance_type")),
-            (ChangeKind::Deleted, "i-2", None),
-            (ChangeKind::Unmanaged, "i-3", None),
-        ]);
+        assert_eq!(
+            kinds,
+            vec![
+                (ChangeKind::Drifted, "i-1", Some("instance_type")),
+                (ChangeKind::Deleted, "i-2", None),
+                (ChangeKind::Unmanaged, "i-3", None),
+            ]
+        );
         assert_eq!((summary.managed, summary.drifted, summary.deleted, summary.unmanaged), (1, 1, 1, 1));
         assert_eq!(summary.coverage_pct, 33.3);
 
-        let (with_defaults, _) = diff(&d, &l, &scanned(&["aws_instance", "aws_vpc"]), Options { include_defaults: true });
+        let (with_defaults, _) =
+            diff(&d, &l, &scanned(&["aws_instance", "aws_vpc"]), Options { include_defaults: true });
         assert!(with_defaults.iter().any(|c| c.id == "vpc-d"));
     }
 

@@ -81,7 +81,13 @@ pub fn explode_rule(rule: &Value, own_id: &str) -> Vec<Value> {
     let (from_port, to_port) = (port("from_port"), port("to_port"));
     let description = rule.get("description").and_then(Value::as_str).unwrap_or("").to_owned();
     let list = |k: &str| -> Vec<String> {
-        rule.get(k).and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).map(str::to_owned).collect()
+        rule.get(k)
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .map(str::to_owned)
+            .collect()
     };
     let mut sources: Vec<String> = Vec::new();
     sources.extend(list("cidr_blocks"));
@@ -168,30 +174,51 @@ mod tests {
 
     #[test]
     fn default_tags_are_not_drift() {
-        let declared = normalise(res("aws_vpc", "vpc-1", json!({"tags": {"Name": "a"}, "tags_all": {"Name": "a", "Team": "x"}})));
-        let live = normalise(res("aws_vpc", "vpc-1", json!({"tags": {"Name": "a", "Team": "x", "aws:cloudformation:stack-id": "s"}})));
+        let declared =
+            normalise(res("aws_vpc", "vpc-1", json!({"tags": {"Name": "a"}, "tags_all": {"Name": "a", "Team": "x"}})));
+        let live = normalise(res(
+            "aws_vpc",
+            "vpc-1",
+            json!({"tags": {"Name": "a", "Team": "x", "aws:cloudformation:stack-id": "s"}}),
+        ));
         assert_eq!(declared.attributes, live.attributes);
     }
 
     #[test]
     fn all_traffic_egress_matches_api_shape() {
-        let declared = normalise(res("aws_security_group", "sg-1", json!({"egress": [
+        let declared = normalise(res(
+            "aws_security_group",
+            "sg-1",
+            json!({"egress": [
             {"cidr_blocks": ["0.0.0.0/0"], "description": "", "from_port": 0, "ipv6_cidr_blocks": [], "prefix_list_ids": [],
-             "protocol": "-1", "security_groups": [], "self": false, "to_port": 0}]})));
-        let live = normalise(res("aws_security_group", "sg-1", json!({"egress": [
-            {"cidr_blocks": ["0.0.0.0/0"], "protocol": "-1", "from_port": null, "to_port": null}]})));
+             "protocol": "-1", "security_groups": [], "self": false, "to_port": 0}]}),
+        ));
+        let live = normalise(res(
+            "aws_security_group",
+            "sg-1",
+            json!({"egress": [
+            {"cidr_blocks": ["0.0.0.0/0"], "protocol": "-1", "from_port": null, "to_port": null}]}),
+        ));
         assert_eq!(declared.attributes, live.attributes);
     }
 
     #[test]
     fn rule_grouping_order_and_protocol_spelling_do_not_matter() {
-        let declared = normalise(res("aws_security_group", "sg-1", json!({"ingress": [
-            {"cidr_blocks": ["10.0.0.0/8", "192.168.0.0/16"], "from_port": 22, "to_port": 22, "protocol": "tcp", "self": true, "security_groups": ["sg-9"]}]})));
-        let live = normalise(res("aws_security_group", "sg-1", json!({"ingress": [
+        let declared = normalise(res(
+            "aws_security_group",
+            "sg-1",
+            json!({"ingress": [
+            {"cidr_blocks": ["10.0.0.0/8", "192.168.0.0/16"], "from_port": 22, "to_port": 22, "protocol": "tcp", "self": true, "security_groups": ["sg-9"]}]}),
+        ));
+        let live = normalise(res(
+            "aws_security_group",
+            "sg-1",
+            json!({"ingress": [
             {"security_groups": ["123456789012/sg-9"], "from_port": 22, "to_port": 22, "protocol": "6"},
             {"security_groups": ["sg-1"], "from_port": 22, "to_port": 22, "protocol": "6"},
             {"cidr_blocks": ["192.168.0.0/16"], "from_port": 22, "to_port": 22, "protocol": "tcp"},
-            {"cidr_blocks": ["10.0.0.0/8"], "from_port": 22, "to_port": 22, "protocol": "tcp"}]})));
+            {"cidr_blocks": ["10.0.0.0/8"], "from_port": 22, "to_port": 22, "protocol": "tcp"}]}),
+        ));
         assert_eq!(declared.attributes, live.attributes);
         assert_eq!(declared.attributes["ingress"].as_array().unwrap().len(), 4);
     }
@@ -199,15 +226,23 @@ mod tests {
     #[test]
     fn a_new_rule_is_still_seen() {
         let declared = normalise(res("aws_security_group", "sg-1", json!({"ingress": []})));
-        let live = normalise(res("aws_security_group", "sg-1", json!({"ingress": [
-            {"cidr_blocks": ["0.0.0.0/0"], "from_port": 3389, "to_port": 3389, "protocol": "tcp"}]})));
+        let live = normalise(res(
+            "aws_security_group",
+            "sg-1",
+            json!({"ingress": [
+            {"cidr_blocks": ["0.0.0.0/0"], "from_port": 3389, "to_port": 3389, "protocol": "tcp"}]}),
+        ));
         assert_ne!(declared.attributes, live.attributes);
     }
 
     #[test]
     fn uncompared_attributes_and_empty_values_are_dropped() {
-        let r = normalise(res("aws_instance", "i-1", json!({"public_ip": "1.2.3.4", "instance_state": "running",
-            "key_name": "", "vpc_security_group_ids": ["sg-b", "sg-a"], "arn": "x"})));
+        let r = normalise(res(
+            "aws_instance",
+            "i-1",
+            json!({"public_ip": "1.2.3.4", "instance_state": "running",
+            "key_name": "", "vpc_security_group_ids": ["sg-b", "sg-a"], "arn": "x"}),
+        ));
         assert_eq!(Value::Object(r.attributes), json!({"key_name": null, "vpc_security_group_ids": ["sg-a", "sg-b"]}));
     }
 }

@@ -81,7 +81,8 @@ pub async fn run(cfg: &ScanConfig, now: DateTime<Utc>, progress: &Progress) -> R
 
     let declared: Vec<Resource> = declared.into_iter().map(normalise).collect();
     let live: Vec<Resource> = inv.resources.into_iter().map(normalise).collect();
-    let (changes, mut summary) = diff::diff(&declared, &live, &inv.coverage, Options { include_defaults: cfg.include_defaults });
+    let (changes, mut summary) =
+        diff::diff(&declared, &live, &inv.coverage, Options { include_defaults: cfg.include_defaults });
 
     summary.api_calls = inv.api_calls;
     let finished = now + chrono::Duration::from_std(clock.elapsed()).unwrap_or_default();

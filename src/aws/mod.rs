@@ -76,7 +76,8 @@ pub async fn sdk_config(region: Option<&str>) -> SdkConfig {
     // Adaptive retries back off and slow the client down under throttling, which is what large
     // accounts need; a user who sets AWS_MAX_ATTEMPTS or AWS_RETRY_MODE keeps their choice.
     if std::env::var_os("AWS_MAX_ATTEMPTS").is_none() && std::env::var_os("AWS_RETRY_MODE").is_none() {
-        loader = loader.retry_config(RetryConfig::adaptive().with_max_attempts(8).with_max_backoff(Duration::from_secs(20)));
+        loader =
+            loader.retry_config(RetryConfig::adaptive().with_max_attempts(8).with_max_backoff(Duration::from_secs(20)));
     }
     if let Some(r) = region {
         loader = loader.region(Region::new(r.to_owned()));
@@ -85,15 +86,23 @@ pub async fn sdk_config(region: Option<&str>) -> SdkConfig {
 }
 
 /// Lists every type in `types` in every region in `regions`.
-pub async fn inventory(sdk: &SdkConfig, regions: &[String], types: &[&str], wanted: &Wanted, progress: &Progress) -> Inventory {
+pub async fn inventory(
+    sdk: &SdkConfig,
+    regions: &[String],
+    types: &[&str],
+    wanted: &Wanted,
+    progress: &Progress,
+) -> Inventory {
     let calls = ApiCalls::default();
-    let jobs: Vec<(String, &str)> =
-        regions.iter().flat_map(|r| types.iter().map(move |t| (r.clone(), *t))).collect();
+    let jobs: Vec<(String, &str)> = regions.iter().flat_map(|r| types.iter().map(move |t| (r.clone(), *t))).collect();
     progress.start("listing AWS", jobs.len() as u64);
     let clients: BTreeMap<&String, aws_sdk_ec2::Client> = regions
         .iter()
         .map(|r| {
-            let conf = aws_sdk_ec2::config::Builder::from(sdk).region(Region::new(r.clone())).interceptor(calls.clone()).build();
+            let conf = aws_sdk_ec2::config::Builder::from(sdk)
+                .region(Region::new(r.clone()))
+                .interceptor(calls.clone())
+                .build();
             (r, aws_sdk_ec2::Client::from_conf(conf))
         })
         .collect();
@@ -122,7 +131,9 @@ pub async fn inventory(sdk: &SdkConfig, regions: &[String], types: &[&str], want
                     r
                 }));
             }
-            Err(ListError(reason)) => inv.coverage.unscanned.push(Unscanned { rtype: rtype.to_owned(), region, reason }),
+            Err(ListError(reason)) => {
+                inv.coverage.unscanned.push(Unscanned { rtype: rtype.to_owned(), region, reason })
+            }
         }
     }
     progress.finish();
@@ -148,10 +159,8 @@ async fn list(client: &aws_sdk_ec2::Client, rtype: &str, wanted: &Wanted) -> Res
 
 /// AWS tags as Terraform's `tags` map.
 fn tags(list: &[Tag]) -> Value {
-    let map: Map<String, Value> = list
-        .iter()
-        .filter_map(|t| Some((t.key()?.to_owned(), Value::from(t.value().unwrap_or_default()))))
-        .collect();
+    let map: Map<String, Value> =
+        list.iter().filter_map(|t| Some((t.key()?.to_owned(), Value::from(t.value().unwrap_or_default())))).collect();
     Value::Object(map)
 }
 

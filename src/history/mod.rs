@@ -82,7 +82,15 @@ impl History {
             for (side, list) in [("declared", declared), ("live", live)] {
                 for r in list {
                     let address = r.declared.as_ref().map(|d| d.address.as_str());
-                    put.execute(params![scan_id, side, r.rtype, r.id, r.region.as_deref().unwrap_or(""), address, fingerprint(r)])?;
+                    put.execute(params![
+                        scan_id,
+                        side,
+                        r.rtype,
+                        r.id,
+                        r.region.as_deref().unwrap_or(""),
+                        address,
+                        fingerprint(r)
+                    ])?;
                 }
             }
             let mut put = tx.prepare(
@@ -90,9 +98,20 @@ impl History {
             )?;
             for c in &report.changes {
                 let json = |v: &Option<serde_json::Value>| v.as_ref().map(|v| v.to_string());
-                put.execute(params![scan_id, c.kind.as_str(), c.rtype, c.id, c.region, c.address, c.attribute, json(&c.declared), json(&c.actual)])?;
+                put.execute(params![
+                    scan_id,
+                    c.kind.as_str(),
+                    c.rtype,
+                    c.id,
+                    c.region,
+                    c.address,
+                    c.attribute,
+                    json(&c.declared),
+                    json(&c.actual)
+                ])?;
             }
-            let mut put = tx.prepare("INSERT INTO unscanned (scan_id, type, region, reason) VALUES (?1, ?2, ?3, ?4)")?;
+            let mut put =
+                tx.prepare("INSERT INTO unscanned (scan_id, type, region, reason) VALUES (?1, ?2, ?3, ?4)")?;
             for u in &report.unscanned {
                 put.execute(params![scan_id, u.rtype, u.region, u.reason])?;
             }

@@ -89,7 +89,13 @@ pub fn state(resources: &[Resource]) -> String {
                 Some(key) => format!("{} (deposed {key})", d.address),
                 None => d.address.clone(),
             };
-            Some([address, r.rtype.clone(), r.id.clone(), r.region.clone().unwrap_or_else(|| "-".into()), d.provider.clone()])
+            Some([
+                address,
+                r.rtype.clone(),
+                r.id.clone(),
+                r.region.clone().unwrap_or_else(|| "-".into()),
+                d.provider.clone(),
+            ])
         })
         .collect();
     let header = ["ADDRESS", "TYPE", "ID", "REGION", "PROVIDER"].map(String::from);

@@ -51,7 +51,8 @@ fn item(v: &Value) -> String {
     let field = |k: &str| v.get(k);
     match (field("protocol"), field("from_port"), field("to_port"), field("source")) {
         (Some(p), Some(f), Some(t), Some(Value::String(src))) => {
-            let proto = p.as_str().map_or_else(|| p.to_string(), |s| if s == "-1" { "all".into() } else { s.to_owned() });
+            let proto =
+                p.as_str().map_or_else(|| p.to_string(), |s| if s == "-1" { "all".into() } else { s.to_owned() });
             let ports = if proto == "all" { String::new() } else { format!(" {f}-{t}") };
             let desc = field("description").and_then(Value::as_str).filter(|d| !d.is_empty());
             format!("{proto}{ports} {src}{}", desc.map(|d| format!(" \"{d}\"")).unwrap_or_default())

@@ -2,7 +2,7 @@
 //! this module; what leaves it is [`crate::resource::Resource`].
 
 pub mod region;
-pub mod state;
 pub mod sensitive;
+pub mod state;
 
 pub use state::{load_states, StateFile};

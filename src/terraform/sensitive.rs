@@ -42,7 +42,9 @@ pub fn digest(v: &Value) -> String {
         let mut seed = Sha256::new();
         for _ in 0..4 {
             let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-            h.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0));
+            h.write_u128(
+                std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0),
+            );
             seed.update(h.finish().to_le_bytes());
         }
         seed.finalize().into()

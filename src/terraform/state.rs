@@ -86,15 +86,15 @@ pub fn read_state(path: &Path) -> Result<StateFile, StateError> {
 
 /// Parses the bytes of a state file; `path` is only used to name it in results and errors.
 pub fn parse_state(path: &Path, bytes: &[u8]) -> Result<StateFile, StateError> {
-    let text = std::str::from_utf8(bytes)
-        .map_err(|e| StateError::NotUtf8 { path: path.into(), offset: e.valid_up_to() })?;
+    let text =
+        std::str::from_utf8(bytes).map_err(|e| StateError::NotUtf8 { path: path.into(), offset: e.valid_up_to() })?;
     if text.trim().is_empty() {
         return Err(StateError::Empty { path: path.into() });
     }
     let value: Value = serde_json::from_str(text).map_err(|e| json_error(path, &e))?;
     check_version(path, &value)?;
-    let raw: RawState = serde_json::from_value(value)
-        .map_err(|e| StateError::NotState { path: path.into(), why: e.to_string() })?;
+    let raw: RawState =
+        serde_json::from_value(value).map_err(|e| StateError::NotState { path: path.into(), why: e.to_string() })?;
 
     let mut resources = Vec::new();
     for r in raw.resources.into_iter().filter(|r| r.mode == "managed") {

@@ -48,7 +48,8 @@ pub struct Run {
 
 impl Run {
     pub fn json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}\nstderr:\n{}", self.stdout, self.stderr))
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}\nstderr:\n{}", self.stdout, self.stderr))
     }
 }
 
@@ -66,7 +67,11 @@ pub fn run(cmd: &mut Command) -> Run {
 fn venv_bin(name: &str) -> PathBuf {
     let venv = std::env::var_os("DRIFTSCAN_VENV").map(PathBuf::from).unwrap_or_else(|| root().join(".venv"));
     let bin = venv.join("bin").join(name);
-    assert!(bin.exists(), "{} is missing: run `make venv` (or `make test`) to install the pinned moto server", bin.display());
+    assert!(
+        bin.exists(),
+        "{} is missing: run `make venv` (or `make test`) to install the pinned moto server",
+        bin.display()
+    );
     bin
 }
 
@@ -163,7 +168,8 @@ impl Estate {
 
     pub fn create_in(moto: Moto) -> Estate {
         let dir = tempfile::tempdir().expect("temp dir");
-        let ids = serde_json::from_str(&moto.estate(&["create", "--out", dir.path().to_str().unwrap()])).expect("estate ids");
+        let ids =
+            serde_json::from_str(&moto.estate(&["create", "--out", dir.path().to_str().unwrap()])).expect("estate ids");
         Estate { moto, dir, ids }
     }
 

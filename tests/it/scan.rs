@@ -54,7 +54,8 @@ fn untouched_estate_is_in_sync() {
     let db = estate.db();
     let scans: i64 = db.query_row("SELECT count(*) FROM scans", [], |r| r.get(0)).unwrap();
     let changes: i64 = db.query_row("SELECT count(*) FROM changes", [], |r| r.get(0)).unwrap();
-    let declared: i64 = db.query_row("SELECT count(*) FROM scan_resources WHERE side = 'declared'", [], |r| r.get(0)).unwrap();
+    let declared: i64 =
+        db.query_row("SELECT count(*) FROM scan_resources WHERE side = 'declared'", [], |r| r.get(0)).unwrap();
     assert_eq!((scans, changes, declared), (1, 0, 11));
     assert_eq!(report["scan"]["id"], 1);
 }
@@ -115,18 +116,37 @@ fn every_kind_of_drift_is_reported_exactly() {
     assert_eq!(unmanaged_change["type"], "aws_instance");
 
     let s = &report["summary"];
-    assert_eq!((s["managed"].as_u64(), s["drifted"].as_u64(), s["deleted"].as_u64(), s["unmanaged"].as_u64()), (Some(10), Some(5), Some(1), Some(1)));
+    assert_eq!(
+        (s["managed"].as_u64(), s["drifted"].as_u64(), s["deleted"].as_u64(), s["unmanaged"].as_u64()),
+        (Some(10), Some(5), Some(1), Some(1))
+    );
     assert_eq!(s["coverage_pct"], 83.3);
 
-    let recorded: i64 = estate.db().query_row("SELECT count(*) FROM changes WHERE scan_id = 1", [], |r| r.get(0)).unwrap();
+    let recorded: i64 =
+        estate.db().query_row("SELECT count(*) FROM changes WHERE scan_id = 1", [], |r| r.get(0)).unwrap();
     assert_eq!(recorded, 8);
 
     // The table names the same things for a person.
     let mut cmd = estate.moto.driftscan();
-    cmd.current_dir(estate.dir.path()).args(["scan", "--no-history", "--state", "infra/terraform.tfstate", "--state", "envs/*/terraform.tfstate"]);
+    cmd.current_dir(estate.dir.path()).args([
+        "scan",
+        "--no-history",
+        "--state",
+        "infra/terraform.tfstate",
+        "--state",
+        "envs/*/terraform.tfstate",
+    ]);
     let table = run(&mut cmd);
     assert_eq!(table.code, 2);
-    for needle in ["DRIFTED (5 resources)", "instance_type: \"t3.micro\" -> \"t3.large\"", "+ tcp 3389-3389 0.0.0.0/0", "DELETED (1)", "aws_instance.replica", "UNMANAGED (1)", unmanaged] {
+    for needle in [
+        "DRIFTED (5 resources)",
+        "instance_type: \"t3.micro\" -> \"t3.large\"",
+        "+ tcp 3389-3389 0.0.0.0/0",
+        "DELETED (1)",
+        "aws_instance.replica",
+        "UNMANAGED (1)",
+        unmanaged,
+    ] {
         assert!(table.stdout.contains(needle), "table lacks {needle:?}:\n{}", table.stdout);
     }
 }
@@ -137,7 +157,8 @@ fn aws_defaults_are_unmanaged_only_when_asked() {
     let out = estate.scan(&["--include-defaults", "--no-history"]);
     assert_eq!(out.code, 2);
     let report = out.json();
-    let unmanaged: Vec<&Value> = report["changes"].as_array().unwrap().iter().filter(|c| c["kind"] == "unmanaged").collect();
+    let unmanaged: Vec<&Value> =
+        report["changes"].as_array().unwrap().iter().filter(|c| c["kind"] == "unmanaged").collect();
     let types: BTreeSet<&str> = unmanaged.iter().map(|c| c["type"].as_str().unwrap()).collect();
     // Default VPCs and their subnets in both regions, and every VPC's `default` group.
     assert_eq!(types, BTreeSet::from(["aws_security_group", "aws_subnet", "aws_vpc"]), "{report:#}");
@@ -161,7 +182,17 @@ fn a_type_that_cannot_be_listed_is_unscanned_not_deleted() {
     cmd.current_dir(estate.dir.path())
         .env("AWS_ACCESS_KEY_ID", key("scanner", "AccessKeyId"))
         .env("AWS_SECRET_ACCESS_KEY", key("scanner", "SecretAccessKey"))
-        .args(["scan", "--state", "infra/terraform.tfstate", "--state", "envs/*/terraform.tfstate", "--db", "history.db", "--format", "json"]);
+        .args([
+            "scan",
+            "--state",
+            "infra/terraform.tfstate",
+            "--state",
+            "envs/*/terraform.tfstate",
+            "--db",
+            "history.db",
+            "--format",
+            "json",
+        ]);
     let out = run(&mut cmd);
     assert_eq!(out.code, 0, "partial coverage is not an error:\n{}", out.stderr);
     let report = out.json();
@@ -199,10 +230,21 @@ fn bad_state_fails_before_aws_and_history() {
     let estate = Estate::create();
     std::fs::write(estate.path("broken.tfstate"), "{\"version\": 4, \"resources\": [").unwrap();
     let mut cmd = estate.moto.driftscan();
-    cmd.current_dir(estate.dir.path()).args(["scan", "--state", "infra/terraform.tfstate", "--state", "broken.tfstate", "--db", "history.db"]);
+    cmd.current_dir(estate.dir.path()).args([
+        "scan",
+        "--state",
+        "infra/terraform.tfstate",
+        "--state",
+        "broken.tfstate",
+        "--db",
+        "history.db",
+    ]);
     let out = run(&mut cmd);
     assert_eq!(out.code, 1);
-    assert_eq!(out.stderr.trim(), "driftscan: error: broken.tfstate: truncated JSON at line 1, column 29: the file ends before the state does");
+    assert_eq!(
+        out.stderr.trim(),
+        "driftscan: error: broken.tfstate: truncated JSON at line 1, column 29: the file ends before the state does"
+    );
     assert!(out.stdout.is_empty());
     assert!(!exists(&estate.path("history.db")));
 }
@@ -217,7 +259,9 @@ fn second_scan_appends_to_the_same_history() {
     assert_eq!(second.json()["scan"]["id"], 2);
     let db = estate.db();
     let per_scan: Vec<(i64, i64)> = db
-        .prepare("SELECT s.id, count(c.id) FROM scans s LEFT JOIN changes c ON c.scan_id = s.id GROUP BY s.id ORDER BY s.id")
+        .prepare(
+            "SELECT s.id, count(c.id) FROM scans s LEFT JOIN changes c ON c.scan_id = s.id GROUP BY s.id ORDER BY s.id",
+        )
         .unwrap()
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
         .unwrap()

@@ -1,0 +1,41 @@
+# driftscan: `make demo` shows it work, `make test` runs every test. Both install what they need.
+# target/ is kept between runs: a clean build of aws-sdk-ec2 takes minutes on two cores.
+
+PYTHON ?= python3
+VENV   := .venv
+CARGO  ?= cargo
+# A fresh clone has no Cargo.lock changes to make; --locked keeps CI on the committed versions.
+CARGO_FLAGS ?= --locked
+
+.PHONY: all build venv test lint unit demo clean help
+
+all: build
+
+help:
+	@echo "make demo   build, start the local AWS emulator, create and drift a sample estate, scan it"
+	@echo "make test   format and lint checks, unit tests, behaviour tests against the emulator"
+	@echo "make build  build target/debug/driftscan"
+	@echo "make venv   install the pinned moto emulator into $(VENV)"
+
+build:
+	$(CARGO) build $(CARGO_FLAGS)
+
+# The virtualenv is rebuilt only when the pinned requirements change.
+venv: $(VENV)/.installed
+$(VENV)/.installed: tools/requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r tools/requirements.txt
+	touch $@
+
+lint:
+	$(CARGO) fmt --check
+	$(CARGO) clippy $(CARGO_FLAGS) --all-targets -- -D warnings
+
+test: venv lint
+	$(CARGO) test $(CARGO_FLAGS)
+
+demo: venv build
+	bash tools/demo.sh
+
+clean:
+	rm -rf $(VENV) demo-out .driftscan
