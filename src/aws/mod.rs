@@ -16,7 +16,7 @@ use std::time::Duration;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
-use aws_sdk_ec2::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_ec2::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_ec2::types::Tag;
 use futures::stream::{self, StreamExt};
 use serde_json::{Map, Value};
@@ -52,16 +52,37 @@ pub type Wanted = BTreeMap<String, HashSet<String>>;
 #[derive(Debug)]
 pub struct ListError(pub String);
 
-impl<E: ProvideErrorMetadata + std::error::Error + 'static, R: std::fmt::Debug> From<SdkError<E, R>> for ListError {
+impl<E: ProvideErrorMetadata + std::error::Error + 'static, R: std::fmt::Debug + 'static> From<SdkError<E, R>>
+    for ListError
+{
     fn from(e: SdkError<E, R>) -> Self {
         let reason = match (e.code(), e.message()) {
             (Some(code), Some(msg)) => format!("{code}: {msg}"),
             (Some(code), None) => code.to_owned(),
-            _ => DisplayErrorContext(&e).to_string(),
+            _ => cause_chain(&e),
         };
         // One line only: a multi-line cause would break the table and the log.
         ListError(reason.split_whitespace().collect::<Vec<_>>().join(" "))
     }
+}
+
+/// The Display of an error and its sources, without the Debug dumps the SDK appends.
+fn cause_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut cur = Some(e);
+    while let Some(err) = cur {
+        let text = err.to_string();
+        if text.contains("no credentials found in chain") {
+            return "no AWS credentials found: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, \
+                    or run `aws sso login`"
+                .into();
+        }
+        if !text.is_empty() && parts.last() != Some(&text) {
+            parts.push(text);
+        }
+        cur = err.source();
+    }
+    parts.join(": ")
 }
 
 /// Loads AWS configuration the way every AWS tool does (env, profiles, SSO, `AWS_ENDPOINT_URL`).
