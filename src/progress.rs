@@ -35,6 +35,9 @@ impl Progress {
             .progress_chars("=> ");
         bar.set_style(style);
         bar.set_prefix(phase.to_owned());
+        // Tick on its own so the elapsed time moves even while every list is still waiting:
+        // a scan that looks frozen is the complaint this bar exists to answer.
+        bar.enable_steady_tick(std::time::Duration::from_millis(250));
         if let Ok(mut slot) = self.bar.lock() {
             *slot = Some(bar);
         }

@@ -87,11 +87,15 @@ fn cause_chain(e: &(dyn std::error::Error + 'static)) -> String {
 
 /// Loads AWS configuration the way every AWS tool does (env, profiles, SSO, `AWS_ENDPOINT_URL`).
 /// `region` overrides the configured default region.
+///
+/// Timeouts bound every call: an attempt that hangs is abandoned after 30 s and retried, and a
+/// call gives up after 2 minutes, so a scan always ends (with the part that failed unscanned).
 pub async fn sdk_config(region: Option<&str>) -> SdkConfig {
     let mut loader = aws_config::defaults(BehaviorVersion::latest()).timeout_config(
         TimeoutConfig::builder()
             .connect_timeout(Duration::from_secs(5))
-            .operation_attempt_timeout(Duration::from_secs(60))
+            .operation_attempt_timeout(Duration::from_secs(30))
+            .operation_timeout(Duration::from_secs(120))
             .build(),
     );
     // Adaptive retries back off and slow the client down under throttling, which is what large
