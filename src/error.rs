@@ -12,7 +12,7 @@ pub enum StateError {
     Directory { path: PathBuf },
     #[error("{path}: file is empty, not a Terraform state")]
     Empty { path: PathBuf },
-    #[error("{path}: not valid UTF-8 (byte {offset}); Terraform state is JSON text")]
+    #[error("{path}: not valid UTF-8 at byte offset {offset}; Terraform state is JSON text")]
     NotUtf8 { path: PathBuf, offset: usize },
     #[error("{path}: truncated JSON at line {line}, column {column}: the file ends before the state does")]
     Truncated { path: PathBuf, line: usize, column: usize },

@@ -198,4 +198,89 @@ mod tests {
         assert_eq!(provider_name("provider.aws.east"), "aws.east");
         assert_eq!(provider_name(r#"provider["registry.terraform.io/hashicorp/random"]"#), "random");
     }
+
+    fn parse(text: &str) -> Result<StateFile, StateError> {
+        parse_state(Path::new("t.tfstate"), text.as_bytes())
+    }
+
+    const STATE: &str = r#"{"version": 4, "terraform_version": "1.9.8", "serial": 3, "lineage": "x", "outputs": {},
+      "resources": [
+        {"mode": "data", "type": "aws_ami", "name": "base", "provider": "provider[\"registry.terraform.io/hashicorp/aws\"]",
+         "instances": [{"schema_version": 0, "attributes": {"id": "ami-1"}}]},
+        {"module": "module.app.module.net", "mode": "managed", "type": "aws_subnet", "name": "private", "each": "list",
+         "provider": "provider[\"registry.terraform.io/hashicorp/aws\"]",
+         "instances": [{"index_key": 0, "schema_version": 1, "attributes": {"id": "subnet-1", "availability_zone": "eu-west-1b"}},
+                       {"index_key": 1, "schema_version": 1, "attributes": {"id": "subnet-2", "arn": "arn:aws:ec2:us-east-2:1:subnet/subnet-2"}}]},
+        {"mode": "managed", "type": "aws_instance", "name": "web", "each": "map",
+         "provider": "provider[\"registry.terraform.io/hashicorp/aws\"].west",
+         "instances": [{"index_key": "blue", "schema_version": 1, "attributes": {"id": "i-1", "region": "eu-west-1", "tags": {"Name": "Zürich 東京"}}},
+                       {"index_key": "blue", "deposed": "00000001", "schema_version": 1, "attributes": {"id": "i-0"}}]},
+        {"mode": "managed", "type": "aws_db_instance", "name": "db", "provider": "provider.aws",
+         "instances": [{"schema_version": 2, "attributes": {"id": "db-1", "password": "s3cr3t", "allocated_storage": 123456789012345678901234567890},
+                        "sensitive_attributes": [[{"type": "get_attr", "value": "password"}]]}]},
+        {"mode": "managed", "type": "random_id", "name": "suffix", "provider": "provider[\"registry.terraform.io/hashicorp/random\"]",
+         "instances": [{"schema_version": 0, "attributes": {"id": "q83v"}}]}
+      ]}"#;
+
+    #[test]
+    fn addresses_regions_providers_and_deposed_objects() {
+        let f = parse(STATE).unwrap();
+        let got: Vec<(String, Option<String>, String, Option<String>)> = f
+            .resources
+            .iter()
+            .map(|r| {
+                let d = r.declared.as_ref().unwrap();
+                (d.address.clone(), r.region.clone(), d.provider.clone(), d.deposed.clone())
+            })
+            .collect();
+        let s = |v: &str| v.to_owned();
+        assert_eq!(
+            got,
+            vec![
+                (s("module.app.module.net.aws_subnet.private[0]"), Some(s("eu-west-1")), s("aws"), None),
+                (s("module.app.module.net.aws_subnet.private[1]"), Some(s("us-east-2")), s("aws"), None),
+                (s("aws_instance.web[\"blue\"]"), Some(s("eu-west-1")), s("aws.west"), None),
+                (s("aws_instance.web[\"blue\"]"), None, s("aws.west"), Some(s("00000001"))),
+                (s("aws_db_instance.db"), None, s("aws"), None),
+                (s("random_id.suffix"), None, s("random"), None),
+            ]
+        );
+        assert_eq!(f.terraform_version.as_deref(), Some("1.9.8"));
+        assert_eq!(f.resources[2].attributes["tags"]["Name"], "Zürich 東京");
+    }
+
+    #[test]
+    fn sensitive_values_are_gone_and_huge_numbers_kept() {
+        let f = parse(STATE).unwrap();
+        let db = &f.resources[4];
+        assert!(db.declared.as_ref().unwrap().sensitive.contains("password"));
+        assert!(!serde_json::Value::Object(db.attributes.clone()).to_string().contains("s3cr3t"));
+        assert_eq!(db.attributes["allocated_storage"].to_string(), "123456789012345678901234567890");
+    }
+
+    #[test]
+    fn every_bad_input_names_its_cause() {
+        let msg = |text: &str| parse(text).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(msg("").contains("file is empty"));
+        assert!(msg(r#"{"version": 3, "terraform_version": "0.11.14", "modules": []}"#).contains(
+            "state format version 3 is not supported; Terraform 0.12 or later state (version 4) is required"
+        ));
+        assert!(msg(r#"{"version": 1}"#).contains("version 1 is not supported"));
+        assert!(msg(r#"{"version": 5, "resources": []}"#).contains("newer than this driftscan understands"));
+        assert_eq!(
+            msg(r#"{"version": 4, "resources": ["#),
+            "t.tfstate: truncated JSON at line 1, column 29: the file ends before the state does"
+        );
+        assert!(
+            msg("resource \"aws_vpc\" \"x\" {}").starts_with("t.tfstate: not JSON at line 1, column 1: expected value")
+        );
+        assert!(msg(r#"{"format_version": "1.2", "planned_values": {}}"#).contains("it is a plan"));
+        assert!(msg("[1, 2]").contains("the top level is not a JSON object"));
+        assert!(msg(r#"{"version": 4, "resources": [{"mode": "managed"}]}"#)
+            .contains("not a Terraform state file (missing field `type`"));
+        let bad = parse_state(Path::new("t.tfstate"), b"{\"version\": 4, \"x\": \"\xff\"}").err().unwrap().to_string();
+        assert!(bad.contains("not valid UTF-8 at byte offset 21"), "{bad}");
+        let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
+        assert!(msg(&deep).contains("recursion limit exceeded"), "{}", msg(&deep));
+    }
 }
