@@ -100,7 +100,14 @@ fn parse_now(s: &str) -> Result<DateTime<Utc>, String> {
 
 /// Parses the command line, runs the command and says how the process should exit.
 pub fn run() -> Result<Exit> {
-    let cli = Cli::parse();
+    // clap exits 2 on a usage error, which a pipeline would read as "drift found".
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return Ok(if e.use_stderr() { Exit::Error } else { Exit::InSync });
+        }
+    };
     let now = cli.now.unwrap_or_else(Utc::now);
     match cli.command {
         Command::Scan(args) => {
