@@ -271,3 +271,22 @@ fn second_scan_appends_to_the_same_history() {
     let mode: String = db.query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
     assert_eq!(mode, "wal");
 }
+
+#[test]
+fn default_history_lives_in_a_private_folder() {
+    use std::os::unix::fs::PermissionsExt;
+    let estate = Estate::create();
+    let mut cmd = estate.moto.driftscan();
+    cmd.current_dir(estate.dir.path()).args([
+        "scan",
+        "-s",
+        "infra/terraform.tfstate",
+        "-s",
+        "envs/*/terraform.tfstate",
+    ]);
+    let out = run(&mut cmd);
+    assert_eq!(out.code, 0, "{}", out.stdout);
+    let dir = estate.path(".driftscan");
+    assert!(exists(&dir.join("history.db")));
+    assert_eq!(std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777, 0o700);
+}
