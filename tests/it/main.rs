@@ -3,5 +3,6 @@
 
 mod cli;
 mod harness;
+mod proxy;
 mod scan;
 mod state;

@@ -290,3 +290,36 @@ fn default_history_lives_in_a_private_folder() {
     assert!(exists(&dir.join("history.db")));
     assert_eq!(std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777, 0o700);
 }
+
+#[test]
+fn throttling_is_retried_and_the_result_stays_right() {
+    use std::sync::atomic::Ordering;
+    let estate = Estate::create();
+    estate.drift(&["open-rdp"]);
+    // Every third request is answered with RequestLimitExceeded.
+    let proxy = crate::proxy::Proxy::throttling(&estate.moto.endpoint, 3);
+    let mut cmd = estate.moto.driftscan();
+    cmd.current_dir(estate.dir.path()).env("AWS_ENDPOINT_URL", &proxy.endpoint).args([
+        "scan",
+        "-s",
+        "infra/terraform.tfstate",
+        "-s",
+        "envs/*/terraform.tfstate",
+        "--no-history",
+        "--format",
+        "json",
+    ]);
+    let out = run(&mut cmd);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    let report = out.json();
+    assert_eq!(report["unscanned"], json!([]), "throttling left something unscanned");
+    let keys = change_keys(&report);
+    assert_eq!(keys.len(), 1, "{report:#}");
+    assert!(keys.contains(&("drifted".into(), "aws_security_group.web".into(), "ingress".into())));
+    let throttled = proxy.counts.throttled.load(Ordering::SeqCst);
+    let forwarded = proxy.counts.forwarded.load(Ordering::SeqCst);
+    assert!(throttled > 0);
+    // Every attempt is counted, the throttled ones included.
+    let counted: u64 = report["summary"]["api_calls"].as_object().unwrap().values().map(|v| v.as_u64().unwrap()).sum();
+    assert_eq!(counted, throttled + forwarded, "api_calls {:#}", report["summary"]["api_calls"]);
+}
