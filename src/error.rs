@@ -29,6 +29,4 @@ pub enum StateError {
     NewVersion { path: PathBuf, found: u64 },
     #[error("{path}: no file matches this pattern")]
     NoMatch { path: PathBuf },
-    #[error("{path}: {address}: {why}")]
-    BadResource { path: PathBuf, address: String, why: String },
 }

@@ -19,11 +19,6 @@ impl Progress {
         Progress { bar: Mutex::new(None), enabled: !quiet && std::io::stderr().is_terminal() }
     }
 
-    /// A progress that never draws.
-    pub fn hidden() -> Self {
-        Progress::default()
-    }
-
     /// Starts a phase of `len` steps.
     pub fn start(&self, phase: &str, len: u64) {
         if !self.enabled {
