@@ -188,15 +188,21 @@ impl Estate {
         self.dir.path().join(rel)
     }
 
-    /// `driftscan scan` over both state files (one by path, one by glob), JSON out, history in
-    /// the scratch folder.
-    pub fn scan(&self, extra: &[&str]) -> Run {
+    /// `driftscan` run in the scratch folder, aimed at this estate's emulator.
+    pub fn command(&self, args: &[&str]) -> Command {
         let mut cmd = self.moto.driftscan();
-        cmd.current_dir(self.dir.path())
-            .args(["scan", "--state", "infra/terraform.tfstate", "--state", "envs/*/terraform.tfstate"])
-            .args(["--db", "history.db", "--format", "json"])
-            .args(extra);
-        run(&mut cmd)
+        cmd.current_dir(self.dir.path()).args(args);
+        cmd
+    }
+
+    /// `driftscan scan` over both state files (one by path, one by glob); add flags and run.
+    pub fn scan_command(&self) -> Command {
+        self.command(&["scan", "--state", "infra/terraform.tfstate", "--state", "envs/*/terraform.tfstate"])
+    }
+
+    /// A scan with JSON out and the history in the scratch folder.
+    pub fn scan(&self, extra: &[&str]) -> Run {
+        run(self.scan_command().args(["--db", "history.db", "--format", "json"]).args(extra))
     }
 
     pub fn db(&self) -> rusqlite::Connection {

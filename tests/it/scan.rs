@@ -127,16 +127,7 @@ fn every_kind_of_drift_is_reported_exactly() {
     assert_eq!(recorded, 8);
 
     // The table names the same things for a person.
-    let mut cmd = estate.moto.driftscan();
-    cmd.current_dir(estate.dir.path()).args([
-        "scan",
-        "--no-history",
-        "--state",
-        "infra/terraform.tfstate",
-        "--state",
-        "envs/*/terraform.tfstate",
-    ]);
-    let table = run(&mut cmd);
+    let table = run(estate.scan_command().arg("--no-history"));
     assert_eq!(table.code, 2);
     for needle in [
         "DRIFTED (5 resources)",
@@ -178,21 +169,10 @@ fn a_type_that_cannot_be_listed_is_unscanned_not_deleted() {
     let estate = Estate::create_in(moto);
     estate.drift(&["grow-volume"]);
 
-    let mut cmd = estate.moto.driftscan();
-    cmd.current_dir(estate.dir.path())
-        .env("AWS_ACCESS_KEY_ID", key("scanner", "AccessKeyId"))
+    let mut cmd = estate.scan_command();
+    cmd.env("AWS_ACCESS_KEY_ID", key("scanner", "AccessKeyId"))
         .env("AWS_SECRET_ACCESS_KEY", key("scanner", "SecretAccessKey"))
-        .args([
-            "scan",
-            "--state",
-            "infra/terraform.tfstate",
-            "--state",
-            "envs/*/terraform.tfstate",
-            "--db",
-            "history.db",
-            "--format",
-            "json",
-        ]);
+        .args(["--db", "history.db", "--format", "json"]);
     let out = run(&mut cmd);
     assert_eq!(out.code, 0, "partial coverage is not an error:\n{}", out.stderr);
     let report = out.json();
@@ -211,13 +191,10 @@ fn a_type_that_cannot_be_listed_is_unscanned_not_deleted() {
 #[test]
 fn nothing_scannable_is_an_error_and_records_nothing() {
     let estate = Estate::create();
-    let mut cmd = estate.moto.driftscan();
     // A closed port: every list fails after retries.
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    cmd.current_dir(estate.dir.path())
-        .env("AWS_ENDPOINT_URL", format!("http://127.0.0.1:{closed}"))
-        .env("AWS_MAX_ATTEMPTS", "2")
-        .args(["scan", "--state", "infra/terraform.tfstate", "--db", "history.db"]);
+    let mut cmd = estate.command(&["scan", "--state", "infra/terraform.tfstate", "--db", "history.db"]);
+    cmd.env("AWS_ENDPOINT_URL", format!("http://127.0.0.1:{closed}")).env("AWS_MAX_ATTEMPTS", "2");
     let out = run(&mut cmd);
     assert_eq!(out.code, 1, "stdout:\n{}", out.stdout);
     assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
@@ -229,8 +206,7 @@ fn nothing_scannable_is_an_error_and_records_nothing() {
 fn bad_state_fails_before_aws_and_history() {
     let estate = Estate::create();
     std::fs::write(estate.path("broken.tfstate"), "{\"version\": 4, \"resources\": [").unwrap();
-    let mut cmd = estate.moto.driftscan();
-    cmd.current_dir(estate.dir.path()).args([
+    let out = run(&mut estate.command(&[
         "scan",
         "--state",
         "infra/terraform.tfstate",
@@ -238,8 +214,7 @@ fn bad_state_fails_before_aws_and_history() {
         "broken.tfstate",
         "--db",
         "history.db",
-    ]);
-    let out = run(&mut cmd);
+    ]));
     assert_eq!(out.code, 1);
     assert_eq!(
         out.stderr.trim(),
@@ -276,15 +251,7 @@ fn second_scan_appends_to_the_same_history() {
 fn default_history_lives_in_a_private_folder() {
     use std::os::unix::fs::PermissionsExt;
     let estate = Estate::create();
-    let mut cmd = estate.moto.driftscan();
-    cmd.current_dir(estate.dir.path()).args([
-        "scan",
-        "-s",
-        "infra/terraform.tfstate",
-        "-s",
-        "envs/*/terraform.tfstate",
-    ]);
-    let out = run(&mut cmd);
+    let out = run(&mut estate.scan_command());
     assert_eq!(out.code, 0, "{}", out.stdout);
     let dir = estate.path(".driftscan");
     assert!(exists(&dir.join("history.db")));
@@ -298,18 +265,8 @@ fn throttling_is_retried_and_the_result_stays_right() {
     estate.drift(&["open-rdp"]);
     // Every third request is answered with RequestLimitExceeded.
     let proxy = crate::proxy::Proxy::throttling(&estate.moto.endpoint, 3);
-    let mut cmd = estate.moto.driftscan();
-    cmd.current_dir(estate.dir.path()).env("AWS_ENDPOINT_URL", &proxy.endpoint).args([
-        "scan",
-        "-s",
-        "infra/terraform.tfstate",
-        "-s",
-        "envs/*/terraform.tfstate",
-        "--no-history",
-        "--format",
-        "json",
-    ]);
-    let out = run(&mut cmd);
+    let out =
+        run(estate.scan_command().env("AWS_ENDPOINT_URL", &proxy.endpoint).args(["--no-history", "--format", "json"]));
     assert_eq!(out.code, 2, "{}", out.stderr);
     let report = out.json();
     assert_eq!(report["unscanned"], json!([]), "throttling left something unscanned");
