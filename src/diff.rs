@@ -27,18 +27,29 @@ pub struct Options {
 }
 
 /// Compares normalised declared and live resources.
-pub fn diff(declared: &[Resource], live: &[Resource], coverage: &Coverage, opts: Options) -> (Vec<Change>, Summary) {
+///
+/// `owner_unknown` are the children `ownership` could not place; they are counted and sorted
+/// with the rest.
+pub fn diff(
+    declared: &[Resource],
+    live: &[Resource],
+    coverage: &Coverage,
+    opts: Options,
+    owner_unknown: Vec<Change>,
+) -> (Vec<Change>, Summary) {
     let live_by_key: HashMap<(&str, &str), &Resource> =
         live.iter().map(|r| ((r.rtype.as_str(), r.id.as_str()), r)).collect();
     let mut matched: HashSet<(&str, &str)> = HashSet::new();
-    let mut changes = Vec::new();
-    let mut summary = Summary::default();
+    let mut summary = Summary { owner_unknown: owner_unknown.len(), ..Summary::default() };
+    let mut changes = owner_unknown;
     let mut drifted_resources = BTreeSet::new();
 
     for d in declared.iter().filter(|d| catalog::is_covered(&d.rtype) && !d.id.is_empty()) {
         let Some(decl) = &d.declared else { continue };
+        let Some(spec) = catalog::spec(&d.rtype) else { continue };
         let region = d.region.clone().unwrap_or_default();
-        let key = (d.rtype.as_str(), d.id.as_str());
+        // `aws_default_vpc` adopts a live `aws_vpc`: it is looked up as the type AWS lists.
+        let key = (spec.live, d.id.as_str());
         match live_by_key.get(&key) {
             Some(l) => {
                 matched.insert(key);
@@ -64,21 +75,24 @@ pub fn diff(declared: &[Resource], live: &[Resource], coverage: &Coverage, opts:
                         rtype: d.rtype.clone(),
                         id: d.id.clone(),
                         region,
-                        attribute: None,
-                        declared: None,
-                        actual: None,
+                        ..Change::default()
                     });
                 }
             }
         }
     }
 
+    let managed_ids: HashSet<&str> = matched.iter().map(|(_, id)| *id).collect();
     for l in live {
         if matched.contains(&(l.rtype.as_str(), l.id.as_str())) {
             continue;
         }
         let facts = l.live.clone().unwrap_or_default();
         if facts.owner.is_some() || (facts.aws_default && !opts.include_defaults) {
+            continue;
+        }
+        // A part of an unmanaged resource goes with it: the resource itself is reported.
+        if facts.parent.as_deref().is_some_and(|p| !managed_ids.contains(p)) {
             continue;
         }
         summary.unmanaged += 1;
@@ -88,9 +102,8 @@ pub fn diff(declared: &[Resource], live: &[Resource], coverage: &Coverage, opts:
             rtype: l.rtype.clone(),
             id: l.id.clone(),
             region: l.region.clone().unwrap_or_default(),
-            attribute: None,
-            declared: None,
-            actual: None,
+            import: Some(import_block(l)),
+            ..Change::default()
         });
     }
 
@@ -109,6 +122,20 @@ pub fn diff(declared: &[Resource], live: &[Resource], coverage: &Coverage, opts:
         ))
     });
     (changes, summary)
+}
+
+/// The Terraform 1.5+ block that adopts an unmanaged resource, named after its `Name` tag when
+/// it has one.
+pub fn import_block(l: &Resource) -> String {
+    let name_tag = l.attributes.get("tags").and_then(|t| t.get("Name")).and_then(Value::as_str);
+    let raw = name_tag.unwrap_or(&l.id);
+    let mut name: String =
+        raw.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c.to_ascii_lowercase() } else { '_' }).collect();
+    if !name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') {
+        name.insert(0, '_');
+    }
+    let id = catalog::import_id(&l.rtype, &l.id, &l.attributes);
+    format!("import {{\n  to = {}.{}\n  id = {}\n}}", l.rtype, name, Value::from(id))
 }
 
 /// Drifted attributes keep the order the catalog lists them in.
@@ -145,6 +172,7 @@ fn attribute_changes(d: &Resource, l: &Resource) -> Vec<Change> {
             attribute: Some((*attr).to_owned()),
             declared: Some(declared),
             actual: Some(actual),
+            ..Change::default()
         });
     }
     out
@@ -204,7 +232,7 @@ mod tests {
             live("aws_vpc", "vpc-d", json!({}), LiveFacts { aws_default: true, ..Default::default() }),
         ];
         let (changes, summary) =
-            diff(&d, &l, &scanned(&["aws_instance", "aws_ebs_volume", "aws_vpc"]), Options::default());
+            diff(&d, &l, &scanned(&["aws_instance", "aws_ebs_volume", "aws_vpc"]), Options::default(), vec![]);
         let kinds: Vec<_> = changes.iter().map(|c| (c.kind, c.id.as_str(), c.attribute.as_deref())).collect();
         assert_eq!(
             kinds,
@@ -218,14 +246,14 @@ mod tests {
         assert_eq!(summary.coverage_pct, 33.3);
 
         let (with_defaults, _) =
-            diff(&d, &l, &scanned(&["aws_instance", "aws_vpc"]), Options { include_defaults: true });
+            diff(&d, &l, &scanned(&["aws_instance", "aws_vpc"]), Options { include_defaults: true }, vec![]);
         assert!(with_defaults.iter().any(|c| c.id == "vpc-d"));
     }
 
     #[test]
     fn unscanned_type_is_not_deleted() {
         let d = vec![declared("aws_ebs_volume", "vol-1", "aws_ebs_volume.x", json!({}))];
-        let (changes, summary) = diff(&d, &[], &scanned(&["aws_instance"]), Options::default());
+        let (changes, summary) = diff(&d, &[], &scanned(&["aws_instance"]), Options::default(), vec![]);
         assert!(changes.is_empty());
         assert_eq!(summary.deleted, 0);
     }
@@ -236,9 +264,9 @@ mod tests {
         let mut d = declared("aws_instance", "i-1", "aws_instance.a", json!({"key_name": secret}));
         d.declared.as_mut().unwrap().sensitive.insert("key_name".into());
         let same = live("aws_instance", "i-1", json!({"key_name": "hunter2"}), LiveFacts::default());
-        assert!(diff(&[d.clone()], &[same], &scanned(&["aws_instance"]), Options::default()).0.is_empty());
+        assert!(diff(&[d.clone()], &[same], &scanned(&["aws_instance"]), Options::default(), vec![]).0.is_empty());
         let other = live("aws_instance", "i-1", json!({"key_name": "swordfish"}), LiveFacts::default());
-        let (changes, _) = diff(&[d], &[other], &scanned(&["aws_instance"]), Options::default());
+        let (changes, _) = diff(&[d], &[other], &scanned(&["aws_instance"]), Options::default(), vec![]);
         let text = serde_json::to_string(&changes).unwrap();
         assert_eq!(changes.len(), 1);
         assert!(!text.contains("hunter2") && !text.contains("swordfish"), "{text}");

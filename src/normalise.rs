@@ -18,6 +18,8 @@ const PASSES: &[(&str, Pass)] = &[
     ("keep_compared", keep_compared),
     ("aws_reserved_tags", aws_reserved_tags),
     ("security_group_rules", security_group_rules),
+    ("standalone_rule_spelling", standalone_rule_spelling),
+    ("route_and_acl_blocks", route_and_acl_blocks),
     ("unordered_sets", unordered_sets),
     ("empty_is_absent", empty_is_absent),
 ];
@@ -62,6 +64,9 @@ fn aws_reserved_tags(r: &mut Resource) {
 /// rule's ports (0/0 in state, absent in the API) all differ without meaning anything. Each rule
 /// becomes one canonical rule per source, sorted.
 fn security_group_rules(r: &mut Resource) {
+    if !matches!(r.rtype.as_str(), "aws_security_group" | "aws_default_security_group") {
+        return;
+    }
     let own_id = r.id.clone();
     for key in ["ingress", "egress"] {
         if let Some(Value::Array(rules)) = r.attributes.get(key) {
@@ -110,6 +115,61 @@ pub fn explode_rule(rule: &Value, own_id: &str) -> Vec<Value> {
         .collect()
 }
 
+/// A rule declared on its own spells the protocol and the ports as the user wrote them (`tcp`,
+/// `6`; ports 0 or absent for all traffic); the API answers `tcp` and -1. Both become the
+/// canonical spelling, and all-traffic rules lose their meaningless ports.
+fn standalone_rule_spelling(r: &mut Resource) {
+    let key = match r.rtype.as_str() {
+        "aws_security_group_rule" => "protocol",
+        "aws_vpc_security_group_ingress_rule" | "aws_vpc_security_group_egress_rule" => "ip_protocol",
+        _ => return,
+    };
+    let protocol = canonical_protocol(r.attributes.get(key).map(value_text).unwrap_or_default().as_str());
+    if protocol == "-1" {
+        let ports = if key == "protocol" { Value::from(0) } else { Value::Null };
+        r.attributes.insert("from_port".into(), ports.clone());
+        r.attributes.insert("to_port".into(), ports);
+    }
+    r.attributes.insert(key.into(), Value::from(protocol));
+    if let Some(Value::Bool(false)) = r.attributes.get("self") {
+        r.attributes.insert("self".into(), Value::Null);
+    }
+}
+
+/// Route and network ACL blocks: Terraform writes every field of a block, unset ones as `""`,
+/// and keeps them in a set; the API leaves unset fields out and lists in its own order. Empty
+/// fields are dropped, protocols and all-traffic ports spelled one way, and the blocks sorted.
+fn route_and_acl_blocks(r: &mut Resource) {
+    let keys: &[&str] = match r.rtype.as_str() {
+        "aws_route_table" | "aws_default_route_table" => &["route"],
+        "aws_network_acl" | "aws_default_network_acl" => &["ingress", "egress"],
+        _ => return,
+    };
+    for key in keys {
+        let Some(Value::Array(blocks)) = r.attributes.get_mut(*key) else { continue };
+        for block in blocks.iter_mut() {
+            let Value::Object(fields) = block else { continue };
+            fields.retain(|_, v| !(v.is_null() || v.as_str() == Some("")));
+            if let Some(p) = fields.get("protocol").map(value_text) {
+                let p = canonical_protocol(&p);
+                if p == "-1" {
+                    fields.insert("from_port".into(), Value::from(0));
+                    fields.insert("to_port".into(), Value::from(0));
+                }
+                fields.insert("protocol".into(), Value::from(p));
+            }
+            for k in ["rule_no", "from_port", "to_port", "icmp_type", "icmp_code"] {
+                if let Some(n) = fields.get(k).and_then(as_i64) {
+                    fields.insert(k.into(), Value::from(n));
+                }
+            }
+            // Key order is part of the JSON text blocks are compared and sorted by.
+            fields.sort_keys();
+        }
+        blocks.sort_by_key(|v| v.to_string());
+    }
+}
+
 fn canonical_protocol(p: &str) -> String {
     match p.to_ascii_lowercase().as_str() {
         "-1" | "all" | "" => "-1".into(),
@@ -134,8 +194,18 @@ fn as_i64(v: &Value) -> Option<i64> {
 
 /// Set-valued attributes come back from the API in any order.
 fn unordered_sets(r: &mut Resource) {
-    for key in ["vpc_security_group_ids"] {
-        if let Some(Value::Array(items)) = r.attributes.get_mut(key) {
+    const SETS: &[&str] = &[
+        "vpc_security_group_ids",
+        "private_ips",
+        "security_groups",
+        "subnet_ids",
+        "cidr_blocks",
+        "ipv6_cidr_blocks",
+        "prefix_list_ids",
+        "propagating_vgws",
+    ];
+    for key in SETS {
+        if let Some(Value::Array(items)) = r.attributes.get_mut(*key) {
             items.sort_by_key(|v| v.to_string());
             items.dedup();
         }

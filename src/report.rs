@@ -4,15 +4,19 @@ use serde::Serialize;
 use serde_json::Value;
 
 /// What kind of difference a change is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Default)]
+#[serde(rename_all = "snake_case")]
 pub enum ChangeKind {
     /// An attribute's live value differs from the declared one.
+    #[default]
     Drifted,
     /// Declared, but gone from AWS.
     Deleted,
     /// Live in a scanned region and type, declared in no state given.
     Unmanaged,
+    /// A security group rule or route whose parent declares its children both inline and as
+    /// separate resources: it cannot be told whether it is drift or unmanaged.
+    OwnerUnknown,
 }
 
 impl ChangeKind {
@@ -21,12 +25,13 @@ impl ChangeKind {
             ChangeKind::Drifted => "drifted",
             ChangeKind::Deleted => "deleted",
             ChangeKind::Unmanaged => "unmanaged",
+            ChangeKind::OwnerUnknown => "owner_unknown",
         }
     }
 }
 
 /// One difference. `drifted` changes are one per attribute.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
 pub struct Change {
     pub kind: ChangeKind,
     /// Terraform address; `null` for unmanaged resources.
@@ -44,6 +49,15 @@ pub struct Change {
     /// Drifted only: the value AWS reports.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub actual: Option<Value>,
+    /// Where the resource is declared in the Terraform sources (`main.tf:12`), with `--tf-dir`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// Unmanaged only: the Terraform 1.5+ `import` block that adopts the resource.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub import: Option<String>,
+    /// Why, when the kind alone does not say it (`owner_unknown`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
 }
 
 /// A type in a region that could not be listed: its declared resources are neither confirmed
@@ -65,6 +79,8 @@ pub struct Summary {
     pub drifted: usize,
     pub deleted: usize,
     pub unmanaged: usize,
+    /// Rules and routes whose owner cannot be known (see `owner_unknown`).
+    pub owner_unknown: usize,
     /// (type, region) pairs that could not be listed.
     pub unscanned: usize,
     /// managed / (managed + unmanaged + deleted), in percent, one decimal.

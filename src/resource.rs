@@ -43,8 +43,11 @@ pub struct Declaration {
 pub struct LiveFacts {
     /// Created by AWS itself (default VPC, default subnets, each VPC's `default` group).
     pub aws_default: bool,
-    /// Another resource owns it (an instance owns its attached volumes).
+    /// Another resource owns it (an instance owns its attached volumes): never unmanaged.
     pub owner: Option<String>,
+    /// Part of another resource (a rule of a group, a route of a table): it is reported unmanaged
+    /// only when `ownership` decides that no declaration can hold it.
+    pub parent: Option<String>,
 }
 
 impl Resource {

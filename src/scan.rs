@@ -8,10 +8,11 @@ use anyhow::{bail, Context, Result};
 use chrono::{DateTime, SecondsFormat, Utc};
 
 use crate::aws::{self, Wanted};
-use crate::catalog;
+use crate::catalog::{self, Family};
 use crate::diff::{self, Options};
 use crate::history::History;
 use crate::normalise::normalise;
+use crate::ownership;
 use crate::progress::Progress;
 use crate::report::{Report, ScanMeta};
 use crate::resource::Resource;
@@ -70,19 +71,20 @@ pub async fn run(cfg: &ScanConfig, now: DateTime<Utc>, progress: &Progress) -> R
 
     let mut wanted = Wanted::new();
     for r in &declared {
-        wanted.entry(r.rtype.clone()).or_default().insert(r.id.clone());
+        let live_type = catalog::spec(&r.rtype).map_or(r.rtype.as_str(), |s| s.live);
+        wanted.entry(live_type.to_owned()).or_default().insert(r.id.clone());
     }
-    let types: Vec<&str> = catalog::COVERED.iter().map(|s| s.name).collect();
-    let inv = aws::inventory(&sdk, &regions, &types, &wanted, progress).await;
+    let inv = aws::inventory(&sdk, &regions, Family::ALL, &wanted, progress).await;
     if inv.coverage.scanned.is_empty() {
         let first = inv.coverage.unscanned.first().map(|u| format!("{} in {}: {}", u.rtype, u.region, u.reason));
         bail!("nothing could be scanned ({})", first.unwrap_or_else(|| "no lists ran".into()));
     }
 
-    let declared: Vec<Resource> = declared.into_iter().map(normalise).collect();
-    let live: Vec<Resource> = inv.resources.into_iter().map(normalise).collect();
+    let mut declared: Vec<Resource> = declared.into_iter().map(normalise).collect();
+    let mut live: Vec<Resource> = inv.resources.into_iter().map(normalise).collect();
+    let owner_unknown = ownership::decide(&mut declared, &mut live);
     let (changes, mut summary) =
-        diff::diff(&declared, &live, &inv.coverage, Options { include_defaults: cfg.include_defaults });
+        diff::diff(&declared, &live, &inv.coverage, Options { include_defaults: cfg.include_defaults }, owner_unknown);
 
     summary.api_calls = inv.api_calls;
     let finished = now + chrono::Duration::from_std(clock.elapsed()).unwrap_or_default();

@@ -4,10 +4,16 @@
 //! Regions and types are listed concurrently; a (type, region) that cannot be listed is
 //! reported as unscanned with the reason, never as empty.
 
+mod addresses;
 mod calls;
+mod gateways;
 mod instances;
+mod interfaces;
 mod network;
+mod network_acls;
+mod route_tables;
 mod security_groups;
+mod templates;
 mod volumes;
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
@@ -23,6 +29,7 @@ use serde_json::{Map, Value};
 
 pub use calls::ApiCalls;
 
+use crate::catalog::Family;
 use crate::diff::Coverage;
 use crate::progress::Progress;
 use crate::report::Unscanned;
@@ -44,8 +51,8 @@ pub struct Inventory {
     pub api_calls: BTreeMap<String, u64>,
 }
 
-/// Ids declared in the states, by type: per-resource attribute calls are made only for these,
-/// so their number follows the declared estate, not the account.
+/// Ids declared in the states, by live type: per-resource attribute calls are made only for
+/// these, so their number follows the declared estate, not the account.
 pub type Wanted = BTreeMap<String, HashSet<String>>;
 
 /// Why a list failed, in one line.
@@ -112,16 +119,17 @@ pub async fn sdk_config(region: Option<&str>) -> SdkConfig {
     loader.load().await
 }
 
-/// Lists every type in `types` in every region in `regions`.
+/// Lists every family in `families` in every region in `regions`.
 pub async fn inventory(
     sdk: &SdkConfig,
     regions: &[String],
-    types: &[&str],
+    families: &[Family],
     wanted: &Wanted,
     progress: &Progress,
 ) -> Inventory {
     let calls = ApiCalls::default();
-    let jobs: Vec<(String, &str)> = regions.iter().flat_map(|r| types.iter().map(move |t| (r.clone(), *t))).collect();
+    let jobs: Vec<(String, Family)> =
+        regions.iter().flat_map(|r| families.iter().map(move |f| (r.clone(), *f))).collect();
     progress.start("listing AWS", jobs.len() as u64);
     let clients: BTreeMap<&String, aws_sdk_ec2::Client> = regions
         .iter()
@@ -135,12 +143,12 @@ pub async fn inventory(
         .collect();
 
     let results: Vec<_> = stream::iter(jobs)
-        .map(|(region, rtype)| {
+        .map(|(region, family)| {
             let client = clients[&region].clone();
             async move {
-                let listed = list(&client, rtype, wanted).await;
-                progress.inc(&format!("{rtype} in {region}"));
-                (region, rtype, listed)
+                let listed = list(&client, family, wanted).await;
+                progress.inc(&format!("{} in {region}", family.operation()));
+                (region, family, listed)
             }
         })
         .buffer_unordered(LISTS_IN_FLIGHT)
@@ -149,20 +157,24 @@ pub async fn inventory(
 
     let mut inv = Inventory::default();
     let mut scanned = BTreeSet::new();
-    for (region, rtype, listed) in results {
+    for (region, family, listed) in results {
         match listed {
             Ok(found) => {
-                scanned.insert((rtype.to_owned(), region.clone()));
+                scanned.extend(family.types().map(|s| (s.name.to_owned(), region.clone())));
                 inv.resources.extend(found.into_iter().map(|mut r| {
                     r.region = Some(region.clone());
                     r
                 }));
             }
-            Err(ListError(reason)) => {
-                inv.coverage.unscanned.push(Unscanned { rtype: rtype.to_owned(), region, reason })
-            }
+            // Every type the family finds is unscanned; the reason names the call that failed.
+            Err(ListError(reason)) => inv.coverage.unscanned.extend(family.types().map(|s| Unscanned {
+                rtype: s.name.to_owned(),
+                region: region.clone(),
+                reason: format!("{}: {reason}", family.operation()),
+            })),
         }
     }
+    claim_service_owned(&mut inv.resources);
     progress.finish();
     inv.coverage.scanned = scanned;
     inv.coverage.unscanned.sort();
@@ -171,17 +183,72 @@ pub async fn inventory(
     inv
 }
 
-async fn list(client: &aws_sdk_ec2::Client, rtype: &str, wanted: &Wanted) -> Result<Vec<Resource>, ListError> {
+async fn list(client: &aws_sdk_ec2::Client, family: Family, wanted: &Wanted) -> Result<Vec<Resource>, ListError> {
     let empty = HashSet::new();
-    let want = wanted.get(rtype).unwrap_or(&empty);
-    match rtype {
-        "aws_instance" => instances::list(client).await,
-        "aws_security_group" => security_groups::list(client).await,
-        "aws_vpc" => network::list_vpcs(client, want).await,
-        "aws_subnet" => network::list_subnets(client).await,
-        "aws_ebs_volume" => volumes::list(client).await,
-        other => Err(ListError(format!("driftscan cannot list {other} yet"))),
+    match family {
+        Family::Instances => instances::list(client).await,
+        Family::SecurityGroups => security_groups::list(client).await,
+        Family::SecurityGroupRules => security_groups::list_rules(client).await,
+        Family::Vpcs => network::list_vpcs(client, wanted.get("aws_vpc").unwrap_or(&empty)).await,
+        Family::Subnets => network::list_subnets(client).await,
+        Family::Volumes => volumes::list(client).await,
+        Family::Addresses => addresses::list(client).await,
+        Family::RouteTables => route_tables::list(client).await,
+        Family::InternetGateways => gateways::list_internet(client).await,
+        Family::NatGateways => gateways::list_nat(client).await,
+        Family::NetworkInterfaces => interfaces::list(client).await,
+        Family::KeyPairs => templates::list_key_pairs(client).await,
+        Family::LaunchTemplates => templates::list_launch_templates(client).await,
+        Family::NetworkAcls => network_acls::list(client).await,
     }
+}
+
+/// The type a deleted NAT gateway is listed as until `claim_service_owned` has used and dropped it.
+const GONE_NAT_GATEWAY: &str = "(deleted aws_nat_gateway)";
+
+/// Some resources are made by AWS for another resource and go with it: the interface and the
+/// address association of a NAT gateway, the gateway of a default VPC. The list calls each see
+/// one side; this pass, over everything listed, marks them owned so none is reported unmanaged.
+fn claim_service_owned(resources: &mut Vec<Resource>) {
+    let mut owner_of: BTreeMap<String, String> = BTreeMap::new();
+    let mut default_vpcs: HashSet<String> = HashSet::new();
+    for r in resources.iter() {
+        match r.rtype.as_str() {
+            "aws_nat_gateway" | GONE_NAT_GATEWAY => {
+                if let Some(eni) = r.attributes.get("network_interface_id").and_then(Value::as_str) {
+                    owner_of.insert(eni.to_owned(), r.id.clone());
+                }
+            }
+            "aws_vpc" if r.live.as_ref().is_some_and(|l| l.aws_default) => {
+                default_vpcs.insert(r.id.clone());
+            }
+            _ => {}
+        }
+    }
+    for r in resources.iter_mut() {
+        let Some(facts) = r.live.as_mut() else { continue };
+        match r.rtype.as_str() {
+            "aws_network_interface" => {
+                if let Some(nat) = owner_of.get(&r.id) {
+                    facts.owner = Some(nat.clone());
+                }
+            }
+            "aws_eip_association" => {
+                let eni = r.attributes.get("network_interface_id").and_then(Value::as_str).unwrap_or_default();
+                if let Some(nat) = owner_of.get(eni) {
+                    facts.owner = Some(nat.clone());
+                }
+            }
+            "aws_internet_gateway" => {
+                let vpc = r.attributes.get("vpc_id").and_then(Value::as_str).unwrap_or_default();
+                if default_vpcs.contains(vpc) {
+                    facts.aws_default = true;
+                }
+            }
+            _ => {}
+        }
+    }
+    resources.retain(|r| r.rtype != GONE_NAT_GATEWAY);
 }
 
 /// AWS tags as Terraform's `tags` map.

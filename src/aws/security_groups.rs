@@ -1,7 +1,7 @@
 //! `aws_security_group` with its inline `ingress` and `egress` from `DescribeSecurityGroups`.
 //! Rules are emitted one per source in Terraform's rule shape; `normalise` canonicalises them.
 
-use aws_sdk_ec2::types::{IpPermission, SecurityGroup};
+use aws_sdk_ec2::types::{IpPermission, SecurityGroup, SecurityGroupRule};
 use serde_json::{json, Map, Value};
 
 use super::{live, tags, text, ListError, PAGE};
@@ -58,4 +58,39 @@ pub fn rules(perms: &[IpPermission]) -> Value {
         }
     }
     Value::Array(out)
+}
+
+/// `aws_vpc_security_group_ingress_rule` and `..._egress_rule` from `DescribeSecurityGroupRules`:
+/// one rule per source, each with its `sgr-` id. Every rule starts as part of its group;
+/// `ownership` decides which are managed on their own, inline, or not at all.
+pub async fn list_rules(client: &aws_sdk_ec2::Client) -> Result<Vec<Resource>, ListError> {
+    let mut pages = client.describe_security_group_rules().max_results(PAGE).into_paginator().send();
+    let mut out = Vec::new();
+    while let Some(page) = pages.next().await {
+        out.extend(page?.security_group_rules().iter().filter_map(map_rule));
+    }
+    Ok(out)
+}
+
+fn map_rule(r: &SecurityGroupRule) -> Option<Resource> {
+    let id = r.security_group_rule_id()?;
+    let group = r.group_id()?;
+    let rtype = if r.is_egress() == Some(true) {
+        "aws_vpc_security_group_egress_rule"
+    } else {
+        "aws_vpc_security_group_ingress_rule"
+    };
+    let mut a = Map::new();
+    a.insert("security_group_id".into(), Value::from(group));
+    a.insert("ip_protocol".into(), text(r.ip_protocol()));
+    a.insert("from_port".into(), r.from_port().map_or(Value::Null, Value::from));
+    a.insert("to_port".into(), r.to_port().map_or(Value::Null, Value::from));
+    a.insert("cidr_ipv4".into(), text(r.cidr_ipv4()));
+    a.insert("cidr_ipv6".into(), text(r.cidr_ipv6()));
+    a.insert("prefix_list_id".into(), text(r.prefix_list_id()));
+    a.insert("referenced_security_group_id".into(), text(r.referenced_group_info().and_then(|g| g.group_id())));
+    a.insert("description".into(), text(r.description()));
+    a.insert("tags".into(), tags(r.tags()));
+    let facts = LiveFacts { owner: Some(group.to_owned()), parent: Some(group.to_owned()), ..Default::default() };
+    Some(live(rtype, id, a, facts))
 }

@@ -56,10 +56,12 @@ struct RawInstance {
 }
 
 /// Expands the `--state` arguments (paths or glob patterns) and reads every file, in path order.
+/// A file named twice (by two spellings of its path, or by a path and a glob) is read once.
 pub fn load_states(patterns: &[String]) -> Result<Vec<StateFile>, StateError> {
     let mut paths = BTreeSet::new();
     for pattern in patterns {
-        if pattern.contains(['*', '?', '[']) {
+        // A path that exists is that file, even when its name holds glob characters (`env[1]`).
+        if pattern.contains(['*', '?', '[']) && !Path::new(pattern).exists() {
             let found: Vec<PathBuf> = glob::glob(pattern)
                 .map_err(|e| StateError::NotState { path: pattern.into(), why: format!("bad pattern: {e}") })?
                 .filter_map(Result::ok)
@@ -72,7 +74,12 @@ pub fn load_states(patterns: &[String]) -> Result<Vec<StateFile>, StateError> {
             paths.insert(PathBuf::from(pattern));
         }
     }
-    paths.iter().map(|p| read_state(p)).collect()
+    let mut seen = BTreeSet::new();
+    paths
+        .iter()
+        .filter(|p| seen.insert(std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())))
+        .map(|p| read_state(p))
+        .collect()
 }
 
 /// Reads one state file.

@@ -39,24 +39,30 @@ fn untouched_estate_is_in_sync() {
     assert_eq!(out.code, 0, "stdout:\n{}\nstderr:\n{}", out.stdout, out.stderr);
     let report = out.json();
     assert_eq!(report["changes"], json!([]), "false positives on an untouched estate");
-    assert_eq!(report["summary"]["managed"], 11);
+    // Every covered type, in two regions (tools/estate.py lists them).
+    assert_eq!(report["summary"]["managed"], 36);
     assert_eq!(report["summary"]["coverage_pct"], 100.0);
     assert_eq!(report["scan"]["regions"], json!(["eu-west-1", "us-east-1"]));
-    assert_eq!(report["scan"]["states"], json!(["envs/data/terraform.tfstate", "infra/terraform.tfstate"]));
+    assert_eq!(
+        report["scan"]["states"],
+        json!(["envs/data/terraform.tfstate", "envs/network/terraform.tfstate", "infra/terraform.tfstate"])
+    );
     assert_eq!(report["unscanned"], json!([]));
     // Lists are paginated list calls, one set per region: never one call per resource.
     let calls = &report["summary"]["api_calls"];
     assert_eq!(calls["DescribeInstances"], 2, "{calls}");
     assert_eq!(calls["DescribeSecurityGroups"], 2, "{calls}");
-    // DescribeVpcAttribute has no list form: two calls per declared VPC, none for the default VPCs.
-    assert_eq!(calls["DescribeVpcAttribute"], 4, "{calls}");
+    // DescribeVpcAttribute has no list form: two calls per declared VPC (the adopted default VPC
+    // in eu-west-1 included), none for the undeclared default VPC of us-east-1.
+    assert_eq!(calls["DescribeVpcAttribute"], 6, "{calls}");
+    assert!(calls.as_object().unwrap().values().all(|n| n.as_u64() <= Some(6)), "{calls}");
 
     let db = estate.db();
     let scans: i64 = db.query_row("SELECT count(*) FROM scans", [], |r| r.get(0)).unwrap();
     let changes: i64 = db.query_row("SELECT count(*) FROM changes", [], |r| r.get(0)).unwrap();
     let declared: i64 =
         db.query_row("SELECT count(*) FROM scan_resources WHERE side = 'declared'", [], |r| r.get(0)).unwrap();
-    assert_eq!((scans, changes, declared), (1, 0, 11));
+    assert_eq!((scans, changes, declared), (1, 0, 36));
     assert_eq!(report["scan"]["id"], 1);
 }
 
@@ -118,9 +124,9 @@ fn every_kind_of_drift_is_reported_exactly() {
     let s = &report["summary"];
     assert_eq!(
         (s["managed"].as_u64(), s["drifted"].as_u64(), s["deleted"].as_u64(), s["unmanaged"].as_u64()),
-        (Some(10), Some(5), Some(1), Some(1))
+        (Some(35), Some(5), Some(1), Some(1))
     );
-    assert_eq!(s["coverage_pct"], 83.3);
+    assert_eq!(s["coverage_pct"], 94.6);
 
     let recorded: i64 =
         estate.db().query_row("SELECT count(*) FROM changes WHERE scan_id = 1", [], |r| r.get(0)).unwrap();
@@ -151,9 +157,15 @@ fn aws_defaults_are_unmanaged_only_when_asked() {
     let unmanaged: Vec<&Value> =
         report["changes"].as_array().unwrap().iter().filter(|c| c["kind"] == "unmanaged").collect();
     let types: BTreeSet<&str> = unmanaged.iter().map(|c| c["type"].as_str().unwrap()).collect();
-    // Default VPCs and their subnets in both regions, and every VPC's `default` group.
-    assert_eq!(types, BTreeSet::from(["aws_security_group", "aws_subnet", "aws_vpc"]), "{report:#}");
-    assert_eq!(unmanaged.iter().filter(|c| c["type"] == "aws_vpc").count(), 2);
+    // Default VPCs and their subnets in both regions, and every VPC's `default` group, main
+    // route table and default network ACL.
+    assert_eq!(
+        types,
+        BTreeSet::from(["aws_network_acl", "aws_route_table", "aws_security_group", "aws_subnet", "aws_vpc"]),
+        "{report:#}"
+    );
+    // us-east-1's default VPC; eu-west-1's is adopted as aws_default_vpc.default.
+    assert_eq!(unmanaged.iter().filter(|c| c["type"] == "aws_vpc").count(), 1);
     // Root volumes stay owned by their instances even then.
     assert!(!types.contains("aws_ebs_volume"));
     assert!(!exists(&estate.path("history.db")), "--no-history wrote a database");
@@ -185,7 +197,7 @@ fn a_type_that_cannot_be_listed_is_unscanned_not_deleted() {
     // The volume grew, but nobody could look: neither drifted nor deleted.
     assert_eq!(report["changes"], json!([]));
     assert_eq!(report["summary"]["unscanned"], 2);
-    assert_eq!(report["summary"]["managed"], 10);
+    assert_eq!(report["summary"]["managed"], 35);
 }
 
 #[test]
