@@ -3,6 +3,7 @@
 
 pub mod region;
 pub mod sensitive;
+pub mod sources;
 pub mod state;
 
 pub use state::{load_states, StateFile};
