@@ -1,0 +1,477 @@
+//! Which covered resources an EC2 write event changed.
+//!
+//! Each event name we know has its own list of places where the changed resource's id is
+//! written; the request of a `RunInstances` also names a subnet and an image, and reading every
+//! id in it would blame the subnet for a new instance. Only events we do not know fall back to a
+//! generic search, and that search is narrow on purpose: fewer, right ids beat many wrong ones.
+
+use serde_json::{Map, Value};
+
+use super::TrailResource;
+
+/// Covered id prefixes and the Terraform type each names.
+const PREFIXES: &[(&str, &str)] = &[
+    ("i-", "aws_instance"),
+    ("sg-", "aws_security_group"),
+    ("sgr-", INGRESS_RULE),
+    ("vpc-", "aws_vpc"),
+    ("subnet-", "aws_subnet"),
+    ("vol-", "aws_ebs_volume"),
+    ("eipalloc-", "aws_eip"),
+    ("rtb-", "aws_route_table"),
+    ("igw-", "aws_internet_gateway"),
+    ("nat-", "aws_nat_gateway"),
+    ("eni-", "aws_network_interface"),
+    ("key-", "aws_key_pair"),
+    ("lt-", "aws_launch_template"),
+    ("acl-", "aws_network_acl"),
+];
+
+const INGRESS_RULE: &str = "aws_vpc_security_group_ingress_rule";
+const EGRESS_RULE: &str = "aws_vpc_security_group_egress_rule";
+const SECURITY_GROUP: &str = "aws_security_group";
+
+/// Where each known event writes the ids of what it changed.
+///
+/// A path starts at `req` (requestParameters) or `resp` (responseElements); arrays met on the way
+/// are walked (`[]` marks where they are expected). Paths of one event are all read; `a|b` reads
+/// `b` only when `a` found nothing. `=type` gives the type of an id that has no prefix to tell it.
+const RULES: &[(&str, &[&str])] = &[
+    // Instances. RunInstances names its subnet, image and groups too: only the new instances changed.
+    ("RunInstances", &["resp.instancesSet.items[].instanceId"]),
+    ("TerminateInstances", &["req.instancesSet.items[].instanceId"]),
+    ("StartInstances", &["req.instancesSet.items[].instanceId"]),
+    ("StopInstances", &["req.instancesSet.items[].instanceId"]),
+    ("RebootInstances", &["req.instancesSet.items[].instanceId"]),
+    ("MonitorInstances", &["req.instancesSet.items[].instanceId"]),
+    ("UnmonitorInstances", &["req.instancesSet.items[].instanceId"]),
+    ("ModifyInstanceAttribute", &["req.instanceId"]),
+    ("ResetInstanceAttribute", &["req.instanceId"]),
+    ("ModifyInstancePlacement", &["req.instanceId"]),
+    ("ModifyInstanceMetadataOptions", &["req.ModifyInstanceMetadataOptionsRequest.InstanceId|req.instanceId"]),
+    (
+        "AssociateIamInstanceProfile",
+        &[
+            "req.AssociateIamInstanceProfileRequest.InstanceId|req.instanceId\
+             |resp.AssociateIamInstanceProfileResponse.iamInstanceProfileAssociation.instanceId",
+        ],
+    ),
+    (
+        "ReplaceIamInstanceProfileAssociation",
+        &[
+            "resp.ReplaceIamInstanceProfileAssociationResponse.iamInstanceProfileAssociation.instanceId\
+             |resp.iamInstanceProfileAssociation.instanceId",
+        ],
+    ),
+    (
+        "DisassociateIamInstanceProfile",
+        &[
+            "resp.DisassociateIamInstanceProfileResponse.iamInstanceProfileAssociation.instanceId\
+             |resp.iamInstanceProfileAssociation.instanceId",
+        ],
+    ),
+    // Security groups. A rule change is a change of its group, which the request or the
+    // response's rule set names even when the caller gave the group by name.
+    ("CreateSecurityGroup", &["resp.groupId"]),
+    ("DeleteSecurityGroup", &["req.groupId"]),
+    ("AuthorizeSecurityGroupIngress", &["req.groupId|resp.securityGroupRuleSet.items[].groupId"]),
+    ("AuthorizeSecurityGroupEgress", &["req.groupId|resp.securityGroupRuleSet.items[].groupId"]),
+    ("RevokeSecurityGroupIngress", &["req.groupId|resp.revokedSecurityGroupRuleSet.items[].groupId"]),
+    ("RevokeSecurityGroupEgress", &["req.groupId|resp.revokedSecurityGroupRuleSet.items[].groupId"]),
+    ("UpdateSecurityGroupRuleDescriptionsIngress", &["req.groupId"]),
+    ("UpdateSecurityGroupRuleDescriptionsEgress", &["req.groupId"]),
+    ("ModifySecurityGroupRules", &["req.ModifySecurityGroupRulesRequest.GroupId|req.groupId"]),
+    // Tags: the type comes from each id's prefix; untracked kinds (ami-, snap-) are dropped.
+    ("CreateTags", &["req.resourcesSet.items[].resourceId"]),
+    ("DeleteTags", &["req.resourcesSet.items[].resourceId"]),
+    // VPCs and subnets.
+    ("CreateVpc", &["resp.vpc.vpcId"]),
+    ("DeleteVpc", &["req.vpcId"]),
+    ("ModifyVpcAttribute", &["req.vpcId"]),
+    ("ModifyVpcTenancy", &["req.ModifyVpcTenancyRequest.VpcId|req.vpcId"]),
+    ("AssociateVpcCidrBlock", &["req.vpcId|resp.vpcId"]),
+    ("DisassociateVpcCidrBlock", &["resp.vpcId|resp.DisassociateVpcCidrBlockResponse.vpcId"]),
+    ("CreateSubnet", &["resp.subnet.subnetId"]),
+    ("DeleteSubnet", &["req.subnetId"]),
+    ("ModifySubnetAttribute", &["req.subnetId"]),
+    ("AssociateSubnetCidrBlock", &["req.subnetId|resp.subnetId"]),
+    ("DisassociateSubnetCidrBlock", &["resp.subnetId|resp.DisassociateSubnetCidrBlockResponse.subnetId"]),
+    // EBS volumes. Attaching changes the volume and the instance it joins.
+    ("CreateVolume", &["resp.volumeId"]),
+    ("DeleteVolume", &["req.volumeId"]),
+    ("ModifyVolume", &["req.ModifyVolumeRequest.VolumeId|req.volumeId|resp.ModifyVolumeResponse.volumeModification.volumeId"]),
+    ("ModifyVolumeAttribute", &["req.volumeId"]),
+    ("AttachVolume", &["req.volumeId", "req.instanceId|resp.instanceId"]),
+    ("DetachVolume", &["req.volumeId", "req.instanceId|resp.instanceId"]),
+    // Elastic IPs. Disassociation names only the association (eipassoc-), so it attributes nothing.
+    ("AllocateAddress", &["resp.allocationId"]),
+    ("ReleaseAddress", &["req.allocationId"]),
+    ("AssociateAddress", &["req.allocationId"]),
+    ("ModifyAddressAttribute", &["req.ModifyAddressAttributeRequest.AllocationId|req.allocationId"]),
+    // Route tables. DisassociateRouteTable names only the association (rtbassoc-).
+    ("CreateRouteTable", &["resp.routeTable.routeTableId"]),
+    ("DeleteRouteTable", &["req.routeTableId"]),
+    ("CreateRoute", &["req.routeTableId"]),
+    ("DeleteRoute", &["req.routeTableId"]),
+    ("ReplaceRoute", &["req.routeTableId"]),
+    ("AssociateRouteTable", &["req.routeTableId"]),
+    ("ReplaceRouteTableAssociation", &["req.routeTableId"]),
+    // Internet and NAT gateways.
+    ("CreateInternetGateway", &["resp.internetGateway.internetGatewayId"]),
+    ("DeleteInternetGateway", &["req.internetGatewayId"]),
+    ("AttachInternetGateway", &["req.internetGatewayId"]),
+    ("DetachInternetGateway", &["req.internetGatewayId"]),
+    ("CreateNatGateway", &["resp.CreateNatGatewayResponse.natGateway.natGatewayId|resp.natGateway.natGatewayId"]),
+    (
+        "DeleteNatGateway",
+        &["req.DeleteNatGatewayRequest.NatGatewayId|req.natGatewayId|resp.DeleteNatGatewayResponse.natGatewayId"],
+    ),
+    // Network interfaces. DetachNetworkInterface names only the attachment (eni-attach-).
+    ("CreateNetworkInterface", &["resp.networkInterface.networkInterfaceId"]),
+    ("DeleteNetworkInterface", &["req.networkInterfaceId"]),
+    ("ModifyNetworkInterfaceAttribute", &["req.networkInterfaceId"]),
+    ("ResetNetworkInterfaceAttribute", &["req.networkInterfaceId"]),
+    ("AttachNetworkInterface", &["req.networkInterfaceId"]),
+    // Key pairs: Terraform's id of an aws_key_pair is its name, so the name wins over key-.
+    ("CreateKeyPair", &["resp.keyName=aws_key_pair|resp.keyPairId"]),
+    ("ImportKeyPair", &["resp.keyName=aws_key_pair|req.keyName=aws_key_pair|resp.keyPairId"]),
+    ("DeleteKeyPair", &["req.keyName=aws_key_pair|req.keyPairId"]),
+    // Launch templates: the request may give the name, the response then has the id.
+    ("CreateLaunchTemplate", &["resp.CreateLaunchTemplateResponse.launchTemplate.launchTemplateId"]),
+    (
+        "CreateLaunchTemplateVersion",
+        &[
+            "req.CreateLaunchTemplateVersionRequest.LaunchTemplateId\
+             |resp.CreateLaunchTemplateVersionResponse.launchTemplateVersion.launchTemplateId",
+        ],
+    ),
+    (
+        "ModifyLaunchTemplate",
+        &["req.ModifyLaunchTemplateRequest.LaunchTemplateId|resp.ModifyLaunchTemplateResponse.launchTemplate.launchTemplateId"],
+    ),
+    (
+        "DeleteLaunchTemplate",
+        &["req.DeleteLaunchTemplateRequest.LaunchTemplateId|resp.DeleteLaunchTemplateResponse.launchTemplate.launchTemplateId"],
+    ),
+    ("DeleteLaunchTemplateVersions", &["req.DeleteLaunchTemplateVersionsRequest.LaunchTemplateId"]),
+    // Network ACLs.
+    ("CreateNetworkAcl", &["resp.networkAcl.networkAclId"]),
+    ("DeleteNetworkAcl", &["req.networkAclId"]),
+    ("CreateNetworkAclEntry", &["req.networkAclId"]),
+    ("DeleteNetworkAclEntry", &["req.networkAclId"]),
+    ("ReplaceNetworkAclEntry", &["req.networkAclId"]),
+    ("ReplaceNetworkAclAssociation", &["req.networkAclId"]),
+];
+
+/// Name prefixes of EC2 calls that change something.
+const WRITE_PREFIXES: &[&str] = &[
+    "Run",
+    "Terminate",
+    "Start",
+    "Stop",
+    "Reboot",
+    "Modify",
+    "Create",
+    "Delete",
+    "Authorize",
+    "Revoke",
+    "Associate",
+    "Disassociate",
+    "Attach",
+    "Detach",
+    "Allocate",
+    "Release",
+    "Replace",
+    "Import",
+    "Reset",
+    "Update",
+];
+
+/// Prefixes of calls that make something: their requests name only parents (the VPC of a new
+/// endpoint, the volume of a new snapshot), so an unknown one is not searched.
+const MAKING_PREFIXES: &[&str] = &["Run", "Create", "Allocate", "Import"];
+
+/// Number of event names with a known place for their ids.
+pub const KNOWN_EVENTS: usize = RULES.len();
+
+/// Whether an EC2 event name is a call that changes something.
+pub fn is_write(event_name: &str) -> bool {
+    rule(event_name).is_some() || WRITE_PREFIXES.iter().any(|p| starts_word(event_name, p))
+}
+
+/// The covered resources an EC2 write event changed, in the order found, without repeats.
+pub fn changed(event_name: &str, req: &Value, resp: &Value) -> Vec<TrailResource> {
+    let mut found: Vec<(String, String)> = Vec::new();
+    match rule(event_name) {
+        Some(paths) => {
+            for alternatives in paths {
+                for path in alternatives.split('|') {
+                    let before = found.len();
+                    read_path(path, req, resp, &mut found);
+                    if found.len() > before {
+                        break;
+                    }
+                }
+            }
+        }
+        None if !MAKING_PREFIXES.iter().any(|p| starts_word(event_name, p)) => {
+            search(&event_name.to_ascii_lowercase(), req, &mut found);
+        }
+        None => {}
+    }
+    let mut out: Vec<TrailResource> = Vec::new();
+    for (rtype, id) in found {
+        let resource = attribute_rule(TrailResource { rtype, id }, event_name, req, resp);
+        if !out.contains(&resource) {
+            out.push(resource);
+        }
+    }
+    out
+}
+
+/// The Terraform type a covered id names, from its prefix.
+pub fn type_of(id: &str) -> Option<&'static str> {
+    PREFIXES.iter().find_map(|(prefix, rtype)| {
+        let rest = id.strip_prefix(prefix)?;
+        (!rest.is_empty() && rest.bytes().all(|b| b.is_ascii_alphanumeric())).then_some(*rtype)
+    })
+}
+
+fn rule(event_name: &str) -> Option<&'static [&'static str]> {
+    RULES.iter().find(|(name, _)| *name == event_name).map(|(_, paths)| *paths)
+}
+
+/// `name` starts with the verb `prefix` followed by the next word (`Stop` + `Instances`, not
+/// `Stopwatch`).
+fn starts_word(name: &str, prefix: &str) -> bool {
+    name.strip_prefix(prefix).is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_uppercase()))
+}
+
+fn read_path(path: &str, req: &Value, resp: &Value, out: &mut Vec<(String, String)>) {
+    let (path, fixed) = match path.split_once('=') {
+        Some((path, rtype)) => (path, Some(rtype)),
+        None => (path, None),
+    };
+    let mut segments = path.split('.');
+    let root = match segments.next() {
+        Some("req") => req,
+        Some("resp") => resp,
+        _ => return,
+    };
+    let segments: Vec<&str> = segments.map(|s| s.trim_end_matches("[]")).collect();
+    let mut strings = Vec::new();
+    walk(root, &segments, &mut strings);
+    for id in strings {
+        let rtype = match fixed {
+            Some(rtype) => Some(rtype),
+            None => type_of(id),
+        };
+        if let Some(rtype) = rtype {
+            out.push((rtype.to_string(), id.to_string()));
+        }
+    }
+}
+
+fn walk<'a>(value: &'a Value, segments: &[&str], out: &mut Vec<&'a str>) {
+    match (value, segments.split_first()) {
+        (Value::Array(items), _) => items.iter().for_each(|item| walk(item, segments, out)),
+        (Value::Object(map), Some((key, rest))) => {
+            if let Some(child) = map.get(*key) {
+                walk(child, rest, out);
+            }
+        }
+        (_, Some(_)) => {}
+        (_, None) => out.extend(leaf(value)),
+    }
+}
+
+/// A string id, also in the `{"content": "vpc-...", "tag": 1}` form some requests log.
+fn leaf(value: &Value) -> Option<&str> {
+    match value {
+        Value::String(s) => Some(s.as_str()),
+        Value::Object(map) => map.get("content").and_then(Value::as_str),
+        _ => None,
+    }
+}
+
+/// Generic search of an unknown event's request: ids of covered shape under keys ending in
+/// `Id`/`Ids` whose stem the event name mentions (`instanceId` for `ModifyInstanceEventWindow`),
+/// or under `resourceId`. `ModifyVpcEndpoint` thus keeps its endpoint but not the subnets and
+/// groups it adds.
+fn search(event_lower: &str, value: &Value, out: &mut Vec<(String, String)>) {
+    match value {
+        Value::Object(map) => search_object(event_lower, map, out),
+        Value::Array(items) => items.iter().for_each(|item| search(event_lower, item, out)),
+        _ => {}
+    }
+}
+
+fn search_object(event_lower: &str, map: &Map<String, Value>, out: &mut Vec<(String, String)>) {
+    for (key, value) in map {
+        let stem = key.strip_suffix("Ids").or_else(|| key.strip_suffix("Id"));
+        let Some(stem) = stem else {
+            search(event_lower, value, out);
+            continue;
+        };
+        let stem = stem.to_ascii_lowercase();
+        if stem == "resource" || (!stem.is_empty() && event_lower.contains(&stem)) {
+            let mut strings = Vec::new();
+            collect_strings(value, &mut strings);
+            for id in strings {
+                if let Some(rtype) = generic_type(id) {
+                    out.push((rtype.to_string(), id.to_string()));
+                }
+            }
+        }
+    }
+}
+
+fn collect_strings<'a>(value: &'a Value, out: &mut Vec<&'a str>) {
+    match value {
+        Value::String(s) => out.push(s),
+        Value::Array(items) => items.iter().for_each(|item| collect_strings(item, out)),
+        Value::Object(map) => map.values().for_each(|v| collect_strings(v, out)),
+        _ => {}
+    }
+}
+
+/// The type of an id of exactly the shape AWS gives: prefix, then 8 or 17 hex digits.
+fn generic_type(id: &str) -> Option<&'static str> {
+    let rtype = type_of(id)?;
+    let (_, digits) = id.split_once('-')?;
+    ((8..=17).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_hexdigit())).then_some(rtype)
+}
+
+/// A security group rule's change is a change of its group when the event says which group.
+fn attribute_rule(resource: TrailResource, event_name: &str, req: &Value, resp: &Value) -> TrailResource {
+    if !resource.id.starts_with("sgr-") {
+        return resource;
+    }
+    let rule_set = resp.get("securityGroupRuleSet").and_then(|s| s.get("items")).and_then(Value::as_array);
+    let described = rule_set
+        .into_iter()
+        .flatten()
+        .find(|item| item.get("securityGroupRuleId").and_then(Value::as_str) == Some(resource.id.as_str()));
+    let group = described
+        .and_then(|item| item.get("groupId"))
+        .or_else(|| req.get("groupId"))
+        .or_else(|| req.get("ModifySecurityGroupRulesRequest").and_then(|r| r.get("GroupId")))
+        .and_then(leaf)
+        .filter(|id| type_of(id) == Some(SECURITY_GROUP));
+    if let Some(group) = group {
+        return TrailResource { rtype: SECURITY_GROUP.to_string(), id: group.to_string() };
+    }
+    let egress = match described.and_then(|item| item.get("isEgress")).and_then(Value::as_bool) {
+        Some(egress) => egress,
+        None => event_name.contains("Egress"),
+    };
+    TrailResource { rtype: if egress { EGRESS_RULE } else { INGRESS_RULE }.to_string(), id: resource.id }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn ids(event: &str, req: Value, resp: Value) -> Vec<(String, String)> {
+        changed(event, &req, &resp).into_iter().map(|r| (r.rtype, r.id)).collect()
+    }
+
+    fn pair(rtype: &str, id: &str) -> (String, String) {
+        (rtype.to_string(), id.to_string())
+    }
+
+    #[test]
+    fn rules_are_unique_and_parse() {
+        for (i, (name, paths)) in RULES.iter().enumerate() {
+            assert!(RULES[..i].iter().all(|(other, _)| other != name), "{name} listed twice");
+            assert!(is_write(name), "{name}");
+            for path in paths.iter().flat_map(|p| p.split('|')) {
+                assert!(path.starts_with("req.") || path.starts_with("resp."), "{name}: {path}");
+            }
+        }
+    }
+
+    #[test]
+    fn run_instances_blames_the_instance_not_the_subnet() {
+        let req = json!({"subnetId": "subnet-0a000000000000001", "instancesSet": {"items": [{"imageId": "ami-0123456789abcdef0"}]}});
+        let resp = json!({"instancesSet": {"items": [
+            {"instanceId": "i-0d000000000000001", "subnetId": "subnet-0a000000000000001", "groupSet": {"items": [{"groupId": "sg-0a0000000000000a1"}]}},
+            {"instanceId": "i-0d000000000000002"}
+        ]}});
+        assert_eq!(
+            ids("RunInstances", req, resp),
+            vec![pair("aws_instance", "i-0d000000000000001"), pair("aws_instance", "i-0d000000000000002")]
+        );
+    }
+
+    #[test]
+    fn create_tags_types_each_id_and_drops_untracked_kinds() {
+        let req = json!({"resourcesSet": {"items": [
+            {"resourceId": "i-0d000000000000001"}, {"resourceId": "vol-0e000000000000001"},
+            {"resourceId": "ami-0123456789abcdef0"}, {"resourceId": "sg-0a0000000000000a1"},
+            {"resourceId": "i-0d000000000000001"}
+        ]}, "tagSet": {"items": [{"key": "owner", "value": "ops"}]}});
+        assert_eq!(
+            ids("CreateTags", req, Value::Null),
+            vec![
+                pair("aws_instance", "i-0d000000000000001"),
+                pair("aws_ebs_volume", "vol-0e000000000000001"),
+                pair("aws_security_group", "sg-0a0000000000000a1"),
+            ]
+        );
+    }
+
+    #[test]
+    fn group_named_only_in_the_response_rule_set() {
+        let req = json!({"groupName": "default", "ipPermissions": {"items": []}});
+        let resp = json!({"_return": true, "securityGroupRuleSet": {"items": [{"groupId": "sg-0a0000000000000a1", "securityGroupRuleId": "sgr-0123456789abcdef0"}]}});
+        assert_eq!(ids("AuthorizeSecurityGroupIngress", req, resp), vec![pair(SECURITY_GROUP, "sg-0a0000000000000a1")]);
+    }
+
+    #[test]
+    fn rule_ids_become_their_group_when_known() {
+        let req = json!({"resourcesSet": {"items": [{"resourceId": "sgr-0123456789abcdef0"}]}});
+        assert_eq!(ids("CreateTags", req, Value::Null), vec![pair(INGRESS_RULE, "sgr-0123456789abcdef0")]);
+        let req = json!({"ModifySecurityGroupRulesRequest": {"GroupId": "sg-0a0000000000000a1", "SecurityGroupRule": {"SecurityGroupRuleId": "sgr-0123456789abcdef0"}}});
+        assert_eq!(
+            ids("ModifySecurityGroupRules", req, Value::Null),
+            vec![pair(SECURITY_GROUP, "sg-0a0000000000000a1")]
+        );
+    }
+
+    #[test]
+    fn alternatives_stop_at_the_first_that_finds() {
+        let req = json!({"ModifyVolumeRequest": {"VolumeId": "vol-0e000000000000001", "Size": 200}});
+        let resp = json!({"ModifyVolumeResponse": {"volumeModification": {"volumeId": "vol-0e000000000000001"}}});
+        assert_eq!(ids("ModifyVolume", req, resp), vec![pair("aws_ebs_volume", "vol-0e000000000000001")]);
+        let resp = json!({"keyName": "deploy", "keyPairId": "key-0123456789abcdef0"});
+        assert_eq!(ids("ImportKeyPair", json!({"keyName": "deploy"}), resp), vec![pair("aws_key_pair", "deploy")]);
+    }
+
+    #[test]
+    fn unknown_events_search_only_keys_the_name_mentions() {
+        let req = json!({"ModifyVpcEndpointRequest": {"VpcEndpointId": "vpce-0123456789abcdef0",
+            "AddSubnetId": {"content": "subnet-0a000000000000001", "tag": 1}, "AddSecurityGroupId": ["sg-0a0000000000000a1"]}});
+        assert!(ids("ModifyVpcEndpoint", req, Value::Null).is_empty());
+        let req = json!({"ModifyInstanceMaintenanceOptionsRequest": {"InstanceId": "i-0d000000000000001", "AutoRecovery": "disabled"}});
+        assert_eq!(
+            ids("ModifyInstanceMaintenanceOptions", req, Value::Null),
+            vec![pair("aws_instance", "i-0d000000000000001")]
+        );
+        // A made thing's request names its parents only.
+        let req = json!({"volumeId": "vol-0e000000000000001"});
+        assert!(ids("CreateSnapshot", req, json!({"snapshotId": "snap-0123456789abcdef0"})).is_empty());
+    }
+
+    #[test]
+    fn id_shapes() {
+        assert_eq!(type_of("i-DDd6c7B0e18F0E35f"), Some("aws_instance"));
+        assert_eq!(type_of("vpce-0123456789abcdef0"), None);
+        assert_eq!(type_of("eni-attach-0123456789abcdef0"), None);
+        assert_eq!(type_of("sgr-0123456789abcdef0"), Some(INGRESS_RULE));
+        assert_eq!(generic_type("vpc-1"), None);
+        assert!(is_write("StopInstances") && is_write("MonitorInstances"));
+        assert!(!is_write("DescribeInstances") && !is_write("Stopwatch"));
+    }
+}

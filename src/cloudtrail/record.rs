@@ -1,0 +1,142 @@
+//! One CloudTrail record: kept as a change event, or why not.
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use serde_json::Value;
+
+use super::{ids, TrailEvent};
+
+const EC2: &str = "ec2.amazonaws.com";
+
+/// What became of one record.
+#[derive(Debug)]
+pub enum Outcome {
+    /// A successful EC2 write on covered resources.
+    Change(Box<TrailEvent>),
+    /// A successful EC2 write that touched nothing covered.
+    Uncovered,
+    /// Read-only, failed, another service, an insight, or not a usable record.
+    Ignored,
+}
+
+/// Decide what one record is.
+pub fn classify(record: &Value) -> Outcome {
+    let text = |key: &str| record.get(key).and_then(Value::as_str).filter(|s| !s.is_empty());
+    if text("eventSource") != Some(EC2)
+        || text("eventType") == Some("AwsCloudTrailInsight")
+        || text("errorCode").is_some()
+    {
+        return Outcome::Ignored;
+    }
+    if matches!(record.get("readOnly"), Some(Value::Bool(true))) || text("readOnly") == Some("true") {
+        return Outcome::Ignored;
+    }
+    let Some(event_name) = text("eventName").filter(|name| ids::is_write(name)) else {
+        return Outcome::Ignored;
+    };
+    let (Some(event_id), Some(time)) = (text("eventID"), text("eventTime").and_then(parse_time)) else {
+        return Outcome::Ignored;
+    };
+    let null = Value::Null;
+    let req = record.get("requestParameters").unwrap_or(&null);
+    let resp = record.get("responseElements").unwrap_or(&null);
+    let resources = ids::changed(event_name, req, resp);
+    if resources.is_empty() {
+        return Outcome::Uncovered;
+    }
+    let identity = record.get("userIdentity").unwrap_or(&null);
+    let who = |key: &str| identity.get(key).and_then(Value::as_str).filter(|s| !s.is_empty());
+    Outcome::Change(Box::new(TrailEvent {
+        event_id: event_id.to_string(),
+        time,
+        region: text("awsRegion").unwrap_or_default().to_string(),
+        account: text("recipientAccountId").or_else(|| who("accountId")).unwrap_or_default().to_string(),
+        // An assumed role's arn is the session's (role/session-name): who, not only which role.
+        actor: who("arn")
+            .or_else(|| who("principalId"))
+            .or_else(|| who("invokedBy"))
+            .or_else(|| who("type"))
+            .map(String::from),
+        source_ip: text("sourceIPAddress").map(String::from),
+        user_agent: text("userAgent").map(String::from),
+        event_name: event_name.to_string(),
+        resources,
+    }))
+}
+
+/// `2026-11-20T09:05:12Z` as CloudTrail writes it; CloudTrail Lake exports drop the `T` and `Z`.
+fn parse_time(text: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&Utc))
+        .ok()
+        .or_else(|| NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%.f").ok().map(|t| t.and_utc()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn stop(extra: Value) -> Value {
+        let mut record = json!({
+            "eventVersion": "1.09", "eventID": "e1", "eventTime": "2026-11-20T09:05:12Z",
+            "eventSource": "ec2.amazonaws.com", "eventName": "StopInstances", "awsRegion": "us-east-2",
+            "readOnly": false, "recipientAccountId": "123456789012", "sourceIPAddress": "203.0.113.7",
+            "userAgent": "aws-cli/2.15.0",
+            "userIdentity": {"type": "AssumedRole", "accountId": "123456789012", "principalId": "AROAEXAMPLE:alice",
+                "arn": "arn:aws:sts::123456789012:assumed-role/ops/alice"},
+            "requestParameters": {"instancesSet": {"items": [{"instanceId": "i-0d000000000000001"}]}},
+            "responseElements": {"instancesSet": {"items": [{"instanceId": "i-0d000000000000001"}]}}
+        });
+        for (key, value) in extra.as_object().unwrap() {
+            record[key] = value.clone();
+        }
+        record
+    }
+
+    #[test]
+    fn a_successful_write_is_a_change() {
+        let Outcome::Change(event) = classify(&stop(json!({}))) else { panic!("not a change") };
+        assert_eq!(event.actor.as_deref(), Some("arn:aws:sts::123456789012:assumed-role/ops/alice"));
+        assert_eq!(event.account, "123456789012");
+        assert_eq!(event.time.to_rfc3339(), "2026-11-20T09:05:12+00:00");
+        assert_eq!(event.resources.len(), 1);
+    }
+
+    #[test]
+    fn read_only_failed_and_foreign_records_are_ignored() {
+        for extra in [
+            json!({"readOnly": true}),
+            json!({"errorCode": "Client.UnauthorizedOperation", "errorMessage": "You are not authorized"}),
+            json!({"errorCode": "AccessDenied"}),
+            json!({"eventSource": "sts.amazonaws.com"}),
+            json!({"eventName": "DescribeInstances"}),
+            json!({"eventTime": "yesterday"}),
+            json!({"eventType": "AwsCloudTrailInsight"}),
+        ] {
+            assert!(matches!(classify(&stop(extra.clone())), Outcome::Ignored), "{extra}");
+        }
+        assert!(matches!(classify(&json!("not a record")), Outcome::Ignored));
+    }
+
+    #[test]
+    fn a_write_on_nothing_covered_is_uncovered() {
+        let record = stop(json!({"eventName": "ModifySnapshotAttribute",
+            "requestParameters": {"snapshotId": "snap-041993b54a9b3af6f"}}));
+        assert!(matches!(classify(&record), Outcome::Uncovered));
+    }
+
+    #[test]
+    fn actor_falls_back_to_what_the_identity_has() {
+        let record = stop(json!({"userIdentity": {"type": "AWSService", "invokedBy": "autoscaling.amazonaws.com"},
+            "recipientAccountId": null}));
+        let Outcome::Change(event) = classify(&record) else { panic!("not a change") };
+        assert_eq!(event.actor.as_deref(), Some("autoscaling.amazonaws.com"));
+        assert_eq!(event.account, "");
+    }
+
+    #[test]
+    fn lake_times_parse() {
+        assert!(parse_time("2026-11-20 09:05:12.000").is_some());
+        assert!(parse_time("2026-11-20T09:05:12.123Z").is_some());
+    }
+}
