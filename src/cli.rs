@@ -2,13 +2,16 @@
 //! text), turned once into validated configuration. Nothing below this module sees clap.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use chrono::{DateTime, Utc};
 use clap::{Args, Parser, Subcommand};
 
+use crate::cloudtrail::s3::{self, S3Location};
+use crate::cloudtrail::Loader;
 use crate::exit::Exit;
+use crate::history::{rfc3339, History, Window};
 use crate::output::{self, Format};
 use crate::progress::Progress;
 use crate::scan::{self, ScanConfig};
@@ -46,6 +49,23 @@ enum Command {
     ///
     /// Shows what a scan will compare. Sensitive values are never printed.
     State(StateArgs),
+    /// Record who changed what from CloudTrail logs, and score each change.
+    ///
+    /// Reads log files as AWS delivers them: a folder tree (AWSLogs/...), single files, plain or
+    /// .json.gz, or s3://bucket/prefix. Every successful write to a covered EC2 resource becomes a
+    /// change in the history, scored against what came before it; a log read twice adds nothing.
+    /// Later scans name the actor of each drift these events explain.
+    ///
+    /// Example: driftscan learn --cloudtrail s3://org-trail/AWSLogs/123456789012/CloudTrail/
+    Learn(LearnArgs),
+    /// List the changes recorded in a time window, with scores and reasons.
+    ///
+    /// Example: driftscan report --since 7d --format json
+    Report(ReportArgs),
+    /// Mark a recorded change as reviewed; --expected also teaches the model it was normal.
+    ///
+    /// Example: driftscan ack 42 --expected
+    Ack(AckArgs),
 }
 
 #[derive(Debug, Args)]
@@ -79,6 +99,115 @@ struct ScanArgs {
     /// No progress bar, even on a terminal.
     #[arg(long, short = 'q')]
     quiet: bool,
+
+    #[command(flatten)]
+    scoring: ScoringArgs,
+}
+
+#[derive(Debug, Args)]
+struct ScoringArgs {
+    /// Score (0 to 1) from which a change is anomalous; 0.5 is about a one-in-three-hundred
+    /// surprise given the history.
+    #[arg(long, value_name = "SCORE", env = "DRIFTSCAN_THRESHOLD", default_value_t = crate::scoring::DEFAULT_THRESHOLD, value_parser = parse_threshold)]
+    threshold: f64,
+}
+
+impl ScoringArgs {
+    fn config(&self) -> crate::scoring::Config {
+        crate::scoring::Config { threshold: self.threshold, ..Default::default() }
+    }
+}
+
+#[derive(Debug, Args)]
+struct LearnArgs {
+    /// CloudTrail log file, folder or s3://bucket/prefix; repeatable.
+    #[arg(long = "cloudtrail", value_name = "PATH", required = true)]
+    paths: Vec<String>,
+
+    /// History database (SQLite), created if missing.
+    #[arg(long, value_name = "PATH", env = "DRIFTSCAN_DB", default_value = ".driftscan/history.db")]
+    db: PathBuf,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+
+    #[command(flatten)]
+    scoring: ScoringArgs,
+}
+
+#[derive(Debug, Args)]
+struct ReportArgs {
+    /// History database (SQLite).
+    #[arg(long, value_name = "PATH", env = "DRIFTSCAN_DB", default_value = ".driftscan/history.db")]
+    db: PathBuf,
+
+    /// Start of the window: a duration back from now (30m, 24h, 7d, 2w) or an RFC 3339 instant.
+    #[arg(long, value_name = "WHEN", default_value = "7d", value_parser = parse_when)]
+    since: When,
+
+    /// End of the window (exclusive), same forms as --since; default now.
+    #[arg(long, value_name = "WHEN", value_parser = parse_when)]
+    until: Option<When>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+}
+
+#[derive(Debug, Args)]
+struct AckArgs {
+    /// The change's id, as `report` and `scan --format json` show it.
+    id: i64,
+
+    /// The change was expected (planned work): teach the model that such changes are normal.
+    #[arg(long)]
+    expected: bool,
+
+    /// History database (SQLite).
+    #[arg(long, value_name = "PATH", env = "DRIFTSCAN_DB", default_value = ".driftscan/history.db")]
+    db: PathBuf,
+}
+
+/// A point in time as the user wrote it: an instant, or a duration back from now.
+#[derive(Debug, Clone, Copy)]
+enum When {
+    At(DateTime<Utc>),
+    Ago(chrono::Duration),
+}
+
+impl When {
+    fn resolve(self, now: DateTime<Utc>) -> DateTime<Utc> {
+        match self {
+            When::At(t) => t,
+            When::Ago(d) => now - d,
+        }
+    }
+}
+
+fn parse_when(s: &str) -> Result<When, String> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Ok(When::At(t.with_timezone(&Utc)));
+    }
+    let unit = s.chars().last().unwrap_or(' ');
+    let n: i64 = s[..s.len() - unit.len_utf8().min(s.len())]
+        .parse()
+        .map_err(|_| format!("{s:?}: expected a duration such as 30m, 24h, 7d, 2w or an RFC 3339 instant"))?;
+    let d = match unit {
+        'm' => chrono::Duration::minutes(n),
+        'h' => chrono::Duration::hours(n),
+        'd' => chrono::Duration::days(n),
+        'w' => chrono::Duration::weeks(n),
+        _ => return Err(format!("{s:?}: unknown unit {unit:?}; use m, h, d or w (30m, 24h, 7d, 2w)")),
+    };
+    Ok(When::Ago(d))
+}
+
+fn parse_threshold(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(t) if (0.0..=1.0).contains(&t) => Ok(t),
+        _ => Err(format!("{s:?}: expected a score between 0 and 1, such as 0.5")),
+    }
 }
 
 #[derive(Debug, Args)]
@@ -116,11 +245,38 @@ pub fn run() -> Result<Exit> {
                 regions: args.regions,
                 db: (!args.no_history).then_some(args.db),
                 include_defaults: args.include_defaults,
+                scoring: args.scoring.config(),
             };
             let progress = Progress::for_stderr(args.quiet);
             let report = runtime()?.block_on(scan::run(&cfg, now, &progress))?;
             emit(&output::scan(&report, args.format))?;
-            Ok(if report.has_changes() { Exit::Drift } else { Exit::InSync })
+            Ok(if report.has_anomalies() {
+                Exit::Anomalous
+            } else if report.has_changes() {
+                Exit::Drift
+            } else {
+                Exit::InSync
+            })
+        }
+        Command::Learn(args) => learn(args, now),
+        Command::Report(args) => {
+            let history = existing_history(&args.db)?;
+            let since = args.since.resolve(now);
+            let until = args.until.map(|u| u.resolve(now));
+            let rows = history.changes(&Window { since: Some(since), until })?;
+            let (since, until) = (rfc3339(since), until.map(rfc3339));
+            emit(&output::report(&rows, Some(&since), until.as_deref(), args.format))?;
+            Ok(Exit::InSync)
+        }
+        Command::Ack(args) => {
+            let mut history = existing_history(&args.db)?;
+            let row = history.ack(args.id, args.expected, now, &crate::scoring::Config::default())?;
+            let what = if args.expected { "acknowledged as expected; the model learned it" } else { "marked reviewed" };
+            emit(&format!(
+                "change {} ({} {} {} in {}) {what}\n",
+                row.id, row.kind, row.rtype, row.resource_id, row.region
+            ))?;
+            Ok(Exit::InSync)
         }
         Command::State(args) => {
             let files = load_states(&args.states)?;
@@ -129,6 +285,43 @@ pub fn run() -> Result<Exit> {
             Ok(Exit::InSync)
         }
     }
+}
+
+fn learn(args: LearnArgs, now: DateTime<Utc>) -> Result<Exit> {
+    let mut loader = Loader::new();
+    let mut locations = Vec::new();
+    for p in &args.paths {
+        match S3Location::parse(p) {
+            Some(loc) => locations.push(loc.map_err(anyhow::Error::msg)?),
+            None => loader.add_path(Path::new(p))?,
+        }
+    }
+    if !locations.is_empty() {
+        runtime()?.block_on(async {
+            let sdk = crate::aws::sdk_config(None).await;
+            for loc in &locations {
+                s3::add_prefix(&sdk, loc, &mut loader).await?;
+            }
+            anyhow::Ok(())
+        })?;
+    }
+    let loaded = loader.finish();
+    let skipped: Vec<String> = loaded.skipped.iter().map(ToString::to_string).collect();
+    for s in &skipped {
+        eprintln!("driftscan: skipped {s}");
+    }
+    let mut history = History::open(&args.db)?;
+    let outcome = history.learn(&loaded, now, &args.scoring.config()).context("recording CloudTrail events")?;
+    emit(&output::learn(&outcome, loaded.files, &skipped, args.format))?;
+    Ok(if outcome.anomalous > 0 { Exit::Anomalous } else { Exit::InSync })
+}
+
+/// A history that must already exist: reading one must not create an empty file.
+fn existing_history(db: &Path) -> Result<History> {
+    if !db.exists() {
+        bail!("no history at {}: run `driftscan scan` first, or pass --db", db.display());
+    }
+    History::open(db)
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime> {

@@ -75,6 +75,7 @@ pub fn diff(
                         rtype: d.rtype.clone(),
                         id: d.id.clone(),
                         region,
+                        state: Some(decl.state.clone()),
                         ..Change::default()
                     });
                 }
@@ -172,6 +173,7 @@ fn attribute_changes(d: &Resource, l: &Resource) -> Vec<Change> {
             attribute: Some((*attr).to_owned()),
             declared: Some(declared),
             actual: Some(actual),
+            state: Some(decl.state.clone()),
             ..Change::default()
         });
     }

@@ -33,6 +33,13 @@ impl ChangeKind {
 /// One difference. `drifted` changes are one per attribute.
 #[derive(Debug, Clone, PartialEq, Serialize, Default)]
 pub struct Change {
+    /// The change's id in the history (stable across scans while it stays open); absent with
+    /// `--no-history`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub change_id: Option<i64>,
+    /// Where the change is in its lifecycle after this scan; absent with `--no-history`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<Status>,
     pub kind: ChangeKind,
     /// Terraform address; `null` for unmanaged resources.
     pub address: Option<String>,
@@ -58,6 +65,54 @@ pub struct Change {
     /// Why, when the kind alone does not say it (`owner_unknown`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+    /// The AWS account, from the resource's ARN; absent when nothing tells it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    /// The state file that declares the resource (declared resources only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+    /// When the history first saw the change (RFC 3339).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_seen: Option<String>,
+    /// Who made the change and when, from the CloudTrail event linked to it (`driftscan learn`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub actor: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub changed_at: Option<String>,
+    /// How unusual the change is, 0 to 1, scored against the history before it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub score: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub anomalous: Option<bool>,
+    /// Plain sentences saying why the score is what it is, strongest first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub reasons: Vec<String>,
+}
+
+/// A change's place in its lifecycle after a scan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// First seen by this scan.
+    Opened,
+    /// Seen before, unchanged.
+    Carried,
+    /// Seen before, and its live value moved again.
+    Updated,
+}
+
+/// An open change this scan no longer found: fixed, applied or reverted.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Resolved {
+    pub id: i64,
+    pub kind: String,
+    #[serde(rename = "type")]
+    pub rtype: String,
+    pub resource_id: String,
+    pub region: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attribute: Option<String>,
+    pub first_seen: String,
 }
 
 /// A type in a region that could not be listed: its declared resources are neither confirmed
@@ -83,6 +138,12 @@ pub struct Summary {
     pub owner_unknown: usize,
     /// (type, region) pairs that could not be listed.
     pub unscanned: usize,
+    /// Changes this scan opened or updated that scoring flags as unusual (0 with `--no-history`).
+    pub anomalous: usize,
+    /// Changes first seen by this scan.
+    pub opened: usize,
+    /// Open changes this scan no longer found.
+    pub resolved: usize,
     /// managed / (managed + unmanaged + deleted), in percent, one decimal.
     pub coverage_pct: f64,
     /// Requests sent to AWS by operation, retries included.
@@ -106,6 +167,8 @@ pub struct Report {
     pub scan: ScanMeta,
     pub summary: Summary,
     pub changes: Vec<Change>,
+    /// Open changes from earlier scans that this one no longer found.
+    pub resolved: Vec<Resolved>,
     pub unscanned: Vec<Unscanned>,
 }
 
@@ -113,5 +176,10 @@ impl Report {
     /// True when there is any change at all.
     pub fn has_changes(&self) -> bool {
         !self.changes.is_empty()
+    }
+
+    /// True when this scan recorded a change that scoring flags as unusual.
+    pub fn has_anomalies(&self) -> bool {
+        self.summary.anomalous > 0
     }
 }

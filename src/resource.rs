@@ -59,6 +59,13 @@ impl Resource {
         }
     }
 
+    /// The AWS account from the resource's ARN (`arn:aws:ec2:us-east-1:123456789012:vpc/...`).
+    pub fn account(&self) -> Option<String> {
+        let arn = self.attributes.get("arn")?.as_str()?;
+        let account = arn.split(':').nth(4)?;
+        (account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit())).then(|| account.to_owned())
+    }
+
     /// Whether this resource belongs to the AWS provider.
     pub fn is_aws(&self) -> bool {
         self.rtype.starts_with("aws_")

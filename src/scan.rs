@@ -1,6 +1,6 @@
 //! One scan, start to finish: states -> live inventory -> normalise -> diff -> history.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -16,6 +16,7 @@ use crate::ownership;
 use crate::progress::Progress;
 use crate::report::{Report, ScanMeta};
 use crate::resource::Resource;
+use crate::scoring;
 use crate::terraform::load_states;
 
 /// What a scan needs to know, validated from the command line.
@@ -29,6 +30,8 @@ pub struct ScanConfig {
     pub db: Option<PathBuf>,
     /// Report AWS-created defaults as unmanaged.
     pub include_defaults: bool,
+    /// How changes are scored when recorded.
+    pub scoring: scoring::Config,
 }
 
 /// Runs a scan as of `now`.
@@ -80,12 +83,19 @@ pub async fn run(cfg: &ScanConfig, now: DateTime<Utc>, progress: &Progress) -> R
         bail!("nothing could be scanned ({})", first.unwrap_or_else(|| "no lists ran".into()));
     }
 
+    // ARNs are not compared, so they are read before normalising drops them.
+    let accounts: BTreeMap<String, String> =
+        declared.iter().filter_map(|r| Some((r.id.clone(), r.account()?))).collect();
     let mut declared: Vec<Resource> = declared.into_iter().map(normalise).collect();
     let mut live: Vec<Resource> = inv.resources.into_iter().map(normalise).collect();
     let owner_unknown = ownership::decide(&mut declared, &mut live);
-    let (changes, mut summary) =
+    let (mut changes, mut summary) =
         diff::diff(&declared, &live, &inv.coverage, Options { include_defaults: cfg.include_defaults }, owner_unknown);
 
+    let main_account = most_common(&accounts);
+    for c in &mut changes {
+        c.account = accounts.get(&c.id).cloned().or_else(|| main_account.clone());
+    }
     summary.api_calls = inv.api_calls;
     let finished = now + chrono::Duration::from_std(clock.elapsed()).unwrap_or_default();
     let mut report = Report {
@@ -98,13 +108,25 @@ pub async fn run(cfg: &ScanConfig, now: DateTime<Utc>, progress: &Progress) -> R
         },
         summary,
         changes,
-        unscanned: inv.coverage.unscanned,
+        resolved: Vec::new(),
+        unscanned: inv.coverage.unscanned.clone(),
     };
     if history.is_none() {
         history = cfg.db.as_deref().map(History::open).transpose()?;
     }
     if let Some(h) = history.as_mut() {
-        report.scan.id = Some(h.record(&report, &declared, &live).context("recording the scan")?);
+        let id =
+            h.record(&mut report, &declared, &live, &inv.coverage, &cfg.scoring, now).context("recording the scan")?;
+        report.scan.id = Some(id);
     }
     Ok(report)
+}
+
+/// The account most declared resources belong to: unmanaged resources are taken to be in it.
+fn most_common(accounts: &BTreeMap<String, String>) -> Option<String> {
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for a in accounts.values() {
+        *counts.entry(a).or_default() += 1;
+    }
+    counts.into_iter().max_by_key(|(_, n)| *n).map(|(a, _)| a.to_owned())
 }

@@ -697,6 +697,11 @@ def drift(out, names):
             east.stop_instances(InstanceIds=[ids["web_0"]])
             east.modify_instance_attribute(InstanceId=ids["web_0"], InstanceType={"Value": "t3.large"})
             east.start_instances(InstanceIds=[ids["web_0"]])
+        elif name in ("resize-instance-again", "revert-resize"):  # the live value moves again / back
+            size = "t3.xlarge" if name == "resize-instance-again" else "t3.micro"
+            east.stop_instances(InstanceIds=[ids["web_0"]])
+            east.modify_instance_attribute(InstanceId=ids["web_0"], InstanceType={"Value": size})
+            east.start_instances(InstanceIds=[ids["web_0"]])
         elif name == "stop-start":  # not drift: AWS changes the public IP, Terraform only reads it
             east.stop_instances(InstanceIds=[ids["web_1"]])
             east.start_instances(InstanceIds=[ids["web_1"]])

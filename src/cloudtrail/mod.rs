@@ -12,6 +12,7 @@
 mod decode;
 mod ids;
 mod record;
+pub mod s3;
 
 use std::collections::HashSet;
 use std::fmt;

@@ -1,17 +1,42 @@
 //! The SQLite history. Migrations are the numbered files in `migrations/`, embedded in the
 //! binary and applied in order when the store opens; `PRAGMA user_version` records how many ran.
 
+//!
+//! Data flows in through [`History::record`] (a scan), [`History::learn`] (CloudTrail events) and
+//! [`History::ack`]; each runs in one transaction, scoring and all, so the history and the model
+//! never hold half a run.
+
+mod counters;
+mod events;
+mod lifecycle;
+mod query;
+
 use std::path::Path;
 
 use anyhow::{bail, Context, Result};
-use rusqlite::{params, Connection};
+use chrono::{DateTime, SecondsFormat, Utc};
+use rusqlite::{params, Connection, OptionalExtension};
 use sha2::{Digest, Sha256};
 
+pub use events::{LearnOutcome, LearnedChange};
+pub use query::{ChangeRow, Window};
+
+use crate::cloudtrail::Loaded;
+use crate::diff::Coverage;
 use crate::report::Report;
 use crate::resource::Resource;
+use crate::scoring;
 
 /// Every migration, in order. Append only: a released migration never changes.
-const MIGRATIONS: &[(&str, &str)] = &[("0001_init", include_str!("../../migrations/0001_init.sql"))];
+const MIGRATIONS: &[(&str, &str)] = &[
+    ("0001_init", include_str!("../../migrations/0001_init.sql")),
+    ("0002_lifecycle", include_str!("../../migrations/0002_lifecycle.sql")),
+];
+
+/// Times are stored as RFC 3339 UTC with whole seconds, so that text order is time order.
+pub fn rfc3339(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
 
 /// An open history database.
 pub struct History {
@@ -53,9 +78,21 @@ impl History {
         Ok(())
     }
 
-    /// Records a whole scan in one transaction and returns its id.
-    pub fn record(&mut self, report: &Report, declared: &[Resource], live: &[Resource]) -> Result<i64> {
+    /// Records a whole scan in one transaction: the scan, what it saw, and its changes through
+    /// their lifecycle (opened, carried, updated, resolved), each new one scored. Fills in
+    /// `report`'s ids, statuses, scores and resolved list, and returns the scan's id.
+    pub fn record(
+        &mut self,
+        report: &mut Report,
+        declared: &[Resource],
+        live: &[Resource],
+        coverage: &Coverage,
+        scoring: &scoring::Config,
+        now: DateTime<Utc>,
+    ) -> Result<i64> {
         let tx = self.conn.transaction()?;
+        let since: Option<String> =
+            tx.query_row("SELECT started_at FROM scans ORDER BY id DESC LIMIT 1", [], |r| r.get(0)).optional()?;
         let s = &report.summary;
         tx.execute(
             "INSERT INTO scans (started_at, finished_at, regions, states, managed, drifted, deleted, unmanaged, unscanned, coverage_pct, api_calls)
@@ -93,31 +130,43 @@ impl History {
                     ])?;
                 }
             }
-            let mut put = tx.prepare(
-                "INSERT INTO changes (scan_id, kind, type, resource_id, region, address, attribute, declared, actual) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            )?;
-            for c in &report.changes {
-                let json = |v: &Option<serde_json::Value>| v.as_ref().map(|v| v.to_string());
-                put.execute(params![
-                    scan_id,
-                    c.kind.as_str(),
-                    c.rtype,
-                    c.id,
-                    c.region,
-                    c.address,
-                    c.attribute,
-                    json(&c.declared),
-                    json(&c.actual)
-                ])?;
-            }
             let mut put =
                 tx.prepare("INSERT INTO unscanned (scan_id, type, region, reason) VALUES (?1, ?2, ?3, ?4)")?;
             for u in &report.unscanned {
                 put.execute(params![scan_id, u.rtype, u.region, u.reason])?;
             }
         }
+        let ctx = lifecycle::ScanContext { scan_id, now, since, coverage, scoring };
+        lifecycle::apply(&tx, &ctx, report)?;
         tx.commit()?;
         Ok(scan_id)
+    }
+
+    /// Records CloudTrail events in one transaction: each (event, resource) once, scored against
+    /// the history before it (events are in time order), then learned.
+    pub fn learn(&mut self, loaded: &Loaded, now: DateTime<Utc>, scoring: &scoring::Config) -> Result<LearnOutcome> {
+        let tx = self.conn.transaction()?;
+        let out = events::record(&tx, loaded, now, scoring)?;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    /// The changes whose time falls in `window`, oldest first.
+    pub fn changes(&self, window: &Window) -> Result<Vec<ChangeRow>> {
+        query::list(&self.conn, window)
+    }
+
+    /// Marks change `id` as reviewed, and with `expected` teaches the model it was normal.
+    pub fn ack(&mut self, id: i64, expected: bool, now: DateTime<Utc>, scoring: &scoring::Config) -> Result<ChangeRow> {
+        let tx = self.conn.transaction()?;
+        let row = query::ack(&tx, id, expected, now, scoring)?;
+        tx.commit()?;
+        Ok(row)
+    }
+
+    /// How many counters the scoring model holds.
+    pub fn model_size(&self) -> Result<i64> {
+        Ok(counters::count(&self.conn)?)
     }
 
     /// The underlying connection, for read-only queries by other modules and tests.
@@ -162,5 +211,59 @@ mod tests {
         drop(h);
         let err = History::open(&path).err().unwrap();
         assert!(format!("{err:#}").contains("newer than this driftscan knows"), "{err:#}");
+    }
+
+    #[test]
+    fn per_scan_rows_of_0001_fold_into_one_change_each() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("h.db");
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(MIGRATIONS[0].1).unwrap();
+            conn.pragma_update(None, "user_version", 1).unwrap();
+            for (id, at) in [(1, "2026-01-01T00:00:00Z"), (2, "2026-01-02T00:00:00Z"), (3, "2026-01-03T00:00:00Z")] {
+                conn.execute(
+                    "INSERT INTO scans (id, started_at, finished_at, regions, states, managed, drifted, deleted, unmanaged, unscanned, coverage_pct)
+                     VALUES (?1, ?2, ?2, '[]', '[]', 1, 1, 0, 0, 0, 100)",
+                    params![id, at],
+                )
+                .unwrap();
+            }
+            // A drift seen by all three scans, its live value moving once; a deletion seen only by the first.
+            for (scan, actual) in [(1, "\"t3.large\""), (2, "\"t3.large\""), (3, "\"t3.xlarge\"")] {
+                conn.execute(
+                    "INSERT INTO changes (scan_id, kind, type, resource_id, region, attribute, declared, actual)
+                     VALUES (?1, 'drifted', 'aws_instance', 'i-1', 'us-east-1', 'instance_type', '\"t3.micro\"', ?2)",
+                    params![scan, actual],
+                )
+                .unwrap();
+            }
+            conn.execute(
+                "INSERT INTO changes (scan_id, kind, type, resource_id, region) VALUES (1, 'deleted', 'aws_vpc', 'vpc-1', 'us-east-1')",
+                [],
+            )
+            .unwrap();
+        }
+        let h = History::open(&path).unwrap();
+        let rows = h.changes(&Window::default()).unwrap();
+        let got: Vec<_> = rows
+            .iter()
+            .map(|r| {
+                (
+                    r.kind.as_str(),
+                    r.first_seen.as_str(),
+                    r.last_seen.as_str(),
+                    r.resolved_at.as_deref(),
+                    r.actual.clone(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("deleted", "2026-01-01T00:00:00Z", "2026-01-01T00:00:00Z", Some("2026-01-02T00:00:00Z"), None),
+                ("drifted", "2026-01-01T00:00:00Z", "2026-01-03T00:00:00Z", None, Some(serde_json::json!("t3.xlarge"))),
+            ]
+        );
     }
 }

@@ -1,11 +1,14 @@
 //! Rendering for people (`table`) and programs (`json`). Data goes to stdout; nothing here
 //! writes anywhere by itself.
 
+mod changes;
 mod table;
 mod values;
 
 use clap::ValueEnum;
 use serde_json::json;
+
+pub use changes::{learn, report};
 
 use crate::report::Report;
 use crate::resource::Resource;

@@ -11,6 +11,35 @@ pub fn scan(r: &Report) -> String {
     let mut out = String::new();
     let s = &r.summary;
 
+    // What is unusual comes first: it is what a person should read.
+    let flagged: Vec<_> = r.changes.iter().filter(|c| c.anomalous == Some(true)).collect();
+    if !flagged.is_empty() {
+        let _ = writeln!(out, "ANOMALOUS ({})", flagged.len());
+        for c in flagged {
+            let what = match &c.attribute {
+                Some(a) => format!("{} {a}", c.kind.as_str()),
+                None => c.kind.as_str().to_owned(),
+            };
+            let who = match (&c.actor, &c.changed_at) {
+                (Some(a), Some(t)) => format!(" by {a} at {t}"),
+                _ => String::new(),
+            };
+            let _ = writeln!(
+                out,
+                "  #{} {what}: {} {} in {}{who} (score {:.2})",
+                c.change_id.unwrap_or_default(),
+                c.address.as_deref().unwrap_or(&c.rtype),
+                c.id,
+                c.region,
+                c.score.unwrap_or_default()
+            );
+            for reason in &c.reasons {
+                let _ = writeln!(out, "      {reason}");
+            }
+        }
+        out.push('\n');
+    }
+
     let drifted: Vec<_> = r.changes.iter().filter(|c| c.kind == ChangeKind::Drifted).collect();
     if !drifted.is_empty() {
         let _ = writeln!(out, "DRIFTED ({} resources)", s.drifted);
@@ -65,6 +94,15 @@ pub fn scan(r: &Report) -> String {
         let _ = writeln!(out, "UNSCANNED ({}): not listed, so nothing there is reported deleted", r.unscanned.len());
         for u in &r.unscanned {
             let _ = writeln!(out, "  {} in {}: {}", u.rtype, u.region, u.reason);
+        }
+        out.push('\n');
+    }
+
+    if !r.resolved.is_empty() {
+        let _ = writeln!(out, "RESOLVED ({}): open before, gone now", r.resolved.len());
+        for c in &r.resolved {
+            let attr = c.attribute.as_deref().map(|a| format!(" {a}")).unwrap_or_default();
+            let _ = writeln!(out, "  #{} {}{attr}  {} {}  {}", c.id, c.kind, c.rtype, c.resource_id, c.region);
         }
         out.push('\n');
     }

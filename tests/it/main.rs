@@ -3,6 +3,7 @@
 
 mod cli;
 mod harness;
+mod history;
 mod proxy;
 mod scan;
 mod state;

@@ -129,7 +129,7 @@ fn every_kind_of_drift_is_reported_exactly() {
     assert_eq!(s["coverage_pct"], 94.6);
 
     let recorded: i64 =
-        estate.db().query_row("SELECT count(*) FROM changes WHERE scan_id = 1", [], |r| r.get(0)).unwrap();
+        estate.db().query_row("SELECT count(*) FROM changes WHERE first_scan_id = 1", [], |r| r.get(0)).unwrap();
     assert_eq!(recorded, 8);
 
     // The table names the same things for a person.
@@ -247,7 +247,7 @@ fn second_scan_appends_to_the_same_history() {
     let db = estate.db();
     let per_scan: Vec<(i64, i64)> = db
         .prepare(
-            "SELECT s.id, count(c.id) FROM scans s LEFT JOIN changes c ON c.scan_id = s.id GROUP BY s.id ORDER BY s.id",
+            "SELECT s.id, count(c.id) FROM scans s LEFT JOIN changes c ON c.first_scan_id = s.id GROUP BY s.id ORDER BY s.id",
         )
         .unwrap()
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))

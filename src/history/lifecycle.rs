@@ -1,0 +1,299 @@
+//! A scan's changes against the open ones: opened, carried, updated, resolved; each new or moved
+//! change scored against the history before it and then learned.
+//!
+//! A change's identity is (kind, type, resource id, attribute). A drift that CloudTrail explains
+//! (an event on the same resource since the previous scan, read by `learn`) takes its actor, time
+//! and score from that event, which was scored when it was recorded; it is not learned a second
+//! time. Other changes are scored as of the scan, with no actor.
+
+use std::collections::HashSet;
+
+use anyhow::Result;
+use chrono::{DateTime, Duration, Utc};
+use rusqlite::{params, OptionalExtension, Transaction};
+
+use super::counters::SqlStore;
+use super::rfc3339;
+use crate::diff::Coverage;
+use crate::report::{Change, Report, Resolved, Status};
+use crate::scoring::{self, Observation};
+
+/// How far back a first scan looks for a CloudTrail event to explain a drift.
+const FIRST_SCAN_LOOKBACK_DAYS: i64 = 30;
+
+/// What the lifecycle needs to know about the scan being recorded.
+pub(super) struct ScanContext<'a> {
+    pub scan_id: i64,
+    pub now: DateTime<Utc>,
+    /// The previous scan's start, if any.
+    pub since: Option<String>,
+    pub coverage: &'a Coverage,
+    pub scoring: &'a scoring::Config,
+}
+
+/// The stored side of an open change.
+struct Open {
+    id: i64,
+    actual: Option<String>,
+    first_seen: String,
+    actor: Option<String>,
+    changed_at: Option<String>,
+    score: Option<f64>,
+    anomalous: bool,
+    reasons: String,
+}
+
+/// A score with where it came from.
+struct Scored {
+    score: f64,
+    anomalous: bool,
+    reasons: Vec<String>,
+    actor: Option<String>,
+    changed_at: Option<String>,
+}
+
+/// Applies `report`'s changes to the history and fills in their ids, status and scores.
+pub(super) fn apply(tx: &Transaction, ctx: &ScanContext, report: &mut Report) -> Result<()> {
+    let now = rfc3339(ctx.now);
+    let mut seen: HashSet<i64> = HashSet::new();
+    let (mut opened, mut anomalous) = (0, 0);
+
+    for c in report.changes.iter_mut() {
+        let account = c.account.clone().unwrap_or_default();
+        let account = account.as_str();
+        let actual = c.actual.as_ref().map(|v| v.to_string());
+        let id = match find_open(tx, c)? {
+            None => {
+                let s = score_new(tx, ctx, c, account, ctx.since.as_deref())?;
+                let id = insert(tx, ctx, c, account, &actual, &s)?;
+                fill(c, id, Status::Opened, now.clone(), &s);
+                opened += 1;
+                anomalous += usize::from(s.anomalous);
+                id
+            }
+            Some(o) if o.actual == actual => {
+                tx.execute(
+                    "UPDATE changes SET last_seen = ?1, last_scan_id = ?2 WHERE id = ?3",
+                    params![now, ctx.scan_id, o.id],
+                )?;
+                let s = Scored {
+                    score: o.score.unwrap_or(0.0),
+                    anomalous: o.anomalous,
+                    reasons: serde_json::from_str(&o.reasons).unwrap_or_default(),
+                    actor: o.actor,
+                    changed_at: o.changed_at,
+                };
+                fill(c, o.id, Status::Carried, o.first_seen, &s);
+                o.id
+            }
+            Some(o) => {
+                // The live value moved again: a new change to the same thing, scored as such.
+                let s = score_new(tx, ctx, c, account, Some(&o.first_seen))?;
+                tx.execute(
+                    "UPDATE changes SET actual = ?1, updated_at = ?2, last_seen = ?2, last_scan_id = ?3, score = ?4,
+                            anomalous = ?5, reasons = ?6, actor = ?7, changed_at = ?8,
+                            time = coalesce(?8, ?2), acked_at = NULL, expected = NULL
+                      WHERE id = ?9",
+                    params![
+                        actual,
+                        now,
+                        ctx.scan_id,
+                        s.score,
+                        s.anomalous,
+                        serde_json::to_string(&s.reasons)?,
+                        s.actor,
+                        s.changed_at,
+                        o.id
+                    ],
+                )?;
+                fill(c, o.id, Status::Updated, o.first_seen, &s);
+                anomalous += usize::from(s.anomalous);
+                o.id
+            }
+        };
+        seen.insert(id);
+    }
+
+    report.resolved = resolve(tx, ctx, &report.scan.states, &seen, &now)?;
+    report.summary.opened = opened;
+    report.summary.anomalous = anomalous;
+    report.summary.resolved = report.resolved.len();
+    tx.execute(
+        "UPDATE scans SET opened = ?1, resolved = ?2, anomalous = ?3 WHERE id = ?4",
+        params![opened, report.resolved.len(), anomalous, ctx.scan_id],
+    )?;
+    Ok(())
+}
+
+fn find_open(tx: &Transaction, c: &Change) -> rusqlite::Result<Option<Open>> {
+    tx.prepare_cached(
+        "SELECT id, actual, first_seen, actor, changed_at, score, anomalous, reasons FROM changes
+          WHERE source = 'scan' AND resolved_at IS NULL AND kind = ?1 AND type = ?2 AND resource_id = ?3
+            AND coalesce(attribute, '') = coalesce(?4, '')",
+    )?
+    .query_row(params![c.kind.as_str(), c.rtype, c.id, c.attribute], |r| {
+        Ok(Open {
+            id: r.get(0)?,
+            actual: r.get(1)?,
+            first_seen: r.get(2)?,
+            actor: r.get(3)?,
+            changed_at: r.get(4)?,
+            score: r.get(5)?,
+            anomalous: r.get(6)?,
+            reasons: r.get(7)?,
+        })
+    })
+    .optional()
+}
+
+/// Scores a change this scan found new (or moved): from the CloudTrail event that explains it
+/// when there is one after `after`, else as of the scan, learning it.
+fn score_new(tx: &Transaction, ctx: &ScanContext, c: &Change, account: &str, after: Option<&str>) -> Result<Scored> {
+    let lookback = rfc3339(ctx.now - Duration::days(FIRST_SCAN_LOOKBACK_DAYS));
+    let after = after.map_or(lookback, str::to_owned);
+    if let Some(s) = linked_event(tx, &c.id, &after, &rfc3339(ctx.now))? {
+        return Ok(s);
+    }
+    let obs = Observation {
+        time: ctx.now,
+        account: account.to_owned(),
+        region: c.region.clone(),
+        rtype: c.rtype.clone(),
+        resource_id: c.id.clone(),
+        actor: None,
+    };
+    let s = scoring::record(&mut SqlStore::new(tx), &obs, ctx.scoring)?;
+    Ok(Scored { score: s.score, anomalous: s.anomalous, reasons: s.reasons, actor: None, changed_at: None })
+}
+
+/// The CloudTrail events on `resource_id` in (`after`, `until`]: the latest names who and when;
+/// the most unusual gives the score.
+fn linked_event(tx: &Transaction, resource_id: &str, after: &str, until: &str) -> Result<Option<Scored>> {
+    let mut stmt = tx.prepare_cached(
+        "SELECT actor, time, score, anomalous, reasons FROM changes
+          WHERE source = 'cloudtrail' AND resource_id = ?1 AND time > ?2 AND time <= ?3
+          ORDER BY time DESC, id DESC",
+    )?;
+    let rows = stmt.query_map(params![resource_id, after, until], |r| {
+        Ok((
+            r.get::<_, Option<String>>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, Option<f64>>(2)?.unwrap_or(0.0),
+            r.get::<_, bool>(3)?,
+            r.get::<_, String>(4)?,
+        ))
+    })?;
+    let mut out: Option<Scored> = None;
+    for row in rows {
+        let (actor, time, score, anomalous, reasons) = row?;
+        match out.as_mut() {
+            None => {
+                let reasons = serde_json::from_str(&reasons).unwrap_or_default();
+                out = Some(Scored { score, anomalous, reasons, actor, changed_at: Some(time) });
+            }
+            Some(s) if score > s.score => {
+                s.score = score;
+                s.anomalous = anomalous;
+                s.reasons = serde_json::from_str(&reasons).unwrap_or_default();
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(out)
+}
+
+fn insert(
+    tx: &Transaction,
+    ctx: &ScanContext,
+    c: &Change,
+    account: &str,
+    actual: &Option<String>,
+    s: &Scored,
+) -> Result<i64> {
+    let now = rfc3339(ctx.now);
+    tx.prepare_cached(
+        "INSERT INTO changes (source, kind, type, resource_id, region, account, address, state, attribute, declared,
+                              actual, actor, changed_at, time, first_seen, last_seen, first_scan_id, last_scan_id,
+                              since, score, anomalous, reasons)
+         VALUES ('scan', ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, coalesce(?12, ?13), ?13, ?13, ?14, ?14,
+                 ?15, ?16, ?17, ?18)",
+    )?
+    .execute(params![
+        c.kind.as_str(),
+        c.rtype,
+        c.id,
+        c.region,
+        account,
+        c.address,
+        c.state,
+        c.attribute,
+        c.declared.as_ref().map(|v| v.to_string()),
+        actual,
+        s.actor,
+        s.changed_at,
+        now,
+        ctx.scan_id,
+        ctx.since,
+        s.score,
+        s.anomalous,
+        serde_json::to_string(&s.reasons)?,
+    ])?;
+    Ok(tx.last_insert_rowid())
+}
+
+fn fill(c: &mut Change, id: i64, status: Status, first_seen: String, s: &Scored) {
+    c.change_id = Some(id);
+    c.status = Some(status);
+    c.first_seen = Some(first_seen);
+    c.actor = s.actor.clone();
+    c.changed_at = s.changed_at.clone();
+    c.score = Some(round3(s.score));
+    c.anomalous = Some(s.anomalous);
+    c.reasons = s.reasons.clone();
+}
+
+/// Open changes this scan did not find, where it looked: a type and region it listed, and, for
+/// a declared resource, the state that declares it. What it did not look at stays open.
+fn resolve(
+    tx: &Transaction,
+    ctx: &ScanContext,
+    states: &[String],
+    seen: &HashSet<i64>,
+    now: &str,
+) -> Result<Vec<Resolved>> {
+    let mut stmt = tx.prepare_cached(
+        "SELECT id, kind, type, resource_id, region, attribute, first_seen, state FROM changes
+          WHERE source = 'scan' AND resolved_at IS NULL ORDER BY id",
+    )?;
+    let open = stmt.query_map([], |r| {
+        Ok((
+            Resolved {
+                id: r.get(0)?,
+                kind: r.get(1)?,
+                rtype: r.get(2)?,
+                resource_id: r.get(3)?,
+                region: r.get(4)?,
+                attribute: r.get(5)?,
+                first_seen: r.get(6)?,
+            },
+            r.get::<_, Option<String>>(7)?,
+        ))
+    })?;
+    let mut resolved = Vec::new();
+    for row in open {
+        let (r, state) = row?;
+        let listed = ctx.coverage.scanned.contains(&(r.rtype.clone(), r.region.clone()));
+        let state_read = state.as_ref().map_or(true, |s| states.contains(s));
+        if !seen.contains(&r.id) && listed && state_read {
+            resolved.push(r);
+        }
+    }
+    for r in &resolved {
+        tx.execute("UPDATE changes SET resolved_at = ?1 WHERE id = ?2", params![now, r.id])?;
+    }
+    Ok(resolved)
+}
+
+pub(super) fn round3(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}

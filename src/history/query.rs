@@ -1,0 +1,145 @@
+//! Reading the history back: the changes in a time window (`report`) and acknowledging one
+//! (`ack`).
+
+use anyhow::{bail, Result};
+use chrono::{DateTime, Utc};
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use serde::Serialize;
+use serde_json::Value;
+
+use super::counters::SqlStore;
+use super::rfc3339;
+use crate::scoring::{self, Observation};
+
+/// One recorded change, as `report` lists it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ChangeRow {
+    pub id: i64,
+    /// `scan` or `cloudtrail`.
+    pub source: String,
+    /// CloudTrail's event id and name; `null` for changes found by a scan.
+    pub event_id: Option<String>,
+    pub event_name: Option<String>,
+    /// `drifted`, `deleted`, `unmanaged`, `owner_unknown`, or `event` (CloudTrail).
+    pub kind: String,
+    #[serde(rename = "type")]
+    pub rtype: String,
+    pub resource_id: String,
+    pub region: String,
+    pub account: String,
+    pub address: Option<String>,
+    pub attribute: Option<String>,
+    pub declared: Option<Value>,
+    pub actual: Option<Value>,
+    pub actor: Option<String>,
+    /// When it happened: the CloudTrail time when known, else when a scan first saw it.
+    pub time: String,
+    pub first_seen: String,
+    pub last_seen: String,
+    pub resolved_at: Option<String>,
+    /// `open`, `resolved` (scan changes) or `recorded` (CloudTrail events).
+    pub status: String,
+    pub score: Option<f64>,
+    pub anomalous: bool,
+    pub reasons: Vec<String>,
+    pub acked_at: Option<String>,
+    /// `true` when acknowledged as expected, `false` when only reviewed; `null` when not acknowledged.
+    pub expected: Option<bool>,
+}
+
+/// Which changes to list.
+#[derive(Debug, Clone, Default)]
+pub struct Window {
+    /// Inclusive lower bound on `time`.
+    pub since: Option<DateTime<Utc>>,
+    /// Exclusive upper bound on `time`.
+    pub until: Option<DateTime<Utc>>,
+}
+
+const COLUMNS: &str = "id, source, event_id, event_name, kind, type, resource_id, region, account, address, attribute,
+                       declared, actual, actor, time, first_seen, last_seen, resolved_at, score, anomalous, reasons,
+                       acked_at, expected";
+
+fn row(r: &rusqlite::Row) -> rusqlite::Result<ChangeRow> {
+    let json = |i: usize| -> rusqlite::Result<Option<Value>> {
+        Ok(r.get::<_, Option<String>>(i)?.and_then(|s| serde_json::from_str(&s).ok()))
+    };
+    let source: String = r.get(1)?;
+    let resolved_at: Option<String> = r.get(17)?;
+    let status = match (source.as_str(), &resolved_at) {
+        ("cloudtrail", _) => "recorded",
+        (_, Some(_)) => "resolved",
+        _ => "open",
+    };
+    Ok(ChangeRow {
+        id: r.get(0)?,
+        event_id: r.get(2)?,
+        event_name: r.get(3)?,
+        kind: r.get(4)?,
+        rtype: r.get(5)?,
+        resource_id: r.get(6)?,
+        region: r.get(7)?,
+        account: r.get(8)?,
+        address: r.get(9)?,
+        attribute: r.get(10)?,
+        declared: json(11)?,
+        actual: json(12)?,
+        actor: r.get(13)?,
+        time: r.get(14)?,
+        first_seen: r.get(15)?,
+        last_seen: r.get(16)?,
+        status: status.to_owned(),
+        resolved_at,
+        source,
+        score: r.get::<_, Option<f64>>(18)?.map(super::lifecycle::round3),
+        anomalous: r.get(19)?,
+        reasons: serde_json::from_str(&r.get::<_, String>(20)?).unwrap_or_default(),
+        acked_at: r.get(21)?,
+        expected: r.get(22)?,
+    })
+}
+
+/// Every change whose time falls in the window, oldest first.
+pub(super) fn list(conn: &Connection, w: &Window) -> Result<Vec<ChangeRow>> {
+    let since = w.since.map(rfc3339).unwrap_or_default();
+    let until = w.until.map(rfc3339).unwrap_or_else(|| "9999".into());
+    let mut stmt =
+        conn.prepare(&format!("SELECT {COLUMNS} FROM changes WHERE time >= ?1 AND time < ?2 ORDER BY time, id"))?;
+    let rows = stmt.query_map(params![since, until], row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+/// One change by id.
+pub(super) fn get(conn: &Connection, id: i64) -> Result<Option<ChangeRow>> {
+    let mut stmt = conn.prepare(&format!("SELECT {COLUMNS} FROM changes WHERE id = ?1"))?;
+    Ok(stmt.query_row(params![id], row).optional()?)
+}
+
+/// Marks a change reviewed; `expected` also teaches the model that such a change is normal.
+/// Acknowledging the same change as expected twice teaches it once.
+pub(super) fn ack(
+    tx: &Transaction,
+    id: i64,
+    expected: bool,
+    now: DateTime<Utc>,
+    cfg: &scoring::Config,
+) -> Result<ChangeRow> {
+    let Some(before) = get(tx, id)? else { bail!("no change with id {id} in the history") };
+    tx.execute(
+        "UPDATE changes SET acked_at = ?1, expected = max(coalesce(expected, 0), ?2) WHERE id = ?3",
+        params![rfc3339(now), expected, id],
+    )?;
+    if expected && before.expected != Some(true) {
+        let time = DateTime::parse_from_rfc3339(&before.time).map(|t| t.with_timezone(&Utc)).unwrap_or(now);
+        let obs = Observation {
+            time,
+            account: before.account.clone(),
+            region: before.region.clone(),
+            rtype: before.rtype.clone(),
+            resource_id: before.resource_id.clone(),
+            actor: before.actor.clone(),
+        };
+        scoring::learn(&mut SqlStore::new(tx), &obs, scoring::EXPECTED_WEIGHT, cfg)?;
+    }
+    Ok(get(tx, id)?.expect("the row just updated"))
+}

@@ -1,0 +1,163 @@
+//! `report` and `learn` rendering: recorded changes with their scores and reasons.
+
+use std::fmt::Write;
+
+use serde_json::json;
+
+use super::{pretty, Format};
+use crate::history::{ChangeRow, LearnOutcome};
+
+/// The changes in a window, for `driftscan report`.
+pub fn report(rows: &[ChangeRow], since: Option<&str>, until: Option<&str>, format: Format) -> String {
+    let anomalous = rows.iter().filter(|r| r.anomalous).count();
+    let open = rows.iter().filter(|r| r.status == "open").count();
+    match format {
+        Format::Json => pretty(&json!({
+            "window": {"since": since, "until": until},
+            "summary": {"changes": rows.len(), "anomalous": anomalous, "open": open},
+            "changes": rows,
+        })),
+        Format::Table => {
+            let mut out = String::new();
+            let header = ["ID", "TIME", "SOURCE", "KIND", "TYPE", "RESOURCE", "REGION", "ACTOR", "SCORE"];
+            let table: Vec<[String; 9]> = rows
+                .iter()
+                .map(|r| {
+                    let kind = match (&r.event_name, &r.attribute) {
+                        (Some(e), _) => e.clone(),
+                        (None, Some(a)) => format!("{} {a}", r.kind),
+                        (None, None) => r.kind.clone(),
+                    };
+                    let status = if r.status == "resolved" { " (resolved)" } else { "" };
+                    let score = match r.score {
+                        Some(s) if r.anomalous => format!("{s:.2} !"),
+                        Some(s) => format!("{s:.2}"),
+                        None => "-".into(),
+                    };
+                    [
+                        r.id.to_string(),
+                        r.time.clone(),
+                        r.source.clone(),
+                        format!("{kind}{status}"),
+                        r.rtype.clone(),
+                        r.resource_id.clone(),
+                        r.region.clone(),
+                        r.actor.as_deref().map(short_actor).unwrap_or("-").to_owned(),
+                        score,
+                    ]
+                })
+                .collect();
+            if !table.is_empty() {
+                write_table(&mut out, &header, &table);
+            }
+            let flagged: Vec<&ChangeRow> = rows.iter().filter(|r| r.anomalous).collect();
+            if !flagged.is_empty() {
+                let _ = writeln!(out, "\nANOMALOUS ({})", flagged.len());
+                for r in flagged {
+                    let ack = match r.expected {
+                        Some(true) => " [acknowledged as expected]",
+                        Some(false) => " [reviewed]",
+                        None => "",
+                    };
+                    let _ = writeln!(out, "  #{} {} {} in {}{ack}", r.id, r.rtype, r.resource_id, r.region);
+                    for reason in &r.reasons {
+                        let _ = writeln!(out, "      {reason}");
+                    }
+                }
+            }
+            let _ = writeln!(
+                out,
+                "{}{} changes, {anomalous} anomalous, {open} open drifts{}",
+                if rows.is_empty() { "" } else { "\n" },
+                rows.len(),
+                match (since, until) {
+                    (Some(s), Some(u)) => format!(" between {s} and {u}"),
+                    (Some(s), None) => format!(" since {s}"),
+                    (None, Some(u)) => format!(" before {u}"),
+                    (None, None) => String::new(),
+                }
+            );
+            out
+        }
+    }
+}
+
+/// What a `learn` run recorded.
+pub fn learn(outcome: &LearnOutcome, files: usize, skipped: &[String], format: Format) -> String {
+    match format {
+        Format::Json => pretty(&json!({
+            "summary": {
+                "files": files,
+                "skipped": skipped.len(),
+                "added": outcome.added,
+                "already_recorded": outcome.already_recorded,
+                "anomalous": outcome.anomalous,
+                "linked": outcome.linked,
+            },
+            "skipped": skipped,
+            "changes": outcome.changes,
+        })),
+        Format::Table => {
+            let mut out = String::new();
+            let flagged: Vec<_> = outcome.changes.iter().filter(|c| c.anomalous).collect();
+            if !flagged.is_empty() {
+                let _ = writeln!(out, "ANOMALOUS ({})", flagged.len());
+                for c in flagged {
+                    let _ = writeln!(
+                        out,
+                        "  #{} {} {} {} in {} at {} by {} (score {:.2})",
+                        c.id,
+                        c.event_name,
+                        c.rtype,
+                        c.resource_id,
+                        c.region,
+                        c.time,
+                        c.actor.as_deref().unwrap_or("unknown"),
+                        c.score
+                    );
+                    for reason in &c.reasons {
+                        let _ = writeln!(out, "      {reason}");
+                    }
+                }
+                out.push('\n');
+            }
+            let _ = writeln!(
+                out,
+                "Learned {} changes from {files} files ({} already recorded, {} skipped files); {} anomalous; {} open drifts explained",
+                outcome.added,
+                outcome.already_recorded,
+                skipped.len(),
+                outcome.anomalous,
+                outcome.linked
+            );
+            out
+        }
+    }
+}
+
+/// The last part of a principal ARN (`user/alice`, `assumed-role/Deploy/session`), which is what
+/// a person recognises.
+fn short_actor(arn: &str) -> &str {
+    arn.splitn(6, ':').nth(5).unwrap_or(arn)
+}
+
+fn write_table<const N: usize>(out: &mut String, header: &[&str; N], rows: &[[String; N]]) {
+    let mut widths = header.map(|h| h.chars().count());
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |cells: Vec<&str>| -> String {
+        let padded: Vec<String> = cells
+            .iter()
+            .zip(widths)
+            .map(|(c, w)| format!("{c}{}", " ".repeat(w.saturating_sub(c.chars().count()))))
+            .collect();
+        padded.join("  ").trim_end().to_owned()
+    };
+    let _ = writeln!(out, "{}", line(header.to_vec()));
+    for row in rows {
+        let _ = writeln!(out, "{}", line(row.iter().map(String::as_str).collect()));
+    }
+}
