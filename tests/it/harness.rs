@@ -145,6 +145,23 @@ impl Moto {
     }
 }
 
+impl Moto {
+    /// Runs a Python snippet (with boto3) against this server; returns what it printed.
+    pub fn python(&self, code: &str) -> String {
+        let out = Command::new(venv_bin("python"))
+            .args(["-c", code])
+            .env("AWS_ENDPOINT_URL", &self.endpoint)
+            .env("AWS_ACCESS_KEY_ID", &self.keys.0)
+            .env("AWS_SECRET_ACCESS_KEY", &self.keys.1)
+            .env("AWS_DEFAULT_REGION", "us-east-1")
+            .env_remove("AWS_PROFILE")
+            .output()
+            .expect("running python");
+        assert!(out.status.success(), "python failed:\n{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+}
+
 impl Drop for Moto {
     fn drop(&mut self) {
         let _ = self.child.kill();

@@ -385,3 +385,47 @@ fn report_and_ack_need_an_existing_history_and_create_none() {
     assert!(out.stderr.contains("missing"), "{}", out.stderr);
     assert!(!exists(&dir.path().join("x.db")), "a failed learn creates no history");
 }
+
+#[test]
+fn learn_reads_logs_straight_from_s3() {
+    let estate = Estate::create();
+    let sg = estate.id("sg_web");
+    let records = serde_json::to_string(&json!({"Records": routine(&sg, &estate.id("web_0"))[..10]})).unwrap();
+    // One object plain, the same records again gzipped under another key (a delivery overlap),
+    // and a stray non-CloudTrail object.
+    estate.moto.python(&format!(
+        r#"
+import boto3, gzip
+s3 = boto3.client("s3")
+s3.create_bucket(Bucket="org-trail")
+body = {records:?}.encode()
+p = "AWSLogs/123456789012/CloudTrail/us-east-1/2026/11/05/"
+s3.put_object(Bucket="org-trail", Key=p + "a.json", Body=body)
+s3.put_object(Bucket="org-trail", Key=p + "b.json.gz", Body=gzip.compress(body))
+s3.put_object(Bucket="org-trail", Key="AWSLogs/README.txt", Body=b"not a log")
+"#
+    ));
+    let out = run(&mut estate.command(&[
+        "learn",
+        "--cloudtrail",
+        "s3://org-trail/AWSLogs/",
+        "--db",
+        "history.db",
+        "--format",
+        "json",
+        "--now",
+        "2026-11-30T00:00:00Z",
+    ]));
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let j = out.json();
+    assert_eq!(j["summary"]["files"], 3, "{j:#}");
+    assert_eq!(j["summary"]["added"], 10, "each event once: {j:#}");
+    assert_eq!(j["summary"]["skipped"], 1, "{j:#}");
+    assert!(out.stderr.contains("s3://org-trail/AWSLogs/README.txt"), "{}", out.stderr);
+
+    let out = run(&mut estate.command(&["learn", "--cloudtrail", "s3://no-such-bucket/x", "--db", "other.db"]));
+    assert_eq!(out.code, 1);
+    assert!(out.stderr.contains("s3://no-such-bucket/x") && out.stderr.contains("NoSuchBucket"), "{}", out.stderr);
+    assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+    assert!(!exists(&estate.path("other.db")));
+}
