@@ -2,7 +2,9 @@
 //! parts (the moto AWS emulator, SQLite files) and checks what a user would see.
 
 mod cli;
+mod family;
 mod harness;
 mod proxy;
 mod scan;
 mod state;
+mod suppress;
