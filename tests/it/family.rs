@@ -113,7 +113,7 @@ fn every_type_deleted_is_reported_exactly() {
 
 #[test]
 fn every_type_unmanaged_is_reported_exactly() {
-    let (_estate, made, report) = scan_after("every-type-unmanaged");
+    let (estate, made, report) = scan_after("every-type-unmanaged");
     let types = [
         "aws_eip",
         "aws_internet_gateway",
@@ -140,4 +140,10 @@ fn every_type_unmanaged_is_reported_exactly() {
     }
     let s = &report["summary"];
     assert_eq!((s["managed"].as_u64(), s["unmanaged"].as_u64()), (Some(36), Some(12)), "{s}");
+
+    // The table counts them per type, so a person sees what to import first.
+    let table = crate::harness::run(estate.scan_command().arg("--no-history"));
+    for needle in ["UNMANAGED (12)\n", "\n  aws_eip (2)\n", "\n  aws_key_pair (1)\n    laptop  us-east-1\n"] {
+        assert!(table.stdout.contains(needle), "table lacks {needle:?}:\n{}", table.stdout);
+    }
 }

@@ -136,6 +136,9 @@ fn tf_dir_honours_ignore_changes_and_names_the_source() {
     // A drifted resource whose attributes are all ignored is still managed.
     assert_eq!(report["summary"]["managed"], 36);
     assert_eq!(report["summary"]["drifted"], 3);
+
+    let table = crate::harness::run(estate.scan_command().args(["--tf-dir", "tf", "--no-history"]));
+    assert!(table.stdout.contains("us-east-1  (tf/main.tf:16)\n"), "{}", table.stdout);
 }
 
 #[test]
