@@ -92,6 +92,16 @@ struct ScanArgs {
     #[arg(long)]
     include_defaults: bool,
 
+    /// Rules for what the scan leaves out, in driftctl's `.driftignore` syntax. Without this flag
+    /// `./.driftignore` is read when it exists.
+    #[arg(long, value_name = "PATH")]
+    ignore_file: Option<PathBuf>,
+
+    /// The Terraform root module's directory: `lifecycle { ignore_changes }` is honoured and each
+    /// change says where its resource is written (`source`).
+    #[arg(long, value_name = "DIR")]
+    tf_dir: Option<PathBuf>,
+
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
@@ -246,6 +256,9 @@ pub fn run() -> Result<Exit> {
                 db: (!args.no_history).then_some(args.db),
                 include_defaults: args.include_defaults,
                 scoring: args.scoring.config(),
+                ignore_required: args.ignore_file.is_some(),
+                ignore_file: args.ignore_file.unwrap_or_else(|| PathBuf::from(".driftignore")),
+                tf_dir: args.tf_dir,
             };
             let progress = Progress::for_stderr(args.quiet);
             let report = runtime()?.block_on(scan::run(&cfg, now, &progress))?;

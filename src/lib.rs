@@ -23,4 +23,5 @@ pub mod report;
 pub mod resource;
 pub mod scan;
 pub mod scoring;
+pub mod suppress;
 pub mod terraform;

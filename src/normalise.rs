@@ -242,16 +242,187 @@ mod tests {
         }
     }
 
+    /// Each pass and the tests named for the false positive it removes.
+    const PASS_TESTS: &[(&str, &[&str])] = &[
+        (
+            "tags_all_is_what_aws_sees",
+            &["provider_default_tags_are_not_drift", "old_states_without_tags_all_keep_tags"],
+        ),
+        ("keep_compared", &["attributes_aws_changes_by_itself_are_not_drift"]),
+        ("aws_reserved_tags", &["tags_set_by_aws_services_are_not_drift"]),
+        (
+            "security_group_rules",
+            &["all_traffic_egress_matches_api_shape", "rule_grouping_order_and_protocol_spelling_do_not_matter"],
+        ),
+        ("standalone_rule_spelling", &["standalone_rule_protocol_spelling_and_all_traffic_ports_are_not_drift"]),
+        ("route_and_acl_blocks", &["route_and_acl_block_empty_fields_spelling_and_order_are_not_drift"]),
+        ("unordered_sets", &["set_order_and_duplicates_are_not_drift"]),
+        ("empty_is_absent", &["empty_values_equal_fields_the_api_leaves_out"]),
+    ];
+
     #[test]
-    fn default_tags_are_not_drift() {
+    fn every_pass_has_a_test_named_for_its_false_positive() {
+        let source = include_str!("normalise.rs");
+        for (name, _) in PASSES {
+            let tests = PASS_TESTS.iter().find(|(p, _)| p == name).map(|(_, t)| *t);
+            let tests = tests.unwrap_or_else(|| panic!("pass {name} has no test in PASS_TESTS"));
+            for t in tests {
+                assert!(source.contains(&format!("fn {t}()")), "{name}: no test fn {t}");
+            }
+        }
+        assert_eq!(PASS_TESTS.len(), PASSES.len(), "PASS_TESTS names a pass that does not exist");
+    }
+
+    #[test]
+    fn provider_default_tags_are_not_drift() {
         let declared =
             normalise(res("aws_vpc", "vpc-1", json!({"tags": {"Name": "a"}, "tags_all": {"Name": "a", "Team": "x"}})));
+        let live = normalise(res("aws_vpc", "vpc-1", json!({"tags": {"Name": "a", "Team": "x"}})));
+        assert_eq!(declared.attributes, live.attributes);
+    }
+
+    #[test]
+    fn old_states_without_tags_all_keep_tags() {
+        let declared = normalise(res("aws_vpc", "vpc-1", json!({"tags": {"Name": "a"}})));
+        assert_eq!(declared.attributes["tags"], json!({"Name": "a"}));
+        // A tags_all that is not a map (unknown) does not replace tags.
+        let declared = normalise(res("aws_vpc", "vpc-1", json!({"tags": {"Name": "a"}, "tags_all": null})));
+        assert_eq!(declared.attributes["tags"], json!({"Name": "a"}));
+    }
+
+    #[test]
+    fn tags_set_by_aws_services_are_not_drift() {
+        let declared = normalise(res("aws_vpc", "vpc-1", json!({"tags_all": {"Name": "a"}})));
         let live = normalise(res(
             "aws_vpc",
             "vpc-1",
-            json!({"tags": {"Name": "a", "Team": "x", "aws:cloudformation:stack-id": "s"}}),
+            json!({"tags": {"Name": "a", "aws:cloudformation:stack-id": "s", "aws:autoscaling:groupName": "g"}}),
         ));
         assert_eq!(declared.attributes, live.attributes);
+        // A user tag that merely contains `aws:` is kept.
+        let live = normalise(res("aws_vpc", "vpc-1", json!({"tags": {"team:aws:x": "y"}})));
+        assert_eq!(live.attributes["tags"], json!({"team:aws:x": "y"}));
+    }
+
+    #[test]
+    fn attributes_aws_changes_by_itself_are_not_drift() {
+        let declared = normalise(res(
+            "aws_instance",
+            "i-1",
+            json!({"instance_type": "t3.micro", "public_ip": "1.2.3.4", "public_dns": "a", "instance_state": "running",
+                   "arn": "arn:aws:ec2:us-east-1:123456789012:instance/i-1", "owner_id": "123456789012"}),
+        ));
+        let live = normalise(res(
+            "aws_instance",
+            "i-1",
+            json!({"instance_type": "t3.micro", "public_ip": "5.6.7.8", "public_dns": "b", "instance_state": "stopped"}),
+        ));
+        assert_eq!(declared.attributes, live.attributes);
+        assert_eq!(Value::Object(declared.attributes), json!({"instance_type": "t3.micro"}));
+    }
+
+    #[test]
+    fn standalone_rule_protocol_spelling_and_all_traffic_ports_are_not_drift() {
+        let declared = normalise(res(
+            "aws_security_group_rule",
+            "sgrule-1",
+            json!({"type": "egress", "protocol": "all", "from_port": 0, "to_port": 65535, "self": false}),
+        ));
+        let live = normalise(res(
+            "aws_security_group_rule",
+            "sgrule-1",
+            json!({"type": "egress", "protocol": "-1", "from_port": -1, "to_port": -1, "self": null}),
+        ));
+        assert_eq!(declared.attributes, live.attributes);
+        let declared =
+            normalise(res("aws_security_group_rule", "sgrule-2", json!({"protocol": "6", "from_port": 443})));
+        assert_eq!(declared.attributes["protocol"], "tcp");
+        assert_eq!(declared.attributes["from_port"], 443, "ports of a real protocol are kept");
+
+        let declared = normalise(res(
+            "aws_vpc_security_group_egress_rule",
+            "sgr-1",
+            json!({"ip_protocol": "-1", "from_port": null}),
+        ));
+        let live = normalise(res(
+            "aws_vpc_security_group_egress_rule",
+            "sgr-1",
+            json!({"ip_protocol": "-1", "from_port": -1, "to_port": -1}),
+        ));
+        assert_eq!(declared.attributes, live.attributes);
+    }
+
+    #[test]
+    fn route_and_acl_block_empty_fields_spelling_and_order_are_not_drift() {
+        let declared = normalise(res(
+            "aws_route_table",
+            "rtb-1",
+            json!({"route": [
+                {"cidr_block": "10.9.0.0/16", "gateway_id": "", "nat_gateway_id": "nat-1", "ipv6_cidr_block": ""},
+                {"cidr_block": "0.0.0.0/0", "gateway_id": "igw-1", "nat_gateway_id": "", "ipv6_cidr_block": ""}]}),
+        ));
+        let live = normalise(res(
+            "aws_route_table",
+            "rtb-1",
+            json!({"route": [{"gateway_id": "igw-1", "cidr_block": "0.0.0.0/0"},
+                             {"nat_gateway_id": "nat-1", "cidr_block": "10.9.0.0/16"}]}),
+        ));
+        assert_eq!(declared.attributes, live.attributes);
+
+        let declared = normalise(res(
+            "aws_network_acl",
+            "acl-1",
+            json!({"ingress": [
+                {"rule_no": 200, "protocol": "all", "action": "allow", "cidr_block": "10.0.0.0/8", "from_port": 0,
+                 "to_port": 0, "icmp_code": 0, "icmp_type": 0, "ipv6_cidr_block": ""},
+                {"rule_no": 100, "protocol": "6", "action": "allow", "cidr_block": "0.0.0.0/0", "from_port": 22,
+                 "to_port": 22, "icmp_code": 0, "icmp_type": 0, "ipv6_cidr_block": ""}]}),
+        ));
+        let live = normalise(res(
+            "aws_network_acl",
+            "acl-1",
+            json!({"ingress": [
+                {"rule_no": "100", "protocol": "tcp", "action": "allow", "cidr_block": "0.0.0.0/0", "from_port": "22",
+                 "to_port": 22, "icmp_code": 0, "icmp_type": 0},
+                {"rule_no": 200, "protocol": "-1", "action": "allow", "cidr_block": "10.0.0.0/8",
+                 "icmp_code": 0, "icmp_type": 0}]}),
+        ));
+        assert_eq!(declared.attributes, live.attributes);
+    }
+
+    #[test]
+    fn set_order_and_duplicates_are_not_drift() {
+        let declared = normalise(res(
+            "aws_network_interface",
+            "eni-1",
+            json!({"security_groups": ["sg-b", "sg-a"], "private_ips": ["10.0.0.5", "10.0.0.4"]}),
+        ));
+        let live = normalise(res(
+            "aws_network_interface",
+            "eni-1",
+            json!({"security_groups": ["sg-a", "sg-b", "sg-a"], "private_ips": ["10.0.0.4", "10.0.0.5"]}),
+        ));
+        assert_eq!(declared.attributes, live.attributes);
+        let other = normalise(res("aws_network_interface", "eni-1", json!({"security_groups": ["sg-a"]})));
+        assert_ne!(declared.attributes["security_groups"], other.attributes["security_groups"]);
+    }
+
+    #[test]
+    fn empty_values_equal_fields_the_api_leaves_out() {
+        let declared = normalise(res(
+            "aws_instance",
+            "i-1",
+            json!({"key_name": "", "vpc_security_group_ids": [], "tags": {}, "iam_instance_profile": ""}),
+        ));
+        let live = normalise(res(
+            "aws_instance",
+            "i-1",
+            json!({"key_name": null, "vpc_security_group_ids": null, "tags": null, "iam_instance_profile": null}),
+        ));
+        assert_eq!(declared.attributes, live.attributes);
+        // `false` and 0 are values, not emptiness.
+        let r = normalise(res("aws_instance", "i-1", json!({"monitoring": false})));
+        assert_eq!(r.attributes["monitoring"], false);
     }
 
     #[test]

@@ -8,16 +8,18 @@ use anyhow::{bail, Context, Result};
 use chrono::{DateTime, SecondsFormat, Utc};
 
 use crate::aws::{self, Wanted};
-use crate::catalog::{self, Family};
+use crate::catalog;
 use crate::diff::{self, Options};
 use crate::history::History;
+use crate::ignore::IgnoreRules;
 use crate::normalise::normalise;
 use crate::ownership;
 use crate::progress::Progress;
 use crate::report::{Report, ScanMeta};
 use crate::resource::Resource;
 use crate::scoring;
-use crate::terraform::load_states;
+use crate::suppress::Suppress;
+use crate::terraform::{load_states, sources};
 
 /// What a scan needs to know, validated from the command line.
 #[derive(Debug, Clone)]
@@ -32,12 +34,23 @@ pub struct ScanConfig {
     pub include_defaults: bool,
     /// How changes are scored when recorded.
     pub scoring: scoring::Config,
+    /// The `.driftignore` to read.
+    pub ignore_file: PathBuf,
+    /// Whether a missing `ignore_file` is an error (the user named it) or no rules (the default).
+    pub ignore_required: bool,
+    /// Terraform sources to read `ignore_changes` and `source` from.
+    pub tf_dir: Option<PathBuf>,
 }
 
 /// Runs a scan as of `now`.
 pub async fn run(cfg: &ScanConfig, now: DateTime<Utc>, progress: &Progress) -> Result<Report> {
     let clock = Instant::now();
     let files = load_states(&cfg.states)?;
+    // Bad rules or sources fail here, before AWS is called and before the history is touched.
+    let suppress = Suppress {
+        rules: IgnoreRules::load(&cfg.ignore_file, cfg.ignore_required)?,
+        sources: cfg.tf_dir.as_deref().map(sources::load_dir).transpose()?,
+    };
     let sdk = aws::sdk_config(None).await;
     let default_region = sdk.region().map(|r| r.to_string());
 
@@ -73,12 +86,13 @@ pub async fn run(cfg: &ScanConfig, now: DateTime<Utc>, progress: &Progress) -> R
     let mut history = cfg.db.as_deref().filter(|p| p.exists()).map(History::open).transpose()?;
 
     let mut wanted = Wanted::new();
-    for r in &declared {
+    for r in declared.iter().filter(|r| !suppress.declared_ignored(r)) {
         let live_type = catalog::spec(&r.rtype).map_or(r.rtype.as_str(), |s| s.live);
         wanted.entry(live_type.to_owned()).or_default().insert(r.id.clone());
     }
-    let inv = aws::inventory(&sdk, &regions, Family::ALL, &wanted, progress).await;
-    if inv.coverage.scanned.is_empty() {
+    let families = suppress.families();
+    let inv = aws::inventory(&sdk, &regions, &families, &wanted, progress).await;
+    if inv.coverage.scanned.is_empty() && !families.is_empty() {
         let first = inv.coverage.unscanned.first().map(|u| format!("{} in {}: {}", u.rtype, u.region, u.reason));
         bail!("nothing could be scanned ({})", first.unwrap_or_else(|| "no lists ran".into()));
     }
@@ -88,10 +102,12 @@ pub async fn run(cfg: &ScanConfig, now: DateTime<Utc>, progress: &Progress) -> R
         declared.iter().filter_map(|r| Some((r.id.clone(), r.account()?))).collect();
     let mut declared: Vec<Resource> = declared.into_iter().map(normalise).collect();
     let mut live: Vec<Resource> = inv.resources.into_iter().map(normalise).collect();
-    let owner_unknown = ownership::decide(&mut declared, &mut live);
+    let mut owner_unknown = ownership::decide(&mut declared, &mut live);
+    suppress.resources(&mut declared, &mut live, &mut owner_unknown);
     let (mut changes, mut summary) =
         diff::diff(&declared, &live, &inv.coverage, Options { include_defaults: cfg.include_defaults }, owner_unknown);
 
+    suppress.annotate(&mut changes);
     let main_account = most_common(&accounts);
     for c in &mut changes {
         c.account = accounts.get(&c.id).cloned().or_else(|| main_account.clone());

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use super::values;
-use crate::report::{ChangeKind, Report};
+use crate::report::{Change, ChangeKind, Report};
 use crate::resource::Resource;
 
 pub fn scan(r: &Report) -> String {
@@ -47,7 +47,7 @@ pub fn scan(r: &Report) -> String {
         for c in drifted {
             let key = (&c.address, &c.id);
             if last != Some(key) {
-                let _ = writeln!(out, "  {}  {}  {}", c.address.as_deref().unwrap_or(""), c.id, c.region);
+                let _ = writeln!(out, "  {}  {}  {}{}", c.address.as_deref().unwrap_or(""), c.id, c.region, at(c));
                 last = Some(key);
             }
             let (declared, actual) = (c.declared.clone().unwrap_or_default(), c.actual.clone().unwrap_or_default());
@@ -69,7 +69,7 @@ pub fn scan(r: &Report) -> String {
     if !deleted.is_empty() {
         let _ = writeln!(out, "DELETED ({})", deleted.len());
         for c in deleted {
-            let _ = writeln!(out, "  {}  {}  {}", c.address.as_deref().unwrap_or(""), c.id, c.region);
+            let _ = writeln!(out, "  {}  {}  {}{}", c.address.as_deref().unwrap_or(""), c.id, c.region, at(c));
         }
         out.push('\n');
     }
@@ -116,6 +116,11 @@ pub fn scan(r: &Report) -> String {
         s.managed, s.drifted, s.deleted, s.unmanaged, s.unscanned, s.coverage_pct
     );
     out
+}
+
+/// `  (main.tf:12)` when the change knows where its resource is written (`--tf-dir`).
+fn at(c: &Change) -> String {
+    c.source.as_deref().map(|s| format!("  ({s})")).unwrap_or_default()
 }
 
 pub fn state(resources: &[Resource]) -> String {

@@ -2,8 +2,10 @@
 //! parts (the moto AWS emulator, SQLite files) and checks what a user would see.
 
 mod cli;
+mod family;
 mod harness;
 mod history;
 mod proxy;
 mod scan;
 mod state;
+mod suppress;

@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use crate::harness::{exists, run, Estate, Moto};
 
 /// (kind, address or id, attribute) of every change, for exact comparison.
-fn change_keys(report: &Value) -> BTreeSet<(String, String, String)> {
+pub fn change_keys(report: &Value) -> BTreeSet<(String, String, String)> {
     report["changes"]
         .as_array()
         .expect("changes")

@@ -431,14 +431,16 @@ fn an_existing_path_with_glob_characters_is_read_as_it_is() {
 
 /// What `driftscan state` must list for a real state: every instance of every managed resource,
 /// computed here independently from the JSON.
-fn expected_instances(raw: &Value) -> Vec<(String, String, Option<String>)> {
+/// (address, type, id, deposed) of every managed instance, read straight from the JSON.
+fn expected_instances(raw: &Value) -> Vec<(String, String, String, Option<String>)> {
     let mut out = Vec::new();
     for r in raw["resources"].as_array().expect("resources array") {
         if r["mode"] != "managed" {
             continue;
         }
         let module = r["module"].as_str().filter(|m| !m.is_empty()).map(|m| format!("{m}.")).unwrap_or_default();
-        let base = format!("{module}{}.{}", r["type"].as_str().unwrap(), r["name"].as_str().unwrap());
+        let rtype = r["type"].as_str().unwrap();
+        let base = format!("{module}{rtype}.{}", r["name"].as_str().unwrap());
         for i in r["instances"].as_array().expect("instances array") {
             let address = match &i["index_key"] {
                 Value::Null => base.clone(),
@@ -447,7 +449,7 @@ fn expected_instances(raw: &Value) -> Vec<(String, String, Option<String>)> {
                 other => panic!("unexpected index_key {other}"),
             };
             let id = i["attributes"]["id"].as_str().unwrap_or("").to_owned();
-            out.push((address, id, i["deposed"].as_str().map(str::to_owned)));
+            out.push((address, rtype.to_owned(), id, i["deposed"].as_str().map(str::to_owned)));
         }
     }
     out
@@ -476,11 +478,14 @@ fn every_real_state_in_the_reference_folder_parses() {
 
         let got = rows(&state(&[p], Some("json")));
         assert_eq!(got.len(), expected.len(), "{p}: number of managed resource instances");
-        let got_brief: Vec<(String, String, Option<String>)> = got
+        // Matched by address, type and id: a parser that mixed up two resources of one type, or
+        // gave an instance another's id, fails here.
+        let got_brief: Vec<(String, String, String, Option<String>)> = got
             .iter()
             .map(|r| {
                 (
                     r["address"].as_str().unwrap().to_owned(),
+                    r["type"].as_str().unwrap().to_owned(),
                     r["id"].as_str().unwrap().to_owned(),
                     r.get("deposed").and_then(Value::as_str).map(str::to_owned),
                 )
