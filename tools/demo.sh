@@ -34,28 +34,31 @@ step "1. Creating a sample estate in the emulator (us-east-1 and eu-west-1) and 
 "$root/.venv/bin/python" "$root/tools/estate.py" create --out . >/dev/null
 "$bin" state --state infra/terraform.tfstate --state 'envs/*/terraform.tfstate'
 
+scan() { "$bin" scan --state infra/terraform.tfstate --state 'envs/*/terraform.tfstate' --db history.db "$@"; }
+
 step "2. Scanning the untouched estate: expect no drift, exit code 0"
 set +e
-"$bin" scan --state infra/terraform.tfstate --state 'envs/*/terraform.tfstate' --db history.db
+scan --now 2026-11-02T08:00:00Z
 echo "exit code: $?"
 set -e
 
-step "3. Changing things out of band: console resize, 3 a.m. RDP rule, retag, DNS off, public subnet, bigger volume, a terminated replica, a hand-made instance"
+step "3. Learning four weeks of ordinary work from CloudTrail logs (office hours, two engineers)"
+"$root/.venv/bin/python" "$root/tools/trail.py" routine --estate . --out trail
+"$bin" learn --cloudtrail trail --db history.db --now 2026-11-30T00:00:00Z
+
+step "4. Changing things out of band: console resize, a Sunday 3 a.m. RDP rule by an unknown user, retag, DNS off, public subnet, bigger volume, a terminated replica, a hand-made instance"
 "$root/.venv/bin/python" "$root/tools/estate.py" drift --out . \
   resize-instance open-rdp retag-vpc vpc-dns-off public-subnet grow-volume terminate-replica unmanaged-instance >/dev/null
+"$root/.venv/bin/python" "$root/tools/trail.py" night --estate . --out trail
+"$bin" learn --cloudtrail trail --db history.db --now 2026-12-07T09:00:00Z || true
 
-step "4. Scanning again: every change, exit code 2"
+step "5. Scanning again on Monday morning: every change, who made it when CloudTrail tells, exit code 3 (anomalous)"
 set +e
-"$bin" scan --state infra/terraform.tfstate --state 'envs/*/terraform.tfstate' --db history.db
+scan --now 2026-12-07T10:00:00Z
 echo "exit code: $?"
 set -e
 
-step "The history now holds both scans"
-"$root/.venv/bin/python" - <<'PY'
-import sqlite3
-db = sqlite3.connect("history.db")
-for row in db.execute("SELECT id, started_at, managed, drifted, deleted, unmanaged FROM scans ORDER BY id"):
-    print("scan %s at %s: %s managed, %s drifted, %s deleted, %s unmanaged" % row)
-PY
+step "6. The report: every change recorded this week, anomalies and their reasons"
+"$bin" report --db history.db --since 7d --now 2026-12-07T10:30:00Z
 echo
-echo "Files are in demo-out/ (state files, history.db). JSON: add --format json to the scan."
+echo "Files are in demo-out/ (state files, CloudTrail logs, history.db). JSON: add --format json."

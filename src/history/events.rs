@@ -100,15 +100,18 @@ pub(super) fn record(
             ])?;
             let id = tx.last_insert_rowid();
             // A drift already open on this resource, first seen after this event and with nothing
-            // earlier explaining it, was this event's doing.
+            // later explaining it, was this event's doing. Tag events explain tag drift only, and
+            // other writes everything but tags.
+            let tags = matches!(ev.event_name.as_str(), "CreateTags" | "DeleteTags");
             out.linked += tx
                 .prepare_cached(
                     "UPDATE changes SET actor = ?1, changed_at = ?2, time = ?2
                       WHERE source = 'scan' AND resolved_at IS NULL AND resource_id = ?3
                         AND first_seen >= ?2 AND (since IS NULL OR since < ?2)
-                        AND (changed_at IS NULL OR changed_at < ?2)",
+                        AND (changed_at IS NULL OR changed_at < ?2)
+                        AND (attribute IS NULL OR (attribute = 'tags') = ?4)",
                 )?
-                .execute(params![ev.actor, time, r.id])?;
+                .execute(params![ev.actor, time, r.id, tags])?;
             out.added += 1;
             out.anomalous += usize::from(s.anomalous);
             out.changes.push(LearnedChange {

@@ -151,7 +151,7 @@ fn find_open(tx: &Transaction, c: &Change) -> rusqlite::Result<Option<Open>> {
 fn score_new(tx: &Transaction, ctx: &ScanContext, c: &Change, account: &str, after: Option<&str>) -> Result<Scored> {
     let lookback = rfc3339(ctx.now - Duration::days(FIRST_SCAN_LOOKBACK_DAYS));
     let after = after.map_or(lookback, str::to_owned);
-    if let Some(s) = linked_event(tx, &c.id, &after, &rfc3339(ctx.now))? {
+    if let Some(s) = linked_event(tx, &c.id, c.attribute.as_deref(), &after, &rfc3339(ctx.now))? {
         return Ok(s);
     }
     let obs = Observation {
@@ -166,15 +166,22 @@ fn score_new(tx: &Transaction, ctx: &ScanContext, c: &Change, account: &str, aft
     Ok(Scored { score: s.score, anomalous: s.anomalous, reasons: s.reasons, actor: None, changed_at: None })
 }
 
-/// The CloudTrail events on `resource_id` in (`after`, `until`]: the latest names who and when;
-/// the most unusual gives the score.
-fn linked_event(tx: &Transaction, resource_id: &str, after: &str, until: &str) -> Result<Option<Scored>> {
+/// The CloudTrail events on `resource_id` in (`after`, `until`] that can explain a change of
+/// `attribute`: the latest names who and when; the most unusual gives the score.
+fn linked_event(
+    tx: &Transaction,
+    resource_id: &str,
+    attribute: Option<&str>,
+    after: &str,
+    until: &str,
+) -> Result<Option<Scored>> {
     let mut stmt = tx.prepare_cached(
         "SELECT actor, time, score, anomalous, reasons FROM changes
           WHERE source = 'cloudtrail' AND resource_id = ?1 AND time > ?2 AND time <= ?3
+            AND (?4 IS NULL OR (event_name IN ('CreateTags', 'DeleteTags')) = (?4 = 'tags'))
           ORDER BY time DESC, id DESC",
     )?;
-    let rows = stmt.query_map(params![resource_id, after, until], |r| {
+    let rows = stmt.query_map(params![resource_id, after, until, attribute], |r| {
         Ok((
             r.get::<_, Option<String>>(0)?,
             r.get::<_, String>(1)?,

@@ -429,3 +429,38 @@ s3.put_object(Bucket="org-trail", Key="AWSLogs/README.txt", Body=b"not a log")
     assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
     assert!(!exists(&estate.path("other.db")));
 }
+
+#[test]
+fn tag_events_explain_tag_drift_and_other_writes_the_rest() {
+    let estate = Estate::create();
+    let vpc = estate.id("vpc_main");
+    estate.drift(&["retag-vpc", "vpc-dns-off"]);
+    let trail = tempfile::tempdir().unwrap();
+    let file = write_trail(
+        trail.path(),
+        "t.json",
+        vec![
+            record(
+                "dns",
+                "2026-11-24T09:00:00Z",
+                "us-east-1",
+                "ModifyVpcAttribute",
+                json!({"vpcId": vpc}),
+                "arn:aws:iam::123456789012:user/netops",
+            ),
+            record(
+                "tag",
+                "2026-11-24T09:30:00Z",
+                "us-east-1",
+                "CreateTags",
+                json!({"resourcesSet": {"items": [{"resourceId": vpc}]}}),
+                "arn:aws:iam::123456789012:user/finops",
+            ),
+        ],
+    );
+    assert_eq!(learn(&estate, &file, "2026-11-24T10:00:00Z").code, 0);
+    let report = estate.scan(&["--now", "2026-11-24T10:00:00Z"]).json();
+    assert_eq!(by_attr(&report, "tags")["actor"], "arn:aws:iam::123456789012:user/finops");
+    assert_eq!(by_attr(&report, "enable_dns_hostnames")["actor"], "arn:aws:iam::123456789012:user/netops");
+    assert_eq!(by_attr(&report, "enable_dns_hostnames")["changed_at"], "2026-11-24T09:00:00Z");
+}
