@@ -13,6 +13,8 @@ pub mod cloudtrail;
 pub mod diff;
 pub mod error;
 pub mod exit;
+#[cfg(test)]
+mod fuzz;
 pub mod history;
 pub mod ignore;
 pub mod normalise;

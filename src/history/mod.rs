@@ -51,7 +51,13 @@ impl History {
                 create_private_dir(dir).with_context(|| format!("creating history directory {}", dir.display()))?;
             }
         }
+        let new = !path.exists();
         let conn = Connection::open(path).with_context(|| format!("opening history {}", path.display()))?;
+        if new {
+            // What the estate looks like, and who changed it: for its owner only. SQLite gives
+            // the -wal and -shm files the database file's permissions.
+            make_private(path).with_context(|| format!("restricting {} to its owner", path.display()))?;
+        }
         let mut h = History { conn };
         h.prepare().with_context(|| format!("history {}", path.display()))?;
         Ok(h)
@@ -181,6 +187,16 @@ pub fn fingerprint(r: &Resource) -> String {
     let mut h = Sha256::new();
     h.update(serde_json::Value::Object(r.attributes.clone()).to_string().as_bytes());
     h.finalize().iter().take(16).map(|b| format!("{b:02x}")).collect()
+}
+
+fn make_private(path: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+    }
+    let _ = path;
+    Ok(())
 }
 
 /// The history directory holds what the estate looks like: readable by its owner only.

@@ -33,11 +33,15 @@ fn isolate(cmd: &mut Command) {
         }
     }
     cmd.env("AWS_ACCESS_KEY_ID", "AKIDTESTDRIFTSCAN")
-        .env("AWS_SECRET_ACCESS_KEY", "test-secret-driftscan")
+        .env("AWS_SECRET_ACCESS_KEY", SECRETS[0])
+        .env("AWS_SESSION_TOKEN", SECRETS[1])
         .env("AWS_CONFIG_FILE", "/nonexistent/driftscan-test-config")
         .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/driftscan-test-credentials")
         .env("AWS_EC2_METADATA_DISABLED", "true");
 }
+
+/// Credentials every driftscan run in the tests gets: no output of any test may contain them.
+pub const SECRETS: [&str; 2] = ["test-secret-driftscan", "test-session-token-driftscan"];
 
 /// What a finished command printed, and how it exited.
 pub struct Run {
@@ -56,11 +60,21 @@ impl Run {
 /// Runs a command to completion.
 pub fn run(cmd: &mut Command) -> Run {
     let Output { status, stdout, stderr } = cmd.output().expect("running driftscan");
-    Run {
+    let run = Run {
         code: status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&stdout).into_owned(),
         stderr: String::from_utf8_lossy(&stderr).into_owned(),
+    };
+    // Every output of every behaviour test is searched for the credentials it ran with.
+    for secret in SECRETS {
+        assert!(
+            !run.stdout.contains(secret) && !run.stderr.contains(secret),
+            "a credential reached the output:\nstdout:\n{}\nstderr:\n{}",
+            run.stdout,
+            run.stderr
+        );
     }
+    run
 }
 
 /// The Python of the project's virtualenv (made by `make venv`), which has moto and boto3.

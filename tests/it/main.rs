@@ -3,9 +3,11 @@
 
 mod cli;
 mod family;
+mod faults;
 mod harness;
 mod history;
 mod proxy;
 mod scan;
+mod secrets;
 mod state;
 mod suppress;

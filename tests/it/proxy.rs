@@ -1,6 +1,7 @@
-//! A fault-injecting HTTP proxy on loopback, in front of moto: it answers some requests with
-//! EC2's throttling error and forwards the rest. One request per connection keeps it simple;
-//! the SDK reconnects as it would after any `Connection: close`.
+//! A fault-injecting HTTP proxy on loopback, in front of moto: it answers some requests with a
+//! fault (EC2's throttling error, a 500, a reset connection, a truncated or slow response) and
+//! forwards the rest. One request per connection keeps it simple; the SDK reconnects as it would
+//! after any `Connection: close`.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -12,7 +13,28 @@ use std::sync::Arc;
 pub struct Counts {
     pub forwarded: AtomicU64,
     pub throttled: AtomicU64,
+    /// Faults other than throttling.
+    pub faulted: AtomicU64,
 }
+
+/// What the proxy does to one request instead of forwarding it as it is.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Fault {
+    /// 503 with EC2's `RequestLimitExceeded`.
+    Throttle,
+    /// 500 with EC2's `InternalError`.
+    ServerError,
+    /// The connection closed without a response.
+    Reset,
+    /// Forwarded, but only the first half of the response reaches the client.
+    Truncate,
+    /// Forwarded after this many milliseconds.
+    Slow(u64),
+}
+
+/// Decides, from the request's sequence number (from 1) and its body (`Action=DescribeVolumes&...`),
+/// whether to inject a fault.
+pub type Plan = Arc<dyn Fn(u64, &str) -> Option<Fault> + Send + Sync>;
 
 /// The running proxy; stops accepting when dropped.
 pub struct Proxy {
@@ -24,6 +46,11 @@ pub struct Proxy {
 impl Proxy {
     /// Forwards to `upstream` (`http://127.0.0.1:PORT`), throttling every `every`-th request.
     pub fn throttling(upstream: &str, every: u64) -> Proxy {
+        Proxy::with_plan(upstream, Arc::new(move |n, _| (n % every == 0).then_some(Fault::Throttle)))
+    }
+
+    /// Forwards to `upstream`, injecting what `plan` says.
+    pub fn with_plan(upstream: &str, plan: Plan) -> Proxy {
         let listener = TcpListener::bind("127.0.0.1:0").expect("proxy port");
         let endpoint = format!("http://{}", listener.local_addr().unwrap());
         let upstream = upstream.trim_start_matches("http://").to_owned();
@@ -38,10 +65,9 @@ impl Proxy {
                 }
                 let Ok(conn) = conn else { continue };
                 let n = seen.fetch_add(1, Ordering::SeqCst) + 1;
-                let throttle = n % every == 0;
-                let (c, upstream) = (c.clone(), upstream.clone());
+                let (c, upstream, plan) = (c.clone(), upstream.clone(), plan.clone());
                 std::thread::spawn(move || {
-                    let _ = handle(conn, &upstream, throttle, &c);
+                    let _ = handle(conn, &upstream, n, &plan, &c);
                 });
             }
         });
@@ -57,7 +83,7 @@ impl Drop for Proxy {
     }
 }
 
-fn handle(client: TcpStream, upstream: &str, throttle: bool, counts: &Counts) -> std::io::Result<()> {
+fn handle(client: TcpStream, upstream: &str, n: u64, plan: &Plan, counts: &Counts) -> std::io::Result<()> {
     let mut reader = BufReader::new(client.try_clone()?);
     let mut head = Vec::new();
     let mut length = 0usize;
@@ -80,16 +106,44 @@ fn handle(client: TcpStream, upstream: &str, throttle: bool, counts: &Counts) ->
     let mut body = vec![0; length];
     reader.read_exact(&mut body)?;
     let mut client = client;
-    if throttle {
-        counts.throttled.fetch_add(1, Ordering::SeqCst);
-        let xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Response><Errors><Error><Code>RequestLimitExceeded</Code>\
-                   <Message>Request limit exceeded.</Message></Error></Errors><RequestID>driftscan-test</RequestID></Response>";
-        write!(
-            client,
-            "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/xml;charset=UTF-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{xml}",
+    let fault = plan(n, &String::from_utf8_lossy(&body));
+    let error = |status: &str, code: &str, message: &str| {
+        let xml = format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Response><Errors><Error><Code>{code}</Code>\
+             <Message>{message}</Message></Error></Errors><RequestID>driftscan-test</RequestID></Response>"
+        );
+        format!(
+            "HTTP/1.1 {status}\r\nContent-Type: text/xml;charset=UTF-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{xml}",
             xml.len()
-        )?;
-        return client.flush();
+        )
+    };
+    match fault {
+        Some(Fault::Throttle) => {
+            counts.throttled.fetch_add(1, Ordering::SeqCst);
+            client.write_all(
+                error("503 Service Unavailable", "RequestLimitExceeded", "Request limit exceeded.").as_bytes(),
+            )?;
+            return client.flush();
+        }
+        Some(Fault::ServerError) => {
+            counts.faulted.fetch_add(1, Ordering::SeqCst);
+            client.write_all(
+                error("500 Internal Server Error", "InternalError", "An internal error has occurred").as_bytes(),
+            )?;
+            return client.flush();
+        }
+        Some(Fault::Reset) => {
+            counts.faulted.fetch_add(1, Ordering::SeqCst);
+            return client.shutdown(std::net::Shutdown::Both);
+        }
+        Some(Fault::Slow(ms)) => {
+            counts.faulted.fetch_add(1, Ordering::SeqCst);
+            std::thread::sleep(std::time::Duration::from_millis(ms));
+        }
+        Some(Fault::Truncate) => {
+            counts.faulted.fetch_add(1, Ordering::SeqCst);
+        }
+        None => {}
     }
     counts.forwarded.fetch_add(1, Ordering::SeqCst);
     let mut up = TcpStream::connect(upstream)?;
@@ -100,6 +154,12 @@ fn handle(client: TcpStream, upstream: &str, throttle: bool, counts: &Counts) ->
     up.write_all(&body)?;
     let mut response = Vec::new();
     up.read_to_end(&mut response)?;
+    if fault == Some(Fault::Truncate) {
+        // Headers promise the whole body; half of it arrives, then the connection closes.
+        client.write_all(&response[..response.len() / 2 + 1])?;
+        client.flush()?;
+        return client.shutdown(std::net::Shutdown::Both);
+    }
     client.write_all(&response)?;
     client.flush()
 }

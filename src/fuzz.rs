@@ -1,0 +1,95 @@
+//! Property tests for every parser of outside input (state, CloudTrail, ignore file, HCL
+//! sources): arbitrary bytes and damaged real files never panic, and a refusal is one line that
+//! names the file. `make test` runs a short round (`PROPTEST_CASES`, default 256 per property);
+//! `PROPTEST_CASES=100000 cargo test --lib fuzz` is the long run.
+
+use std::path::Path;
+
+use proptest::prelude::*;
+
+use crate::cloudtrail;
+use crate::ignore::IgnoreRules;
+use crate::terraform::state::parse_state;
+
+const STATE: &str = include_str!("../testdata/states/modules.tfstate");
+const TRAIL: &str = include_str!("../testdata/cloudtrail/broken/not-cloudtrail.json");
+const IGNORE: &str = "# comment\naws_instance.i-0123\naws_*.*.tags.Owner\n!aws_vpc.*\naws_s3_bucket.logs\\.example\n";
+const HCL: &str =
+    "resource \"aws_instance\" \"web\" {\n  ami = \"ami-1\"\n  lifecycle {\n    ignore_changes = [tags, ami]\n  }\n}\n";
+
+/// A real input damaged: truncated, with bytes flipped, or with a slice repeated.
+fn damaged(original: &'static str) -> impl Strategy<Value = Vec<u8>> {
+    let len = original.len();
+    (0..len, proptest::collection::vec((0..len, any::<u8>()), 0..8), 0..3u8).prop_map(move |(cut, flips, how)| {
+        let mut b = original.as_bytes().to_vec();
+        for (i, v) in flips {
+            b[i] = v;
+        }
+        match how {
+            0 => b.truncate(cut),
+            1 => {
+                let tail = b[cut..].to_vec();
+                b.extend_from_slice(&tail);
+            }
+            _ => {}
+        }
+        b
+    })
+}
+
+fn one_line_naming(msg: &str, name: &str) {
+    assert!(!msg.contains('\n'), "not one line: {msg}");
+    assert!(msg.contains(name), "does not name {name}: {msg}");
+}
+
+proptest! {
+    #[test]
+    fn state_parser_never_panics_on_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+        if let Err(e) = parse_state(Path::new("fuzz.tfstate"), &bytes) {
+            one_line_naming(&e.to_string(), "fuzz.tfstate");
+        }
+    }
+
+    #[test]
+    fn state_parser_names_the_file_for_damaged_states(bytes in damaged(STATE)) {
+        if let Err(e) = parse_state(Path::new("damaged.tfstate"), &bytes) {
+            one_line_naming(&e.to_string(), "damaged.tfstate");
+        }
+    }
+
+    #[test]
+    fn cloudtrail_parser_never_panics(bytes in damaged(TRAIL)) {
+        if let Err(e) = cloudtrail::parse_bytes("trail.json", &bytes) {
+            one_line_naming(&e, "trail.json");
+        }
+    }
+
+    #[test]
+    fn cloudtrail_parser_never_panics_on_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+        let _ = cloudtrail::parse_bytes("x.json.gz", &bytes);
+    }
+
+    #[test]
+    fn ignore_parser_never_panics(text in "[a-z_.*!#\\\\ \n-]{0,200}") {
+        if let Err(e) = IgnoreRules::parse(Path::new(".driftignore"), &text) {
+            one_line_naming(&e.to_string(), ".driftignore");
+        }
+    }
+
+    #[test]
+    fn ignore_parser_handles_damaged_files(bytes in damaged(IGNORE)) {
+        let text = String::from_utf8_lossy(&bytes);
+        if let Err(e) = IgnoreRules::parse(Path::new(".driftignore"), &text) {
+            one_line_naming(&e.to_string(), ".driftignore");
+        }
+    }
+
+    #[test]
+    fn hcl_sources_never_panic(bytes in damaged(HCL)) {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("main.tf"), &bytes).unwrap();
+        if let Err(e) = crate::terraform::sources::load_dir(dir.path()) {
+            one_line_naming(&e.to_string(), "main.tf");
+        }
+    }
+}
