@@ -114,7 +114,7 @@ fn table(r: &CheckReport) -> String {
             let planned = if c.planned.is_null() { "recreates it".to_owned() } else { format!("sets {}", short(&c.planned)) };
             let _ = writeln!(
                 out,
-                "      {}: {} outside Terraform; the plan {planned} ({})",
+                "      {}: changed to {} outside Terraform; the plan {planned} ({})",
                 c.attribute,
                 short(&c.out_of_band),
                 seen(c.source)
@@ -122,7 +122,8 @@ fn table(r: &CheckReport) -> String {
         }
     }
     if !r.drift.is_empty() {
-        let _ = writeln!(out, "\nDRIFT ({} resources)", r.summary.drift);
+        let plural = if r.summary.drift == 1 { "" } else { "s" };
+        let _ = writeln!(out, "\nDRIFT ({} resource{plural})", r.summary.drift);
         for d in &r.drift {
             let _ = writeln!(out, "  {}  {}  {}", d.address, d.id.as_deref().unwrap_or("-"), seen(d.source));
             for line in drift_lines(d) {
@@ -132,7 +133,8 @@ fn table(r: &CheckReport) -> String {
     }
     let _ = writeln!(out, "\nPLANNED ({})", r.planned.len());
     for p in &r.planned {
-        let _ = writeln!(out, "  {:<8} {}  score {}", p.action.as_str(), p.address, score_text(p));
+        let deposed = p.deposed.as_deref().map(|k| format!(" (deposed object {k})")).unwrap_or_default();
+        let _ = writeln!(out, "  {:<8} {}{deposed}  score {}", p.action.as_str(), p.address, score_text(p));
         for line in planned_lines(p) {
             let _ = writeln!(out, "      {line}");
         }
@@ -261,7 +263,8 @@ fn markdown(r: &CheckReport) -> String {
     }
     let _ = writeln!(out, "</details>\n");
     if !r.drift.is_empty() {
-        let _ = writeln!(out, "<details><summary>Drift ({} resources)</summary>\n", r.summary.drift);
+        let plural = if r.summary.drift == 1 { "" } else { "s" };
+        let _ = writeln!(out, "<details><summary>Drift ({} resource{plural})</summary>\n", r.summary.drift);
         for d in &r.drift {
             let _ = writeln!(out, "- {} ({})", code(&d.address), seen(d.source));
             for line in drift_lines(d) {
