@@ -52,11 +52,9 @@ fn attr_lines(a: &AttrChange) -> Vec<String> {
     let bare = |v: &Value| v.as_str().filter(|s| *s == attrs::SENSITIVE || *s == attrs::UNKNOWN).map(str::to_owned);
     match (bare(&a.before), bare(&a.after)) {
         (None, None) => values::describe(&a.before, &a.after),
-        (b, c) => vec![format!(
-            "{} -> {}",
-            b.unwrap_or_else(|| short(&a.before)),
-            c.unwrap_or_else(|| short(&a.after))
-        )],
+        (b, c) => {
+            vec![format!("{} -> {}", b.unwrap_or_else(|| short(&a.before)), c.unwrap_or_else(|| short(&a.after)))]
+        }
     }
 }
 
@@ -111,7 +109,8 @@ fn table(r: &CheckReport) -> String {
         let _ = writeln!(out, "\nCLOBBER ({}): applying overwrites changes made outside Terraform", r.clobber.len());
         for c in &r.clobber {
             let _ = writeln!(out, "  {}  {}  {}", c.address, c.id.as_deref().unwrap_or("-"), c.action.as_str());
-            let planned = if c.planned.is_null() { "recreates it".to_owned() } else { format!("sets {}", short(&c.planned)) };
+            let planned =
+                if c.planned.is_null() { "recreates it".to_owned() } else { format!("sets {}", short(&c.planned)) };
             let _ = writeln!(
                 out,
                 "      {}: changed to {} outside Terraform; the plan {planned} ({})",
@@ -254,10 +253,24 @@ fn markdown(r: &CheckReport) -> String {
                 .attributes
                 .iter()
                 .filter(|_| p.action != Action::Create)
-                .map(|a| if a.forces_replacement { format!("{} (forces replacement)", code(&a.name)) } else { code(&a.name) })
+                .map(|a| {
+                    if a.forces_replacement {
+                        format!("{} (forces replacement)", code(&a.name))
+                    } else {
+                        code(&a.name)
+                    }
+                })
                 .collect();
-            let attrs = if p.action == Action::Create { format!("{} set", p.attributes.len()) } else { names.join(", ") };
-            let _ = writeln!(out, "| {} | {} | {} | {} |", p.action.as_str(), code(&cell(&p.address)), attrs, score_text(p));
+            let attrs =
+                if p.action == Action::Create { format!("{} set", p.attributes.len()) } else { names.join(", ") };
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} |",
+                p.action.as_str(),
+                code(&cell(&p.address)),
+                attrs,
+                score_text(p)
+            );
         }
         out.push('\n');
     }

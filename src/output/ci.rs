@@ -49,7 +49,11 @@ pub fn junit(r: &CheckReport) -> String {
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let name = xml(&format!("driftscan check {}", r.plan.input));
     let _ = writeln!(out, "<testsuites name=\"driftscan check\" tests=\"{}\" failures=\"{failed}\">", cases.len());
-    let _ = writeln!(out, "  <testsuite name=\"{name}\" tests=\"{}\" failures=\"{failed}\" errors=\"0\" skipped=\"0\">", cases.len());
+    let _ = writeln!(
+        out,
+        "  <testsuite name=\"{name}\" tests=\"{}\" failures=\"{failed}\" errors=\"0\" skipped=\"0\">",
+        cases.len()
+    );
     for (p, fails) in &cases {
         let case = format!("{} {}", p.action.as_str(), p.address);
         let _ = write!(out, "    <testcase classname=\"{}\" name=\"{}\"", xml(&p.rtype), xml(&case));
@@ -105,9 +109,7 @@ pub fn sarif(r: &CheckReport) -> String {
             "partialFingerprints": {"driftscan/v1": format!("drift|{}|{}", d.address, names.join(","))},
         }));
     }
-    let rule = |id: &str, name: &str, text: &str, level: &str| {
-        json!({"id": id, "name": name, "shortDescription": {"text": text}, "defaultConfiguration": {"level": level}})
-    };
+    let rule = |id: &str, name: &str, text: &str, level: &str| json!({"id": id, "name": name, "shortDescription": {"text": text}, "defaultConfiguration": {"level": level}});
     let doc = json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
