@@ -323,13 +323,18 @@ fn planned_changes_are_scored_against_the_history_without_learning() {
     assert!(!web["reasons"].as_array().unwrap().is_empty(), "{web:#}");
     assert_eq!(counters(&db), before, "check scores without learning: the plan is not applied yet");
 
-    // With the default --fail-on, an anomalous planned change exits 3.
-    if web["anomalous"] == true {
-        let out = run(driftscan()
-            .args(["check", "--plan", plan.to_str().unwrap(), "--offline", "--db", db.to_str().unwrap()])
-            .args(["--now", "2026-12-06T03:00:00Z"]));
-        assert_eq!(out.code, 3, "{}", out.stdout);
-    }
+    assert_eq!(web["anomalous"], true, "{web:#}");
+    assert!(
+        web["reasons"].as_array().unwrap().iter().any(|r| r.as_str().unwrap().contains("Sun 03:00 UTC")),
+        "{web:#}"
+    );
+
+    // With the default --fail-on, an anomalous planned change exits 3, and the comment says why.
+    let out = run(driftscan()
+        .args(["check", "--plan", plan.to_str().unwrap(), "--offline", "--db", db.to_str().unwrap()])
+        .args(["--now", "2026-12-06T03:00:00Z", "--format", "markdown"]));
+    assert_eq!(out.code, 3, "{}", out.stdout);
+    assert!(out.stdout.contains("#### Unusual changes"), "{}", out.stdout);
 }
 
 /// A plan as `terraform plan -refresh=false` writes it (format 1.2, no resource_drift): the prior
