@@ -49,7 +49,7 @@ pub async fn run(cfg: &CheckConfig, now: DateTime<Utc>, progress: &Progress) -> 
     let history = if cfg.db.exists() { Some(History::open(&cfg.db)?) } else { None };
     let mut notes = Vec::new();
 
-    let mut drift: Vec<Drift> = plan.drift.iter().map(|d| from_plan_drift(d)).collect();
+    let mut drift: Vec<Drift> = plan.drift.iter().map(from_plan_drift).collect();
     let live_scan = if cfg.offline {
         "offline"
     } else {

@@ -32,7 +32,7 @@ fn clobber_text(c: &Clobber) -> String {
     format!("{}: {by} {} changed outside Terraform to {}; the plan {planned}", c.address, c.attribute, c.out_of_band)
 }
 
-fn failures<'a>(r: &'a CheckReport, p: &Planned) -> Vec<(&'static str, String)> {
+fn failures(r: &CheckReport, p: &Planned) -> Vec<(&'static str, String)> {
     let mut out: Vec<(&'static str, String)> =
         r.clobber.iter().filter(|c| c.address == p.address).map(|c| ("clobber", clobber_text(c))).collect();
     if p.is_anomalous() {
