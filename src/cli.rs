@@ -8,11 +8,12 @@ use anyhow::{bail, Context, Result};
 use chrono::{DateTime, Utc};
 use clap::{Args, Parser, Subcommand};
 
+use crate::check::{self, CheckConfig, FailOn};
 use crate::cloudtrail::s3::{self, S3Location};
 use crate::cloudtrail::Loader;
 use crate::exit::Exit;
 use crate::history::{rfc3339, History, Window};
-use crate::output::{self, Format};
+use crate::output::{self, CheckFormat, Format};
 use crate::progress::Progress;
 use crate::scan::{self, ScanConfig};
 use crate::terraform::load_states;
@@ -66,6 +67,19 @@ enum Command {
     ///
     /// Example: driftscan ack 42 --expected
     Ack(AckArgs),
+    /// Gate a Terraform plan before `terraform apply`: drift, clobbers and unusual changes.
+    ///
+    /// Reads `terraform show -json PLANFILE` output (plan format 0.1 to 1.x) and reports the drift
+    /// Terraform saw while refreshing, the drift a live scan of the plan's resources finds now,
+    /// every planned change with a score from the history, and the clobbers: planned updates or
+    /// replacements that would overwrite a change someone made outside Terraform. Nothing is
+    /// written, and sensitive values are never printed.
+    ///
+    /// Exit codes: 0 pass, 2 drift or clobber (as --fail-on asks), 3 anomalous planned change,
+    /// 1 error (bad plan, AWS not reachable without --offline).
+    ///
+    /// Example: terraform plan -out tfplan && terraform show -json tfplan | driftscan check --plan -
+    Check(CheckArgs),
 }
 
 #[derive(Debug, Args)]
@@ -179,6 +193,40 @@ struct AckArgs {
     db: PathBuf,
 }
 
+#[derive(Debug, Args)]
+struct CheckArgs {
+    /// The plan as JSON: `terraform show -json tfplan > plan.json`, or `-` to read it from stdin.
+    #[arg(long, value_name = "PATH")]
+    plan: String,
+
+    /// No AWS calls: use only the plan (its resource_drift) and the history. Without it the
+    /// plan's resources are compared with live AWS too, which catches drift a `-refresh=false`
+    /// plan cannot see.
+    #[arg(long)]
+    offline: bool,
+
+    /// History to score planned changes against (read only; a missing one is not created and
+    /// the changes are not scored).
+    #[arg(long, value_name = "PATH", env = "DRIFTSCAN_DB", default_value = ".driftscan/history.db")]
+    db: PathBuf,
+
+    /// What fails the job (exit 2, or 3 for an anomaly); each level also fails on what is worse
+    /// (drift < clobber < anomaly).
+    #[arg(long, value_enum, value_name = "WHAT", default_value_t = FailOn::Clobber)]
+    fail_on: FailOn,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = CheckFormat::Table)]
+    format: CheckFormat,
+
+    /// No progress bar, even on a terminal.
+    #[arg(long, short = 'q')]
+    quiet: bool,
+
+    #[command(flatten)]
+    scoring: ScoringArgs,
+}
+
 /// A point in time as the user wrote it: an instant, or a duration back from now.
 #[derive(Debug, Clone, Copy)]
 enum When {
@@ -290,6 +338,19 @@ pub fn run() -> Result<Exit> {
                 row.id, row.kind, row.rtype, row.resource_id, row.region
             ))?;
             Ok(Exit::InSync)
+        }
+        Command::Check(args) => {
+            let cfg = CheckConfig {
+                plan: args.plan,
+                offline: args.offline,
+                db: args.db,
+                scoring: args.scoring.config(),
+                fail_on: args.fail_on,
+            };
+            let progress = Progress::for_stderr(args.quiet);
+            let report = runtime()?.block_on(check::run(&cfg, now, &progress))?;
+            emit(&output::check(&report, args.format))?;
+            Ok(report.exit(args.fail_on))
         }
         Command::State(args) => {
             let files = load_states(&args.states)?;

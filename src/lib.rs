@@ -8,6 +8,7 @@
 
 pub mod aws;
 pub mod catalog;
+pub mod check;
 pub mod cli;
 pub mod cloudtrail;
 pub mod diff;
@@ -20,6 +21,7 @@ pub mod ignore;
 pub mod normalise;
 pub mod output;
 pub mod ownership;
+pub mod plan;
 pub mod progress;
 pub mod report;
 pub mod resource;

@@ -5,17 +5,18 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
+use aws_config::SdkConfig;
 use chrono::{DateTime, SecondsFormat, Utc};
 
 use crate::aws::{self, Wanted};
 use crate::catalog;
-use crate::diff::{self, Options};
+use crate::diff::{self, Coverage, Options};
 use crate::history::History;
 use crate::ignore::IgnoreRules;
 use crate::normalise::normalise;
 use crate::ownership;
 use crate::progress::Progress;
-use crate::report::{Report, ScanMeta};
+use crate::report::{Change, Report, ScanMeta, Summary};
 use crate::resource::Resource;
 use crate::scoring;
 use crate::suppress::Suppress;
@@ -56,63 +57,29 @@ pub async fn run(cfg: &ScanConfig, now: DateTime<Utc>, progress: &Progress) -> R
 
     let mut declared: Vec<Resource> = Vec::new();
     for file in &files {
-        for r in &file.resources {
-            if !r.is_aws() || !catalog::is_covered(&r.rtype) {
-                continue;
-            }
-            let mut r = r.clone();
-            if r.region.is_none() {
-                r.region = Some(default_region.clone().with_context(|| {
-                    format!("{}: {}: no ARN or zone tells its region, and no default region is set (AWS_REGION or a profile's region)",
-                        file.path, r.label())
-                })?);
-            }
-            declared.push(r);
+        for r in file.resources.iter().filter(|r| r.is_aws() && catalog::is_covered(&r.rtype)) {
+            declared.push(with_region(r.clone(), default_region.as_deref(), &file.path)?);
         }
     }
-
-    let mut regions: BTreeSet<String> = declared.iter().filter_map(|r| r.region.clone()).collect();
-    regions.extend(cfg.regions.iter().cloned());
-    if regions.is_empty() {
-        regions.extend(default_region);
-    }
-    if regions.is_empty() {
-        bail!("no region to scan: the states name none; pass --region or set AWS_REGION");
-    }
-    let regions: Vec<String> = regions.into_iter().collect();
+    let regions = regions_to_scan(&declared, &cfg.regions, default_region.as_deref())?;
 
     // An existing history is opened before calling AWS, so an unusable one fails fast; a new one
     // is created only once there is a scan to record, so a failed scan leaves nothing behind.
     let mut history = cfg.db.as_deref().filter(|p| p.exists()).map(History::open).transpose()?;
 
-    let mut wanted = Wanted::new();
-    for r in declared.iter().filter(|r| !suppress.declared_ignored(r)) {
-        let live_type = catalog::spec(&r.rtype).map_or(r.rtype.as_str(), |s| s.live);
-        wanted.entry(live_type.to_owned()).or_default().insert(r.id.clone());
-    }
-    let families = suppress.families();
-    let inv = aws::inventory(&sdk, &regions, &families, &wanted, progress).await;
-    if inv.coverage.scanned.is_empty() && !families.is_empty() {
-        let first = inv.coverage.unscanned.first().map(|u| format!("{} in {}: {}", u.rtype, u.region, u.reason));
-        bail!("nothing could be scanned ({})", first.unwrap_or_else(|| "no lists ran".into()));
-    }
-
     // ARNs are not compared, so they are read before normalising drops them.
     let accounts: BTreeMap<String, String> =
         declared.iter().filter_map(|r| Some((r.id.clone(), r.account()?))).collect();
-    let mut declared: Vec<Resource> = declared.into_iter().map(normalise).collect();
-    let mut live: Vec<Resource> = inv.resources.into_iter().map(normalise).collect();
-    let mut owner_unknown = ownership::decide(&mut declared, &mut live);
-    suppress.resources(&mut declared, &mut live, &mut owner_unknown);
-    let (mut changes, mut summary) =
-        diff::diff(&declared, &live, &inv.coverage, Options { include_defaults: cfg.include_defaults }, owner_unknown);
+    let opts = Options { include_defaults: cfg.include_defaults };
+    let Compared { declared, live, coverage, mut changes, mut summary, api_calls } =
+        compare_live(&sdk, declared, &regions, &suppress, opts, progress).await?;
 
     suppress.annotate(&mut changes);
     let main_account = most_common(&accounts);
     for c in &mut changes {
         c.account = accounts.get(&c.id).cloned().or_else(|| main_account.clone());
     }
-    summary.api_calls = inv.api_calls;
+    summary.api_calls = api_calls;
     let finished = now + chrono::Duration::from_std(clock.elapsed()).unwrap_or_default();
     let mut report = Report {
         scan: ScanMeta {
@@ -125,24 +92,97 @@ pub async fn run(cfg: &ScanConfig, now: DateTime<Utc>, progress: &Progress) -> R
         summary,
         changes,
         resolved: Vec::new(),
-        unscanned: inv.coverage.unscanned.clone(),
+        unscanned: coverage.unscanned.clone(),
     };
     if history.is_none() {
         history = cfg.db.as_deref().map(History::open).transpose()?;
     }
     if let Some(h) = history.as_mut() {
-        let id =
-            h.record(&mut report, &declared, &live, &inv.coverage, &cfg.scoring, now).context("recording the scan")?;
+        let id = h.record(&mut report, &declared, &live, &coverage, &cfg.scoring, now).context("recording the scan")?;
         report.scan.id = Some(id);
     }
     Ok(report)
 }
 
 /// The account most declared resources belong to: unmanaged resources are taken to be in it.
-fn most_common(accounts: &BTreeMap<String, String>) -> Option<String> {
+pub fn most_common(accounts: &BTreeMap<String, String>) -> Option<String> {
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
     for a in accounts.values() {
         *counts.entry(a).or_default() += 1;
     }
     counts.into_iter().max_by_key(|(_, n)| *n).map(|(a, _)| a.to_owned())
+}
+
+/// A declared AWS resource with its region set: its own (ARN, `region`, zone), else the default.
+/// `origin` names where it was declared, for the error when neither tells.
+pub fn with_region(mut r: Resource, default_region: Option<&str>, origin: &str) -> Result<Resource> {
+    if r.region.is_none() {
+        r.region = Some(default_region.map(str::to_owned).with_context(|| {
+            format!(
+                "{origin}: {}: no ARN or zone tells its region, and no default region is set (AWS_REGION or a profile's region)",
+                r.label()
+            )
+        })?);
+    }
+    Ok(r)
+}
+
+/// The regions to list: every region a declared resource is in, plus `extra`; the default region
+/// when there is nothing else.
+pub fn regions_to_scan(declared: &[Resource], extra: &[String], default_region: Option<&str>) -> Result<Vec<String>> {
+    let mut regions: BTreeSet<String> = declared.iter().filter_map(|r| r.region.clone()).collect();
+    regions.extend(extra.iter().cloned());
+    if regions.is_empty() {
+        regions.extend(default_region.map(str::to_owned));
+    }
+    if regions.is_empty() {
+        bail!("no region to scan: the states name none; pass --region or set AWS_REGION");
+    }
+    Ok(regions.into_iter().collect())
+}
+
+/// Declared resources compared with live AWS: what a scan and `check` share.
+#[derive(Debug)]
+pub struct Compared {
+    /// The declared side, normalised, without what was suppressed.
+    pub declared: Vec<Resource>,
+    /// The live side, normalised, without what was suppressed.
+    pub live: Vec<Resource>,
+    pub coverage: Coverage,
+    /// Sorted changes, as [`diff::diff`] makes them (sources not yet annotated).
+    pub changes: Vec<Change>,
+    pub summary: Summary,
+    /// Requests sent, by operation.
+    pub api_calls: BTreeMap<String, u64>,
+}
+
+/// Lists live AWS in `regions` and compares it with `declared` (covered AWS types, regions set):
+/// inventory, normalisation, ownership of rules and routes, suppression, diff.
+///
+/// Fails only when nothing at all could be listed; what could not be listed is in `coverage`.
+pub async fn compare_live(
+    sdk: &SdkConfig,
+    declared: Vec<Resource>,
+    regions: &[String],
+    suppress: &Suppress,
+    opts: Options,
+    progress: &Progress,
+) -> Result<Compared> {
+    let mut wanted = Wanted::new();
+    for r in declared.iter().filter(|r| !suppress.declared_ignored(r)) {
+        let live_type = catalog::spec(&r.rtype).map_or(r.rtype.as_str(), |s| s.live);
+        wanted.entry(live_type.to_owned()).or_default().insert(r.id.clone());
+    }
+    let families = suppress.families();
+    let inv = aws::inventory(sdk, regions, &families, &wanted, progress).await;
+    if inv.coverage.scanned.is_empty() && !families.is_empty() {
+        let first = inv.coverage.unscanned.first().map(|u| format!("{} in {}: {}", u.rtype, u.region, u.reason));
+        bail!("nothing could be scanned ({})", first.unwrap_or_else(|| "no lists ran".into()));
+    }
+    let mut declared: Vec<Resource> = declared.into_iter().map(normalise).collect();
+    let mut live: Vec<Resource> = inv.resources.into_iter().map(normalise).collect();
+    let mut owner_unknown = ownership::decide(&mut declared, &mut live);
+    suppress.resources(&mut declared, &mut live, &mut owner_unknown);
+    let (changes, summary) = diff::diff(&declared, &live, &inv.coverage, opts, owner_unknown);
+    Ok(Compared { declared, live, coverage: inv.coverage, changes, summary, api_calls: inv.api_calls })
 }

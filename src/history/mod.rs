@@ -170,6 +170,11 @@ impl History {
         Ok(row)
     }
 
+    /// Scores a change against the model without learning it: for changes not made yet (a plan).
+    pub fn score(&self, obs: &scoring::Observation, cfg: &scoring::Config) -> Result<scoring::Score> {
+        Ok(scoring::score(&counters::SqlStore::new(&self.conn), obs, cfg)?)
+    }
+
     /// How many counters the scoring model holds.
     pub fn model_size(&self) -> Result<i64> {
         Ok(counters::count(&self.conn)?)

@@ -2,6 +2,8 @@
 //! writes anywhere by itself.
 
 mod changes;
+mod check;
+mod ci;
 mod table;
 mod values;
 
@@ -9,6 +11,7 @@ use clap::ValueEnum;
 use serde_json::json;
 
 pub use changes::{learn, report};
+pub use check::{check, CheckFormat};
 
 use crate::report::Report;
 use crate::resource::Resource;

@@ -122,7 +122,7 @@ impl Sources {
 }
 
 /// Removes every `[...]` from an address; a quoted key may hold dots, brackets and `\"`.
-fn strip_instance_keys(address: &str) -> String {
+pub fn strip_instance_keys(address: &str) -> String {
     let mut out = String::with_capacity(address.len());
     let mut depth = 0usize;
     let mut in_string = false;

@@ -1,6 +1,7 @@
 //! The behaviour tests: one integration binary that runs the built `driftscan` against real
 //! parts (the moto AWS emulator, SQLite files) and checks what a user would see.
 
+mod check;
 mod cli;
 mod family;
 mod faults;
