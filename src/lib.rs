@@ -10,6 +10,7 @@ pub mod aws;
 pub mod catalog;
 pub mod cli;
 pub mod cloudtrail;
+pub mod config;
 pub mod diff;
 pub mod error;
 pub mod exit;
