@@ -559,7 +559,7 @@ workspace "staging" {
             ),
             ("lock_timeout = \"soon\"\n", "conf/driftscan.hcl:1: lock_timeout: expected a duration"),
             ("slack {\n  channel = \"#x\"\n}\n", "conf/driftscan.hcl:2: unknown key \"channel\" in slack"),
-            ("workspace \"a\" {\n  states = [\n", "conf/driftscan.hcl:3:1: cannot parse HCL"),
+            ("workspace \"a\" {\n  states = [\n", "conf/driftscan.hcl:2:14: cannot parse HCL"),
         ];
         for (text, want) in cases {
             let got = parse(text).err().unwrap_or_default();
