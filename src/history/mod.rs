@@ -191,6 +191,7 @@ impl History {
 /// before the commit. Unset (always, outside tests) it does nothing.
 fn hold_for_tests() {
     if let Some(ms) = std::env::var("DRIFTSCAN_TEST_HOLD_RECORD_MS").ok().and_then(|v| v.parse().ok()) {
+        eprintln!("driftscan: test hold: recording paused for {ms} ms before commit");
         std::thread::sleep(std::time::Duration::from_millis(ms));
     }
 }

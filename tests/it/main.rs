@@ -9,3 +9,4 @@ mod proxy;
 mod scan;
 mod state;
 mod suppress;
+mod workspaces;
