@@ -7,6 +7,7 @@ mod harness;
 mod history;
 mod proxy;
 mod scan;
+mod schedule;
 mod state;
 mod suppress;
 mod workspaces;
