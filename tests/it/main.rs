@@ -8,6 +8,7 @@ mod history;
 mod proxy;
 mod scan;
 mod schedule;
+mod schedules;
 mod state;
 mod suppress;
 mod workspaces;
