@@ -8,9 +8,11 @@ use anyhow::{bail, Context, Result};
 use chrono::{DateTime, Utc};
 use clap::{Args, Parser, Subcommand};
 
+use crate::aws::access::Access;
 use crate::check::{self, CheckConfig, FailOn};
 use crate::cloudtrail::s3::{self, S3Location};
 use crate::cloudtrail::Loader;
+use crate::config::Config;
 use crate::exit::Exit;
 use crate::history::{rfc3339, History, Window};
 use crate::output::{self, CheckFormat, Format};
@@ -34,6 +36,12 @@ pub struct Cli {
     /// tests and backfills.
     #[arg(long, global = true, env = "DRIFTSCAN_NOW", value_parser = parse_now)]
     now: Option<DateTime<Utc>>,
+
+    /// Config file (HCL): workspaces to scan (states, credentials, regions) and the history,
+    /// threshold and lock timeout they share. Default ./driftscan.hcl, read only when it exists.
+    /// Flags given on the command line win over the file.
+    #[arg(long, global = true, env = "DRIFTSCAN_CONFIG", value_name = "PATH")]
+    config: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -44,7 +52,15 @@ enum Command {
     /// profiles (AWS_PROFILE), SSO, instance roles. AWS_ENDPOINT_URL points the scan at another
     /// endpoint, such as a local emulator.
     ///
+    /// With a config file (driftscan.hcl) and no --state, every workspace it defines is scanned in
+    /// turn, each with its own credentials, into one history; a workspace that fails does not
+    /// stop the others, and the exit code is the worst of them (an error counts worst).
+    ///
     /// Example: driftscan scan --state infra/terraform.tfstate --state 'envs/*/terraform.tfstate'
+    ///
+    /// Example: driftscan scan --state 's3://org-tfstate/prod/**/*.tfstate'
+    ///
+    /// Example: driftscan --config /etc/driftscan/driftscan.hcl scan --quiet --workspace prod
     Scan(ScanArgs),
     /// List the managed resource instances the state files declare, every provider included.
     ///
@@ -80,22 +96,47 @@ enum Command {
     ///
     /// Example: terraform plan -out tfplan && terraform show -json tfplan | driftscan check --plan -
     Check(CheckArgs),
+    /// Work with the config file (driftscan.hcl).
+    #[command(subcommand)]
+    Config(ConfigCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum ConfigCommand {
+    /// Validate the config file without calling AWS: every key known, every value well formed,
+    /// each workspace's tf_dir parses and names an S3 backend when it has no states, each ignore
+    /// file parses. Exit 0 when valid, 1 with `file:line: cause` when not.
+    ///
+    /// Example: driftscan config check --config /etc/driftscan/driftscan.hcl
+    Check,
 }
 
 #[derive(Debug, Args)]
 struct ScanArgs {
-    /// Terraform state file (format 4, Terraform 0.12+) or a quoted glob pattern; repeatable.
-    #[arg(long = "state", short = 's', value_name = "PATH", required = true)]
+    /// Terraform state file (format 4, Terraform 0.12+), a quoted glob pattern, s3://bucket/key,
+    /// or 's3://bucket/prefix/**/*.tfstate'; repeatable. Without it: the config's workspaces, or
+    /// the state that --tf-dir's backend "s3" block names.
+    #[arg(long = "state", short = 's', value_name = "PATH")]
     states: Vec<String>,
+
+    /// Scan only this config workspace (repeatable); default every workspace.
+    #[arg(long = "workspace", short = 'w', value_name = "NAME")]
+    workspaces: Vec<String>,
+
+    /// How long to wait for another run that holds the same history (30s, 2m); then exit 1.
+    /// Default 30s, or `lock_timeout` in the config.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    lock_timeout: Option<std::time::Duration>,
 
     /// Also scan this region for unmanaged resources (repeatable). Regions the states use are
     /// always scanned.
     #[arg(long = "region", value_name = "REGION")]
     regions: Vec<String>,
 
-    /// History database (SQLite), created if missing.
-    #[arg(long, value_name = "PATH", env = "DRIFTSCAN_DB", default_value = ".driftscan/history.db")]
-    db: PathBuf,
+    /// History database (SQLite), created if missing. Default `history` in the config, else
+    /// .driftscan/history.db.
+    #[arg(long, value_name = "PATH", env = "DRIFTSCAN_DB")]
+    db: Option<PathBuf>,
 
     /// Do not record this scan in the history.
     #[arg(long)]
@@ -120,7 +161,8 @@ struct ScanArgs {
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
 
-    /// No progress bar, even on a terminal.
+    /// For cron: no progress bar, and nothing on stdout when there is nothing to say (in sync,
+    /// nothing resolved). Errors still go to stderr.
     #[arg(long, short = 'q')]
     quiet: bool,
 
@@ -131,14 +173,15 @@ struct ScanArgs {
 #[derive(Debug, Args)]
 struct ScoringArgs {
     /// Score (0 to 1) from which a change is anomalous; 0.5 is about a one-in-three-hundred
-    /// surprise given the history.
-    #[arg(long, value_name = "SCORE", env = "DRIFTSCAN_THRESHOLD", default_value_t = crate::scoring::DEFAULT_THRESHOLD, value_parser = parse_threshold)]
-    threshold: f64,
+    /// surprise given the history. Default 0.5, or `threshold` in the config.
+    #[arg(long, value_name = "SCORE", env = "DRIFTSCAN_THRESHOLD", value_parser = parse_threshold)]
+    threshold: Option<f64>,
 }
 
 impl ScoringArgs {
-    fn config(&self) -> crate::scoring::Config {
-        crate::scoring::Config { threshold: self.threshold, ..Default::default() }
+    fn config(&self, file: Option<&Config>) -> crate::scoring::Config {
+        let threshold = self.threshold.or(file.and_then(|c| c.threshold)).unwrap_or(crate::scoring::DEFAULT_THRESHOLD);
+        crate::scoring::Config { threshold, ..Default::default() }
     }
 }
 
@@ -148,9 +191,10 @@ struct LearnArgs {
     #[arg(long = "cloudtrail", value_name = "PATH", required = true)]
     paths: Vec<String>,
 
-    /// History database (SQLite), created if missing.
-    #[arg(long, value_name = "PATH", env = "DRIFTSCAN_DB", default_value = ".driftscan/history.db")]
-    db: PathBuf,
+    /// History database (SQLite), created if missing. Default `history` in the config, else
+    /// .driftscan/history.db.
+    #[arg(long, value_name = "PATH", env = "DRIFTSCAN_DB")]
+    db: Option<PathBuf>,
 
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
@@ -162,9 +206,9 @@ struct LearnArgs {
 
 #[derive(Debug, Args)]
 struct ReportArgs {
-    /// History database (SQLite).
-    #[arg(long, value_name = "PATH", env = "DRIFTSCAN_DB", default_value = ".driftscan/history.db")]
-    db: PathBuf,
+    /// History database (SQLite). Default `history` in the config, else .driftscan/history.db.
+    #[arg(long, value_name = "PATH", env = "DRIFTSCAN_DB")]
+    db: Option<PathBuf>,
 
     /// Start of the window: a duration back from now (30m, 24h, 7d, 2w) or an RFC 3339 instant.
     #[arg(long, value_name = "WHEN", default_value = "7d", value_parser = parse_when)]
@@ -188,9 +232,9 @@ struct AckArgs {
     #[arg(long)]
     expected: bool,
 
-    /// History database (SQLite).
-    #[arg(long, value_name = "PATH", env = "DRIFTSCAN_DB", default_value = ".driftscan/history.db")]
-    db: PathBuf,
+    /// History database (SQLite). Default `history` in the config, else .driftscan/history.db.
+    #[arg(long, value_name = "PATH", env = "DRIFTSCAN_DB")]
+    db: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -207,8 +251,9 @@ struct CheckArgs {
 
     /// History to score planned changes against (read only; a missing one is not created and
     /// the changes are not scored).
-    #[arg(long, value_name = "PATH", env = "DRIFTSCAN_DB", default_value = ".driftscan/history.db")]
-    db: PathBuf,
+    /// Default `history` in the config, else .driftscan/history.db.
+    #[arg(long, value_name = "PATH", env = "DRIFTSCAN_DB")]
+    db: Option<PathBuf>,
 
     /// What fails the job (exit 2, or 3 for an anomaly); each level also fails on what is worse
     /// (drift < clobber < anomaly).
@@ -296,32 +341,16 @@ pub fn run() -> Result<Exit> {
         }
     };
     let now = cli.now.unwrap_or_else(Utc::now);
+    if let Command::Config(ConfigCommand::Check) = cli.command {
+        return config_check(cli.config.as_deref());
+    }
+    let file = load_config(cli.config.as_deref())?;
+    let file = file.as_ref();
     match cli.command {
-        Command::Scan(args) => {
-            let cfg = ScanConfig {
-                states: args.states,
-                regions: args.regions,
-                db: (!args.no_history).then_some(args.db),
-                include_defaults: args.include_defaults,
-                scoring: args.scoring.config(),
-                ignore_required: args.ignore_file.is_some(),
-                ignore_file: args.ignore_file.unwrap_or_else(|| PathBuf::from(".driftignore")),
-                tf_dir: args.tf_dir,
-            };
-            let progress = Progress::for_stderr(args.quiet);
-            let report = runtime()?.block_on(scan::run(&cfg, now, &progress))?;
-            emit(&output::scan(&report, args.format))?;
-            Ok(if report.has_anomalies() {
-                Exit::Anomalous
-            } else if report.has_changes() {
-                Exit::Drift
-            } else {
-                Exit::InSync
-            })
-        }
-        Command::Learn(args) => learn(args, now),
+        Command::Scan(args) => scan_command(args, file, now),
+        Command::Learn(args) => learn(args, file, now),
         Command::Report(args) => {
-            let history = existing_history(&args.db)?;
+            let history = existing_history(&history_path(args.db, file))?;
             let since = args.since.resolve(now);
             let until = args.until.map(|u| u.resolve(now));
             let rows = history.changes(&Window { since: Some(since), until })?;
@@ -330,7 +359,7 @@ pub fn run() -> Result<Exit> {
             Ok(Exit::InSync)
         }
         Command::Ack(args) => {
-            let mut history = existing_history(&args.db)?;
+            let mut history = existing_history(&history_path(args.db, file))?;
             let row = history.ack(args.id, args.expected, now, &crate::scoring::Config::default())?;
             let what = if args.expected { "acknowledged as expected; the model learned it" } else { "marked reviewed" };
             emit(&format!(
@@ -343,8 +372,8 @@ pub fn run() -> Result<Exit> {
             let cfg = CheckConfig {
                 plan: args.plan,
                 offline: args.offline,
-                db: args.db,
-                scoring: args.scoring.config(),
+                db: history_path(args.db, file),
+                scoring: args.scoring.config(file),
                 fail_on: args.fail_on,
             };
             let progress = Progress::for_stderr(args.quiet);
@@ -358,10 +387,172 @@ pub fn run() -> Result<Exit> {
             emit(&output::state(&resources, args.format))?;
             Ok(Exit::InSync)
         }
+        Command::Config(_) => unreachable!("handled above"),
     }
 }
 
-fn learn(args: LearnArgs, now: DateTime<Utc>) -> Result<Exit> {
+/// `--config`, else `./driftscan.hcl` when it exists.
+fn load_config(path: Option<&Path>) -> Result<Option<Config>> {
+    Ok(match path {
+        Some(p) => Config::load(p, true)?,
+        None => Config::load(Path::new(crate::config::DEFAULT_PATH), false)?,
+    })
+}
+
+/// `--db` (or `DRIFTSCAN_DB`), else the config's `history`, else the default.
+fn history_path(flag: Option<PathBuf>, file: Option<&Config>) -> PathBuf {
+    flag.or_else(|| file.and_then(|c| c.history.clone())).unwrap_or_else(|| PathBuf::from(".driftscan/history.db"))
+}
+
+/// The scans this command line asks for: one from the flags when `--state` (or `--tf-dir`) is
+/// given or there is no config workspace, else the config's workspaces with the flags on top.
+fn scan_configs(args: &ScanArgs, file: Option<&Config>, db: Option<PathBuf>) -> Result<Vec<ScanConfig>> {
+    let scoring = args.scoring.config(file);
+    let workspaces = file.map(|c| c.workspaces.as_slice()).unwrap_or_default();
+    if !args.states.is_empty() || workspaces.is_empty() {
+        if !args.workspaces.is_empty() {
+            bail!("--workspace needs a config file with workspaces, and no --state");
+        }
+        if args.states.is_empty() && args.tf_dir.is_none() {
+            bail!("nothing to scan: pass --state PATH, a --tf-dir with a backend \"s3\" block, or a config file with workspaces (--config)");
+        }
+        return Ok(vec![ScanConfig {
+            states: args.states.clone(),
+            regions: args.regions.clone(),
+            db,
+            include_defaults: args.include_defaults,
+            scoring,
+            ignore_required: args.ignore_file.is_some(),
+            ignore_file: args.ignore_file.clone().unwrap_or_else(|| PathBuf::from(".driftignore")),
+            tf_dir: args.tf_dir.clone(),
+            workspace: None,
+            access: Access::default(),
+            state_access: Access::default(),
+        }]);
+    }
+    for name in &args.workspaces {
+        if !workspaces.iter().any(|w| &w.name == name) {
+            let known: Vec<&str> = workspaces.iter().map(|w| w.name.as_str()).collect();
+            bail!("--workspace {name}: no such workspace in the config (it has: {})", known.join(", "));
+        }
+    }
+    let selected = workspaces.iter().filter(|w| args.workspaces.is_empty() || args.workspaces.contains(&w.name));
+    Ok(selected
+        .map(|ws| {
+            let access = Access {
+                profile: ws.profile.clone(),
+                role_arn: ws.role_arn.clone(),
+                external_id: ws.external_id.clone(),
+                region: None,
+            };
+            let state_access = if ws.state_profile.is_some() || ws.state_role_arn.is_some() {
+                Access {
+                    profile: ws.state_profile.clone(),
+                    role_arn: ws.state_role_arn.clone(),
+                    external_id: None,
+                    region: ws.state_region.clone(),
+                }
+            } else {
+                Access { region: ws.state_region.clone(), ..access.clone() }
+            };
+            let ignore_file = args.ignore_file.clone().or_else(|| ws.ignore_file.clone());
+            ScanConfig {
+                states: ws.states.clone(),
+                regions: ws.regions.iter().chain(&args.regions).cloned().collect(),
+                db: db.clone(),
+                include_defaults: ws.include_defaults || args.include_defaults,
+                scoring: scoring.clone(),
+                ignore_required: ignore_file.is_some(),
+                ignore_file: ignore_file.unwrap_or_else(|| PathBuf::from(".driftignore")),
+                tf_dir: args.tf_dir.clone().or_else(|| ws.tf_dir.clone()),
+                workspace: Some(ws.name.clone()),
+                access,
+                state_access,
+            }
+        })
+        .collect())
+}
+
+fn scan_command(args: ScanArgs, file: Option<&Config>, now: DateTime<Utc>) -> Result<Exit> {
+    let db = (!args.no_history).then(|| history_path(args.db.clone(), file));
+    let configs = scan_configs(&args, file, db.clone())?;
+    let timeout = args.lock_timeout.or(file.and_then(|c| c.lock_timeout)).unwrap_or(crate::lock::DEFAULT_TIMEOUT);
+    // Held until the run ends: a second run waits here, before any AWS call.
+    let _lock = db.as_deref().map(|db| crate::lock::HistoryLock::acquire(db, timeout)).transpose()?;
+    let progress = Progress::for_stderr(args.quiet);
+    if configs[0].workspace.is_none() {
+        let report = runtime()?.block_on(scan::run(&configs[0], now, &progress))?;
+        let exit = crate::workspace::exit_of(&report);
+        if !(args.quiet && exit == Exit::InSync && report.resolved.is_empty() && report.unscanned.is_empty()) {
+            emit(&output::scan(&report, args.format))?;
+        }
+        return Ok(exit);
+    }
+    let outcomes = runtime()?.block_on(crate::workspace::run_all(&configs, now, &progress));
+    if !args.quiet || crate::workspace::worth_saying(&outcomes) {
+        emit(&crate::workspace::render(&outcomes, args.format))?;
+    }
+    Ok(crate::workspace::worst(&outcomes))
+}
+
+/// `driftscan config check`: reads the file and everything it points at that needs no AWS.
+fn config_check(path: Option<&Path>) -> Result<Exit> {
+    let path = path.unwrap_or(Path::new(crate::config::DEFAULT_PATH));
+    let cfg = Config::load(path, true)?.context("unreachable: a required config is never missing")?;
+    let mut lines = Vec::new();
+    for ws in &cfg.workspaces {
+        let at = format!("{}:{}: workspace {}", path.display(), ws.line, ws.name);
+        let sources = ws
+            .tf_dir
+            .as_deref()
+            .map(crate::terraform::sources::load_dir)
+            .transpose()
+            .with_context(|| format!("{at}: tf_dir"))?;
+        let states = if ws.states.is_empty() {
+            let backend = sources
+                .as_ref()
+                .and_then(|s| s.backend.as_ref())
+                .with_context(|| format!("{at}: no states, and tf_dir has no backend \"s3\" block"))?;
+            vec![crate::terraform::remote::backend_state(backend).with_context(|| at.clone())?.0]
+        } else {
+            ws.states.clone()
+        };
+        if let Some(ignore) = &ws.ignore_file {
+            crate::ignore::IgnoreRules::load(ignore, true).with_context(|| format!("{at}: ignore_file"))?;
+        }
+        let who = Access { profile: ws.profile.clone(), role_arn: ws.role_arn.clone(), ..Default::default() };
+        lines.push(format!(
+            "  {}: {} ({}); states: {}",
+            ws.name,
+            who.describe(),
+            region_list(&ws.regions),
+            states.join(", ")
+        ));
+    }
+    let history =
+        cfg.history.as_deref().map_or_else(|| ".driftscan/history.db (default)".into(), |h| h.display().to_string());
+    let mut out = format!("{}: ok; history {history}; {} workspace(s)\n", path.display(), cfg.workspaces.len());
+    for l in lines {
+        out.push_str(&l);
+        out.push('\n');
+    }
+    emit(&out)?;
+    Ok(Exit::InSync)
+}
+
+fn region_list(regions: &[String]) -> String {
+    if regions.is_empty() {
+        "regions from the states".into()
+    } else {
+        format!("regions {}", regions.join(", "))
+    }
+}
+
+fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    crate::config::parse_duration(s).ok_or_else(|| format!("{s:?}: expected a duration such as 30s, 2m or 250ms"))
+}
+
+fn learn(args: LearnArgs, file: Option<&Config>, now: DateTime<Utc>) -> Result<Exit> {
     let mut loader = Loader::new();
     let mut locations = Vec::new();
     for p in &args.paths {
@@ -384,8 +575,8 @@ fn learn(args: LearnArgs, now: DateTime<Utc>) -> Result<Exit> {
     for s in &skipped {
         eprintln!("driftscan: skipped {s}");
     }
-    let mut history = History::open(&args.db)?;
-    let outcome = history.learn(&loaded, now, &args.scoring.config()).context("recording CloudTrail events")?;
+    let mut history = History::open(&history_path(args.db, file))?;
+    let outcome = history.learn(&loaded, now, &args.scoring.config(file)).context("recording CloudTrail events")?;
     emit(&output::learn(&outcome, loaded.files, &skipped, args.format))?;
     Ok(if outcome.anomalous > 0 { Exit::Anomalous } else { Exit::InSync })
 }

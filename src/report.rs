@@ -71,6 +71,9 @@ pub struct Change {
     /// The state file that declares the resource (declared resources only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
+    /// The config workspace whose scan found it; absent in a run without a config.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub workspace: Option<String>,
     /// When the history first saw the change (RFC 3339).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub first_seen: Option<String>,
@@ -159,6 +162,12 @@ pub struct ScanMeta {
     pub finished_at: String,
     pub regions: Vec<String>,
     pub states: Vec<String>,
+    /// The config workspace scanned; absent in a run without a config.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub workspace: Option<String>,
+    /// The account the workspace's credentials belong to (STS); absent in a run without a config.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
 }
 
 /// A whole scan.

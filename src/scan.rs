@@ -8,6 +8,7 @@ use anyhow::{bail, Context, Result};
 use aws_config::SdkConfig;
 use chrono::{DateTime, SecondsFormat, Utc};
 
+use crate::aws::access::{self, Access};
 use crate::aws::{self, Wanted};
 use crate::catalog;
 use crate::diff::{self, Coverage, Options};
@@ -20,7 +21,7 @@ use crate::report::{Change, Report, ScanMeta, Summary};
 use crate::resource::Resource;
 use crate::scoring;
 use crate::suppress::Suppress;
-use crate::terraform::{load_states, sources};
+use crate::terraform::{remote, sources};
 
 /// What a scan needs to know, validated from the command line.
 #[derive(Debug, Clone)]
@@ -39,20 +40,38 @@ pub struct ScanConfig {
     pub ignore_file: PathBuf,
     /// Whether a missing `ignore_file` is an error (the user named it) or no rules (the default).
     pub ignore_required: bool,
-    /// Terraform sources to read `ignore_changes` and `source` from.
+    /// Terraform sources to read `ignore_changes` and `source` from; with no `states`, its
+    /// `backend "s3"` block names the state.
     pub tf_dir: Option<PathBuf>,
+    /// The config workspace this scan is for; `None` in a run without a config.
+    pub workspace: Option<String>,
+    /// Credentials for the scanned account.
+    pub access: Access,
+    /// Credentials for reading `s3://` states.
+    pub state_access: Access,
 }
 
 /// Runs a scan as of `now`.
 pub async fn run(cfg: &ScanConfig, now: DateTime<Utc>, progress: &Progress) -> Result<Report> {
     let clock = Instant::now();
-    let files = load_states(&cfg.states)?;
     // Bad rules or sources fail here, before AWS is called and before the history is touched.
-    let suppress = Suppress {
-        rules: IgnoreRules::load(&cfg.ignore_file, cfg.ignore_required)?,
-        sources: cfg.tf_dir.as_deref().map(sources::load_dir).transpose()?,
+    let rules = IgnoreRules::load(&cfg.ignore_file, cfg.ignore_required)?;
+    let tf_sources = cfg.tf_dir.as_deref().map(sources::load_dir).transpose()?;
+    let (states, state_access) = state_sources(cfg, tf_sources.as_ref())?;
+    let files = remote::load_states(&states, &state_access).await?;
+    let suppress = Suppress { rules, sources: tf_sources };
+    let sdk = cfg.access.sdk_config().await;
+    // In a workspace, unmanaged resources belong to the account the credentials are for.
+    let account = match &cfg.workspace {
+        Some(ws) => match access::account_id(&sdk).await {
+            Ok(a) => Some(a),
+            Err(e) => {
+                eprintln!("driftscan: warning: workspace {ws}: {e:#}");
+                None
+            }
+        },
+        None => None,
     };
-    let sdk = aws::sdk_config(None).await;
     let default_region = sdk.region().map(|r| r.to_string());
 
     let mut declared: Vec<Resource> = Vec::new();
@@ -75,9 +94,10 @@ pub async fn run(cfg: &ScanConfig, now: DateTime<Utc>, progress: &Progress) -> R
         compare_live(&sdk, declared, &regions, &suppress, opts, progress).await?;
 
     suppress.annotate(&mut changes);
-    let main_account = most_common(&accounts);
+    let main_account = account.clone().or_else(|| most_common(&accounts));
     for c in &mut changes {
         c.account = accounts.get(&c.id).cloned().or_else(|| main_account.clone());
+        c.workspace = cfg.workspace.clone();
     }
     summary.api_calls = api_calls;
     let finished = now + chrono::Duration::from_std(clock.elapsed()).unwrap_or_default();
@@ -88,6 +108,8 @@ pub async fn run(cfg: &ScanConfig, now: DateTime<Utc>, progress: &Progress) -> R
             finished_at: finished.to_rfc3339_opts(SecondsFormat::Secs, true),
             regions,
             states: files.iter().map(|f| f.path.clone()).collect(),
+            workspace: cfg.workspace.clone(),
+            account,
         },
         summary,
         changes,
@@ -102,6 +124,24 @@ pub async fn run(cfg: &ScanConfig, now: DateTime<Utc>, progress: &Progress) -> R
         report.scan.id = Some(id);
     }
     Ok(report)
+}
+
+/// The states to read, and with which credentials: those configured, else the one the
+/// `backend "s3"` block of the Terraform sources names (in the bucket's region, when it says).
+fn state_sources(cfg: &ScanConfig, tf: Option<&sources::Sources>) -> Result<(Vec<String>, Access)> {
+    if !cfg.states.is_empty() {
+        return Ok((cfg.states.clone(), cfg.state_access.clone()));
+    }
+    let dir = cfg.tf_dir.as_deref().map(|d| d.display().to_string()).unwrap_or_default();
+    let Some(backend) = tf.and_then(|s| s.backend.as_ref()) else {
+        bail!("no state to read: pass --state, or a --tf-dir whose terraform {{ backend \"s3\" }} names it ({dir} has none)");
+    };
+    let (url, region) = remote::backend_state(backend)?;
+    let mut access = cfg.state_access.clone();
+    if access.region.is_none() {
+        access.region = region;
+    }
+    Ok((vec![url], access))
 }
 
 /// The account most declared resources belong to: unmanaged resources are taken to be in it.

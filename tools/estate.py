@@ -42,7 +42,9 @@ import zlib
 
 import boto3
 
-ACCOUNT = "123456789012"
+# The account the credentials belong to: moto's default, or (ESTATE_ACCOUNT) the account of an
+# assumed role, for tests of several accounts in one run.
+ACCOUNT = os.environ.get("ESTATE_ACCOUNT", "123456789012")
 EAST = "us-east-1"
 WEST = "eu-west-1"
 AWS = 'provider["registry.terraform.io/hashicorp/aws"]'

@@ -4,6 +4,7 @@
 //! Regions and types are listed concurrently; a (type, region) that cannot be listed is
 //! reported as unscanned with the reason, never as empty.
 
+pub mod access;
 mod addresses;
 mod calls;
 mod gateways;
@@ -98,6 +99,12 @@ fn cause_chain(e: &(dyn std::error::Error + 'static)) -> String {
 /// Timeouts bound every call: an attempt that hangs is abandoned after 30 s and retried, and a
 /// call gives up after 2 minutes, so a scan always ends (with the part that failed unscanned).
 pub async fn sdk_config(region: Option<&str>) -> SdkConfig {
+    loader(region).load().await
+}
+
+/// The loader behind [`sdk_config`], for callers that add a profile or credentials (see
+/// [`access`]).
+pub fn loader(region: Option<&str>) -> aws_config::ConfigLoader {
     let mut loader = aws_config::defaults(BehaviorVersion::latest()).timeout_config(
         TimeoutConfig::builder()
             .connect_timeout(Duration::from_secs(5))
@@ -116,7 +123,7 @@ pub async fn sdk_config(region: Option<&str>) -> SdkConfig {
     if let Some(r) = region {
         loader = loader.region(Region::new(r.to_owned()));
     }
-    loader.load().await
+    loader
 }
 
 /// Lists every family in `families` in every region in `regions`.

@@ -29,6 +29,8 @@ pub(super) struct ScanContext<'a> {
     pub since: Option<String>,
     pub coverage: &'a Coverage,
     pub scoring: &'a scoring::Config,
+    /// The config workspace scanned (`None` without a config): only its changes are resolved.
+    pub workspace: Option<&'a str>,
 }
 
 /// The stored side of an open change.
@@ -221,9 +223,9 @@ fn insert(
     tx.prepare_cached(
         "INSERT INTO changes (source, kind, type, resource_id, region, account, address, state, attribute, declared,
                               actual, actor, changed_at, time, first_seen, last_seen, first_scan_id, last_scan_id,
-                              since, score, anomalous, reasons)
+                              since, score, anomalous, reasons, workspace)
          VALUES ('scan', ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, coalesce(?12, ?13), ?13, ?13, ?14, ?14,
-                 ?15, ?16, ?17, ?18)",
+                 ?15, ?16, ?17, ?18, ?19)",
     )?
     .execute(params![
         c.kind.as_str(),
@@ -244,6 +246,7 @@ fn insert(
         s.score,
         s.anomalous,
         serde_json::to_string(&s.reasons)?,
+        ctx.workspace,
     ])?;
     Ok(tx.last_insert_rowid())
 }
@@ -270,9 +273,9 @@ fn resolve(
 ) -> Result<Vec<Resolved>> {
     let mut stmt = tx.prepare_cached(
         "SELECT id, kind, type, resource_id, region, attribute, first_seen, state FROM changes
-          WHERE source = 'scan' AND resolved_at IS NULL ORDER BY id",
+          WHERE source = 'scan' AND resolved_at IS NULL AND workspace IS ?1 ORDER BY id",
     )?;
-    let open = stmt.query_map([], |r| {
+    let open = stmt.query_map([ctx.workspace], |r| {
         Ok((
             Resolved {
                 id: r.get(0)?,

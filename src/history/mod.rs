@@ -31,6 +31,7 @@ use crate::scoring;
 const MIGRATIONS: &[(&str, &str)] = &[
     ("0001_init", include_str!("../../migrations/0001_init.sql")),
     ("0002_lifecycle", include_str!("../../migrations/0002_lifecycle.sql")),
+    ("0003_workspaces", include_str!("../../migrations/0003_workspaces.sql")),
 ];
 
 /// Times are stored as RFC 3339 UTC with whole seconds, so that text order is time order.
@@ -97,12 +98,18 @@ impl History {
         now: DateTime<Utc>,
     ) -> Result<i64> {
         let tx = self.conn.transaction()?;
-        let since: Option<String> =
-            tx.query_row("SELECT started_at FROM scans ORDER BY id DESC LIMIT 1", [], |r| r.get(0)).optional()?;
+        let since: Option<String> = tx
+            .query_row(
+                "SELECT started_at FROM scans WHERE workspace IS ?1 ORDER BY id DESC LIMIT 1",
+                [&report.scan.workspace],
+                |r| r.get(0),
+            )
+            .optional()?;
         let s = &report.summary;
         tx.execute(
-            "INSERT INTO scans (started_at, finished_at, regions, states, managed, drifted, deleted, unmanaged, unscanned, coverage_pct, api_calls)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            "INSERT INTO scans (started_at, finished_at, regions, states, managed, drifted, deleted, unmanaged, unscanned, coverage_pct, api_calls,
+                                workspace, account)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
             params![
                 report.scan.started_at,
                 report.scan.finished_at,
@@ -115,6 +122,8 @@ impl History {
                 s.unscanned,
                 s.coverage_pct,
                 serde_json::to_string(&s.api_calls)?,
+                report.scan.workspace,
+                report.scan.account,
             ],
         )?;
         let scan_id = tx.last_insert_rowid();
@@ -142,8 +151,10 @@ impl History {
                 put.execute(params![scan_id, u.rtype, u.region, u.reason])?;
             }
         }
-        let ctx = lifecycle::ScanContext { scan_id, now, since, coverage, scoring };
+        let workspace = report.scan.workspace.clone();
+        let ctx = lifecycle::ScanContext { scan_id, now, since, coverage, scoring, workspace: workspace.as_deref() };
         lifecycle::apply(&tx, &ctx, report)?;
+        hold_for_tests();
         tx.commit()?;
         Ok(scan_id)
     }
@@ -186,6 +197,16 @@ impl History {
     }
 }
 
+/// Tests of crash safety and locking need a run that is provably in the middle of recording:
+/// `DRIFTSCAN_TEST_HOLD_RECORD_MS` sleeps inside the open transaction, after every write and
+/// before the commit. Unset (always, outside tests) it does nothing.
+fn hold_for_tests() {
+    if let Some(ms) = std::env::var("DRIFTSCAN_TEST_HOLD_RECORD_MS").ok().and_then(|v| v.parse().ok()) {
+        eprintln!("driftscan: test hold: recording paused for {ms} ms before commit");
+        std::thread::sleep(std::time::Duration::from_millis(ms));
+    }
+}
+
 /// A short hash of a resource's normalised compared attributes: two scans with the same
 /// fingerprint saw the same thing.
 pub fn fingerprint(r: &Resource) -> String {
@@ -205,7 +226,7 @@ fn make_private(path: &Path) -> std::io::Result<()> {
 }
 
 /// The history directory holds what the estate looks like: readable by its owner only.
-fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+pub(crate) fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     let mut builder = std::fs::DirBuilder::new();
     builder.recursive(true);
     #[cfg(unix)]

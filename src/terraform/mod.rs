@@ -2,6 +2,7 @@
 //! this module; what leaves it is [`crate::resource::Resource`].
 
 pub mod region;
+pub mod remote;
 pub mod sensitive;
 pub mod sources;
 pub mod state;

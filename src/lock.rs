@@ -1,0 +1,107 @@
+//! One run at a time per history: a scheduled run that finds another (a slow scan, a manual
+//! run, an overlapping cron job) waits up to a bound, then gives up with a clear message.
+//!
+//! The lock is an advisory `flock` on `<history>.lock` beside the database. The kernel drops it
+//! when the process dies, however it dies, so a killed run never leaves a stale lock; the file
+//! itself stays (removing a lock file races with a waiter that has it open). SQLite's own
+//! locking still guards every transaction; this lock makes whole runs take turns, so a scan's
+//! "previous scan" is never being written while it reads.
+
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+
+/// How long a run waits by default (`--lock-timeout`, `lock_timeout` in the config).
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Held for the whole run; released when dropped (or when the process ends).
+#[derive(Debug)]
+pub struct HistoryLock {
+    _file: File,
+    pub path: PathBuf,
+}
+
+impl HistoryLock {
+    /// Takes the lock of the history at `db`, waiting up to `timeout`.
+    pub fn acquire(db: &Path, timeout: Duration) -> Result<HistoryLock> {
+        let mut name = db.as_os_str().to_owned();
+        name.push(".lock");
+        let path = PathBuf::from(name);
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty() && !d.exists()) {
+            crate::history::create_private_dir(dir)
+                .with_context(|| format!("creating history directory {}", dir.display()))?;
+        }
+        let mut file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .with_context(|| format!("{}: cannot open the history lock", path.display()))?;
+        let deadline = Instant::now() + timeout;
+        loop {
+            if try_lock(&file)? {
+                break;
+            }
+            if Instant::now() >= deadline {
+                let holder = std::fs::read_to_string(&path).unwrap_or_default();
+                let holder = holder.trim();
+                let who = if holder.is_empty() { String::new() } else { format!(" (pid {holder})") };
+                bail!(
+                    "{}: another driftscan run{who} is using this history; waited {} s, giving up \
+                     (raise --lock-timeout, or space the scheduled runs further apart)",
+                    db.display(),
+                    timeout.as_secs_f64().round()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        // Who holds it, for the message another run prints; purely informative.
+        file.set_len(0).ok();
+        let _ = writeln!(file, "{}", std::process::id());
+        Ok(HistoryLock { _file: file, path })
+    }
+}
+
+#[cfg(unix)]
+fn try_lock(file: &File) -> Result<bool> {
+    use std::os::unix::io::AsRawFd;
+    // SAFETY: flock on a descriptor this function borrows; it touches no memory.
+    let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
+    if rc == 0 {
+        return Ok(true);
+    }
+    let err = std::io::Error::last_os_error();
+    if err.kind() == std::io::ErrorKind::WouldBlock {
+        Ok(false)
+    } else {
+        Err(err).context("locking the history")
+    }
+}
+
+#[cfg(not(unix))]
+fn try_lock(_file: &File) -> Result<bool> {
+    // SQLite's busy timeout still serialises writes; whole-run turns are a Unix feature here.
+    Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_second_holder_waits_then_gives_up_and_a_dropped_lock_frees() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("h/history.db");
+        let first = HistoryLock::acquire(&db, Duration::ZERO).unwrap();
+        let started = Instant::now();
+        let err = HistoryLock::acquire(&db, Duration::from_millis(300)).unwrap_err().to_string();
+        assert!(started.elapsed() >= Duration::from_millis(300));
+        assert!(err.contains("another driftscan run (pid "), "{err}");
+        drop(first);
+        HistoryLock::acquire(&db, Duration::ZERO).unwrap();
+    }
+}
