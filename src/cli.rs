@@ -571,9 +571,16 @@ fn learn(args: LearnArgs, file: Option<&Config>, now: DateTime<Utc>) -> Result<E
         })?;
     }
     let loaded = loader.finish();
+    // Every file broken is a wrong path or a wrong kind of file, not a quiet day: an error.
+    if let Some(first) = loaded.skipped.first().filter(|_| loaded.skipped.len() == loaded.files) {
+        bail!("no CloudTrail log could be read ({} of {} files skipped); {first}", loaded.skipped.len(), loaded.files);
+    }
     let skipped: Vec<String> = loaded.skipped.iter().map(ToString::to_string).collect();
     for s in &skipped {
         eprintln!("driftscan: skipped {s}");
+    }
+    if loaded.files == 0 {
+        eprintln!("driftscan: no CloudTrail log files under {}", args.paths.join(", "));
     }
     let mut history = History::open(&history_path(args.db, file))?;
     let outcome = history.learn(&loaded, now, &args.scoring.config(file)).context("recording CloudTrail events")?;

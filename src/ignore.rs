@@ -139,6 +139,14 @@ impl Rule {
         if body.is_empty() {
             return Err("a lone `!` negates nothing: write `!type.id`".to_string());
         }
+        // A Terraform type is letters, digits and underscores; anything else in the first
+        // segment is a typo or a file that is not an ignore file, and would silently match nothing.
+        let type_part = body.split('.').next().unwrap_or_default();
+        if let Some(bad) = type_part.chars().find(|c| !(c.is_ascii_alphanumeric() || *c == '_' || *c == '*')) {
+            return Err(format!(
+                "{type_part:?} is not a resource type (unexpected {bad:?}): write `type.id`, e.g. aws_instance.i-0123"
+            ));
+        }
         let mut segments = split_segments(body)?.into_iter();
         let rtype = segments.next().expect("split_segments returns at least one segment");
         // `aws_iam_user` alone names the whole type, as driftctl reads it (`type` and `type.*`).

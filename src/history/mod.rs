@@ -42,6 +42,7 @@ pub fn rfc3339(t: DateTime<Utc>) -> String {
 /// An open history database.
 pub struct History {
     conn: Connection,
+    path: std::path::PathBuf,
 }
 
 impl History {
@@ -59,8 +60,8 @@ impl History {
             // the -wal and -shm files the database file's permissions.
             make_private(path).with_context(|| format!("restricting {} to its owner", path.display()))?;
         }
-        let mut h = History { conn };
-        h.prepare().with_context(|| format!("history {}", path.display()))?;
+        let mut h = History { conn, path: path.to_path_buf() };
+        h.prepare().with_context(|| format!("history {}", path.display())).map_err(|e| storage_error(path, e))?;
         Ok(h)
     }
 
@@ -89,6 +90,19 @@ impl History {
     /// their lifecycle (opened, carried, updated, resolved), each new one scored. Fills in
     /// `report`'s ids, statuses, scores and resolved list, and returns the scan's id.
     pub fn record(
+        &mut self,
+        report: &mut Report,
+        declared: &[Resource],
+        live: &[Resource],
+        coverage: &Coverage,
+        scoring: &scoring::Config,
+        now: DateTime<Utc>,
+    ) -> Result<i64> {
+        let path = self.path.clone();
+        self.record_tx(report, declared, live, coverage, scoring, now).map_err(|e| storage_error(&path, e))
+    }
+
+    fn record_tx(
         &mut self,
         report: &mut Report,
         declared: &[Resource],
@@ -162,10 +176,9 @@ impl History {
     /// Records CloudTrail events in one transaction: each (event, resource) once, scored against
     /// the history before it (events are in time order), then learned.
     pub fn learn(&mut self, loaded: &Loaded, now: DateTime<Utc>, scoring: &scoring::Config) -> Result<LearnOutcome> {
-        let tx = self.conn.transaction()?;
-        let out = events::record(&tx, loaded, now, scoring)?;
-        tx.commit()?;
-        Ok(out)
+        let tx = self.conn.transaction().map_err(|e| storage_error(&self.path, e.into()))?;
+        let out = events::record(&tx, loaded, now, scoring).and_then(|out| Ok(tx.commit().map(|_| out)?));
+        out.map_err(|e| storage_error(&self.path, e))
     }
 
     /// The changes whose time falls in `window`, oldest first.
@@ -175,10 +188,9 @@ impl History {
 
     /// Marks change `id` as reviewed, and with `expected` teaches the model it was normal.
     pub fn ack(&mut self, id: i64, expected: bool, now: DateTime<Utc>, scoring: &scoring::Config) -> Result<ChangeRow> {
-        let tx = self.conn.transaction()?;
-        let row = query::ack(&tx, id, expected, now, scoring)?;
-        tx.commit()?;
-        Ok(row)
+        let tx = self.conn.transaction().map_err(|e| storage_error(&self.path, e.into()))?;
+        let row = query::ack(&tx, id, expected, now, scoring).and_then(|row| Ok(tx.commit().map(|_| row)?));
+        row.map_err(|e| storage_error(&self.path, e))
     }
 
     /// Scores a change against the model without learning it: for changes not made yet (a plan).
@@ -213,6 +225,24 @@ pub fn fingerprint(r: &Resource) -> String {
     let mut h = Sha256::new();
     h.update(serde_json::Value::Object(r.attributes.clone()).to_string().as_bytes());
     h.finalize().iter().take(16).map(|b| format!("{b:02x}")).collect()
+}
+
+/// Storage failures in words a person can act on, naming the file. Anything else passes as it is.
+fn storage_error(path: &Path, e: anyhow::Error) -> anyhow::Error {
+    use rusqlite::ErrorCode;
+    let code = e.chain().find_map(|c| match c.downcast_ref::<rusqlite::Error>() {
+        Some(rusqlite::Error::SqliteFailure(f, _)) => Some(f.code),
+        _ => None,
+    });
+    let why = match code {
+        Some(ErrorCode::DiskFull) => "the disk is full",
+        Some(ErrorCode::SystemIoFailure) => "the disk failed a write (full, or removed?)",
+        Some(ErrorCode::ReadOnly) => "it is read-only (check the file's and its folder's permissions and attributes)",
+        Some(ErrorCode::CannotOpen) => "it cannot be opened (check the folder exists and is writable)",
+        Some(ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase) => "it is not a driftscan history, or it is damaged",
+        _ => return e,
+    };
+    anyhow::anyhow!("history {}: {why}; nothing was recorded", path.display())
 }
 
 fn make_private(path: &Path) -> std::io::Result<()> {

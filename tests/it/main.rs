@@ -1,6 +1,7 @@
 //! The behaviour tests: one integration binary that runs the built `driftscan` against real
 //! parts (the moto AWS emulator, SQLite files) and checks what a user would see.
 
+mod bad_input;
 mod check;
 mod cli;
 mod family;
@@ -13,5 +14,6 @@ mod schedule;
 mod schedules;
 mod secrets;
 mod state;
+mod storage;
 mod suppress;
 mod workspaces;
