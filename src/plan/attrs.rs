@@ -72,7 +72,7 @@ pub fn changed(sides: &Sides, create: bool, delete: bool) -> Vec<AttrChange> {
         if !touched {
             continue;
         }
-        let is_sensitive = sensitive.contains(name);
+        let is_sensitive = sensitive.contains(name) || crate::terraform::sensitive::is_secret_name(name);
         let shown = |v: &Value| if is_sensitive { Value::from(SENSITIVE) } else { v.clone() };
         out.push(AttrChange {
             name: name.clone(),

@@ -10,8 +10,17 @@ use sha2::{Digest, Sha256};
 /// Prefix of a redacted value; output renders such values as "(sensitive)".
 pub const MARK: &str = "(sensitive:";
 
-/// Replaces every top-level attribute named by a sensitive path with its digest and returns the
-/// names. Paths are Terraform's `[[{"type": "get_attr", "value": "password"}, ...], ...]`; a path
+/// Attributes that hold secrets whatever Terraform marks: passwords, keys, tokens, user data
+/// (which scripts fill with credentials). Old providers and hand-written states mark none.
+pub fn is_secret_name(name: &str) -> bool {
+    const EXACT: &[&str] = &["user_data", "user_data_base64", "password", "secret", "token", "private_key"];
+    const SUFFIXES: &[&str] = &["_password", "_secret", "_token", "_private_key", "private_key_pem", "_secret_string"];
+    let name = name.to_ascii_lowercase();
+    EXACT.contains(&name.as_str()) || SUFFIXES.iter().any(|s| name.ends_with(s))
+}
+
+/// Replaces every top-level attribute named by a sensitive path, and every attribute whose name
+/// says it holds a secret ([`is_secret_name`]), with its digest and returns the names. Paths are Terraform's `[[{"type": "get_attr", "value": "password"}, ...], ...]`; a path
 /// inside an attribute redacts the whole attribute, which never leaks and still detects change.
 pub fn redact(attrs: &mut Map<String, Value>, paths: &Value) -> BTreeSet<String> {
     let mut names = BTreeSet::new();
@@ -25,6 +34,7 @@ pub fn redact(attrs: &mut Map<String, Value>, paths: &Value) -> BTreeSet<String>
             names.insert(name.to_owned());
         }
     }
+    names.extend(attrs.keys().filter(|k| is_secret_name(k)).cloned());
     for name in &names {
         if let Some(v) = attrs.get_mut(name) {
             *v = Value::String(digest(v));
@@ -64,6 +74,20 @@ pub fn is_redacted(v: &Value) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn secrets_by_name_are_redacted_even_unmarked() {
+        let mut attrs =
+            json!({"user_data": "#!/bin/sh\nexport DB_PASSWORD=hunter2", "master_password": "x", "name": "db", "token_ttl": 5})
+                .as_object()
+                .unwrap()
+                .clone();
+        let names = redact(&mut attrs, &json!([]));
+        assert_eq!(names.into_iter().collect::<Vec<_>>(), vec!["master_password", "user_data"]);
+        assert!(is_redacted(&attrs["user_data"]) && is_redacted(&attrs["master_password"]));
+        assert_eq!(attrs["name"], "db");
+        assert_eq!(attrs["token_ttl"], 5);
+    }
     use serde_json::json;
 
     #[test]

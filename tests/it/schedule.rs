@@ -59,6 +59,17 @@ fn a_scan_killed_while_listing_or_recording_leaves_the_history_whole() {
     integrity_ok(&estate);
     assert_eq!((count(&estate, "scans"), count(&estate, "changes")), (1, 0), "nothing of a killed run is kept");
 
+    // Interrupted (Ctrl-C) or stopped by the scheduler (SIGTERM) mid-transaction: the same.
+    for signal in ["-INT", "-TERM"] {
+        let mut child = held_scan(&estate, 30_000);
+        let status = std::process::Command::new("kill").args([signal, &child.id().to_string()]).status().unwrap();
+        assert!(status.success());
+        let exit = child.wait().unwrap();
+        assert!(!exit.success(), "{signal}: {exit:?}");
+        integrity_ok(&estate);
+        assert_eq!((count(&estate, "scans"), count(&estate, "changes")), (1, 0), "{signal}: nothing is kept");
+    }
+
     // The next run takes the lock the dead one held and records the drift, once.
     let out = estate.scan(&["--lock-timeout", "5s"]);
     assert_eq!(out.code, 2, "{}", out.stderr);
