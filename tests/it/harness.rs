@@ -144,8 +144,20 @@ impl Moto {
 
     /// Runs `tools/estate.py` against this server.
     pub fn estate(&self, args: &[&str]) -> String {
+        let script = root().join("tools/estate.py");
+        let mut all = vec![script.to_str().unwrap()];
+        all.extend_from_slice(args);
+        self.venv_python(&all)
+    }
+
+    /// Runs a Python snippet (with boto3) against this server; returns what it printed.
+    pub fn python(&self, code: &str) -> String {
+        self.venv_python(&["-c", code])
+    }
+
+    /// The virtualenv's Python with this server's endpoint and admin credentials.
+    fn venv_python(&self, args: &[&str]) -> String {
         let out = Command::new(venv_bin("python"))
-            .arg(root().join("tools/estate.py"))
             .args(args)
             .env("AWS_ENDPOINT_URL", &self.endpoint)
             .env("AWS_ACCESS_KEY_ID", &self.keys.0)
@@ -153,25 +165,8 @@ impl Moto {
             .env("AWS_DEFAULT_REGION", "us-east-1")
             .env_remove("AWS_PROFILE")
             .output()
-            .expect("running tools/estate.py");
-        assert!(out.status.success(), "estate.py {args:?} failed:\n{}", String::from_utf8_lossy(&out.stderr));
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-}
-
-impl Moto {
-    /// Runs a Python snippet (with boto3) against this server; returns what it printed.
-    pub fn python(&self, code: &str) -> String {
-        let out = Command::new(venv_bin("python"))
-            .args(["-c", code])
-            .env("AWS_ENDPOINT_URL", &self.endpoint)
-            .env("AWS_ACCESS_KEY_ID", &self.keys.0)
-            .env("AWS_SECRET_ACCESS_KEY", &self.keys.1)
-            .env("AWS_DEFAULT_REGION", "us-east-1")
-            .env_remove("AWS_PROFILE")
-            .output()
-            .expect("running python");
-        assert!(out.status.success(), "python failed:\n{}", String::from_utf8_lossy(&out.stderr));
+            .expect("running the virtualenv's python");
+        assert!(out.status.success(), "python {:?} failed:\n{}", &args[..1], String::from_utf8_lossy(&out.stderr));
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 }
