@@ -154,7 +154,7 @@ pub struct Summary {
 }
 
 /// When and over what the scan ran.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
 pub struct ScanMeta {
     /// History id; `null` when the scan was not recorded.
     pub id: Option<i64>,

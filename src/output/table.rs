@@ -90,6 +90,22 @@ pub fn scan(r: &Report) -> String {
         out.push('\n');
     }
 
+    let unknown: Vec<_> = r.changes.iter().filter(|c| c.kind == ChangeKind::OwnerUnknown).collect();
+    if !unknown.is_empty() {
+        let _ = writeln!(
+            out,
+            "OWNER UNKNOWN ({}): rules or routes whose owner cannot be told, so not called unmanaged",
+            unknown.len()
+        );
+        for c in unknown {
+            let _ = writeln!(out, "  {} {}  {}  {}", c.rtype, c.id, c.region, c.attribute.as_deref().unwrap_or(""));
+            if let Some(d) = &c.detail {
+                let _ = writeln!(out, "      {d}");
+            }
+        }
+        out.push('\n');
+    }
+
     if !r.unscanned.is_empty() {
         let _ = writeln!(out, "UNSCANNED ({}): not listed, so nothing there is reported deleted", r.unscanned.len());
         for u in &r.unscanned {
@@ -155,4 +171,41 @@ pub fn state(resources: &[Resource]) -> String {
     }
     let _ = writeln!(out, "{} managed resource instances", rows.len());
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::{Change, ScanMeta, Summary};
+
+    #[test]
+    fn owner_unknown_rules_are_listed_apart_from_unmanaged() {
+        let report = Report {
+            scan: ScanMeta {
+                id: None,
+                started_at: "2026-11-24T10:00:00Z".into(),
+                finished_at: "2026-11-24T10:00:01Z".into(),
+                regions: vec!["us-east-1".into()],
+                states: vec![],
+                ..ScanMeta::default()
+            },
+            summary: Summary { owner_unknown: 1, ..Summary::default() },
+            changes: vec![Change {
+                kind: ChangeKind::OwnerUnknown,
+                rtype: "aws_security_group_rule".into(),
+                id: "sgr-1".into(),
+                region: "us-east-1".into(),
+                attribute: Some("ingress".into()),
+                detail: Some("sg-1 declares rules inline and as aws_security_group_rule".into()),
+                ..Change::default()
+            }],
+            resolved: vec![],
+            unscanned: vec![],
+        };
+        let text = scan(&report);
+        assert!(text.contains("OWNER UNKNOWN (1)"), "{text}");
+        assert!(text.contains("aws_security_group_rule sgr-1"), "{text}");
+        assert!(text.contains("declares rules inline"), "{text}");
+        assert!(!text.contains("UNMANAGED"), "{text}");
+    }
 }
