@@ -10,9 +10,10 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::cloudtrail::s3::{self, S3Location};
 use crate::cloudtrail::Loader;
+use crate::digest::{Digest, Filter};
 use crate::exit::Exit;
-use crate::history::{rfc3339, History, Window};
-use crate::output::{self, Format};
+use crate::history::{History, Window};
+use crate::output::{self, Format, ReportFormat};
 use crate::progress::Progress;
 use crate::scan::{self, ScanConfig};
 use crate::terraform::load_states;
@@ -60,7 +61,13 @@ enum Command {
     Learn(LearnArgs),
     /// List the changes recorded in a time window, with scores and reasons.
     ///
-    /// Example: driftscan report --since 7d --format json
+    /// Filters (--type, --region, --account, --anomalous, --open) narrow the list; --format html
+    /// writes one self-contained page with charts (hour-of-week heatmap, changes per day, the
+    /// resources that change most, coverage over time).
+    ///
+    /// Examples: driftscan report --since 7d --format json
+    ///           driftscan report --since 30d --format html --output drift.html
+    ///           driftscan report --anomalous --open --format markdown
     Report(ReportArgs),
     /// Mark a recorded change as reviewed; --expected also teaches the model it was normal.
     ///
@@ -160,9 +167,34 @@ struct ReportArgs {
     #[arg(long, value_name = "WHEN", value_parser = parse_when)]
     until: Option<When>,
 
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    format: Format,
+    /// Only changes to this resource type (aws_security_group).
+    #[arg(long = "type", value_name = "TYPE")]
+    rtype: Option<String>,
+
+    /// Only changes in this region.
+    #[arg(long, value_name = "REGION")]
+    region: Option<String>,
+
+    /// Only changes in this AWS account (12 digits).
+    #[arg(long, value_name = "ACCOUNT")]
+    account: Option<String>,
+
+    /// Only changes scored anomalous.
+    #[arg(long)]
+    anomalous: bool,
+
+    /// Only drifts still open (not resolved; CloudTrail events are never open).
+    #[arg(long)]
+    open: bool,
+
+    /// Output format. html is one self-contained page (charts included) that opens offline;
+    /// markdown suits tickets and pull requests; csv suits spreadsheets.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+    format: ReportFormat,
+
+    /// Write the report to this file instead of stdout (replaced whole, never half-written).
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -272,15 +304,7 @@ pub fn run() -> Result<Exit> {
             })
         }
         Command::Learn(args) => learn(args, now),
-        Command::Report(args) => {
-            let history = existing_history(&args.db)?;
-            let since = args.since.resolve(now);
-            let until = args.until.map(|u| u.resolve(now));
-            let rows = history.changes(&Window { since: Some(since), until })?;
-            let (since, until) = (rfc3339(since), until.map(rfc3339));
-            emit(&output::report(&rows, Some(&since), until.as_deref(), args.format))?;
-            Ok(Exit::InSync)
-        }
+        Command::Report(args) => report(args, now),
         Command::Ack(args) => {
             let mut history = existing_history(&args.db)?;
             let row = history.ack(args.id, args.expected, now, &crate::scoring::Config::default())?;
@@ -327,6 +351,45 @@ fn learn(args: LearnArgs, now: DateTime<Utc>) -> Result<Exit> {
     let outcome = history.learn(&loaded, now, &args.scoring.config()).context("recording CloudTrail events")?;
     emit(&output::learn(&outcome, loaded.files, &skipped, args.format))?;
     Ok(if outcome.anomalous > 0 { Exit::Anomalous } else { Exit::InSync })
+}
+
+fn report(args: ReportArgs, now: DateTime<Utc>) -> Result<Exit> {
+    let history = existing_history(&args.db)?;
+    let window = Window { since: Some(args.since.resolve(now)), until: args.until.map(|u| u.resolve(now)) };
+    let rows = history.changes(&window)?;
+    let scans = history.scan_points(&window)?;
+    let filter = Filter {
+        rtype: args.rtype,
+        region: args.region,
+        account: args.account,
+        anomalous: args.anomalous,
+        open: args.open,
+    };
+    let digest = Digest::build(rows, scans, filter, window.since, window.until, now);
+    let text = output::report_window(&digest, args.format);
+    match &args.output {
+        Some(path) => {
+            write_whole(path, &text)?;
+            eprintln!("driftscan: wrote {}", path.display());
+        }
+        None => emit(&text)?,
+    }
+    Ok(Exit::InSync)
+}
+
+/// Writes `text` to a temporary file beside `path`, then renames it over `path`: a reader never
+/// sees half a report.
+fn write_whole(path: &Path, text: &str) -> Result<()> {
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let name = path.file_name().with_context(|| format!("{}: not a file name", path.display()))?;
+    let tmp = dir.join(format!(".{}.tmp{}", name.to_string_lossy(), std::process::id()));
+    std::fs::write(&tmp, text)
+        .and_then(|_| std::fs::rename(&tmp, path))
+        .map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
+            e
+        })
+        .with_context(|| format!("{}: cannot write the report", path.display()))
 }
 
 /// A history that must already exist: reading one must not create an empty file.

@@ -11,6 +11,7 @@ pub mod catalog;
 pub mod cli;
 pub mod cloudtrail;
 pub mod diff;
+pub mod digest;
 pub mod error;
 pub mod exit;
 pub mod history;
