@@ -13,8 +13,10 @@ use crate::cloudtrail::Loader;
 use crate::digest::{Digest, Filter};
 use crate::exit::Exit;
 use crate::history::{History, Window};
+use crate::notify::{self, Notifier, Retry, Webhook};
 use crate::output::{self, Format, ReportFormat};
 use crate::progress::Progress;
+use crate::report::Status;
 use crate::scan::{self, ScanConfig};
 use crate::terraform::load_states;
 
@@ -73,6 +75,15 @@ enum Command {
     ///
     /// Example: driftscan ack 42 --expected
     Ack(AckArgs),
+    /// Post to Slack: a sample message (--test), or the changes whose delivery failed earlier.
+    ///
+    /// The webhook comes from DRIFTSCAN_SLACK_WEBHOOK (an incoming webhook,
+    /// https://hooks.slack.com/services/...). scan and learn post by themselves after recording;
+    /// a message that could not be delivered stays queued in the history, and this command (or
+    /// the next scan or learn) sends it.
+    ///
+    /// Example: DRIFTSCAN_SLACK_WEBHOOK=https://hooks.slack.com/services/... driftscan notify --test
+    Notify(NotifyCmdArgs),
 }
 
 #[derive(Debug, Args)]
@@ -119,6 +130,28 @@ struct ScanArgs {
 
     #[command(flatten)]
     scoring: ScoringArgs,
+
+    #[command(flatten)]
+    notify: NotifyArgs,
+}
+
+#[derive(Debug, Args)]
+struct NotifyArgs {
+    /// Which recorded changes to post to Slack, when DRIFTSCAN_SLACK_WEBHOOK is set: anomalous
+    /// ones, every new one (all), or none (off). A change is posted once.
+    #[arg(long = "notify", value_name = "WHICH", value_enum, env = "DRIFTSCAN_NOTIFY", default_value_t = notify::Mode::Anomalous)]
+    mode: notify::Mode,
+}
+
+#[derive(Debug, Args)]
+struct NotifyCmdArgs {
+    /// Send a sample message to check the webhook; records nothing.
+    #[arg(long)]
+    test: bool,
+
+    /// History database (SQLite), for the changes still waiting to be posted.
+    #[arg(long, value_name = "PATH", env = "DRIFTSCAN_DB", default_value = ".driftscan/history.db")]
+    db: PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -151,6 +184,9 @@ struct LearnArgs {
 
     #[command(flatten)]
     scoring: ScoringArgs,
+
+    #[command(flatten)]
+    notify: NotifyArgs,
 }
 
 #[derive(Debug, Args)]
@@ -295,6 +331,15 @@ pub fn run() -> Result<Exit> {
             let progress = Progress::for_stderr(args.quiet);
             let report = runtime()?.block_on(scan::run(&cfg, now, &progress))?;
             emit(&output::scan(&report, args.format))?;
+            if let Some(db) = &cfg.db {
+                let recorded: Vec<notify::Recorded> = report
+                    .changes
+                    .iter()
+                    .filter(|c| matches!(c.status, Some(Status::Opened | Status::Updated)))
+                    .filter_map(|c| Some(notify::Recorded { id: c.change_id?, anomalous: c.anomalous == Some(true) }))
+                    .collect();
+                tell(args.notify.mode, now, &recorded, || History::open(db));
+            }
             Ok(if report.has_anomalies() {
                 Exit::Anomalous
             } else if report.has_changes() {
@@ -315,6 +360,7 @@ pub fn run() -> Result<Exit> {
             ))?;
             Ok(Exit::InSync)
         }
+        Command::Notify(args) => notify_cmd(args, now),
         Command::State(args) => {
             let files = load_states(&args.states)?;
             let resources: Vec<_> = files.into_iter().flat_map(|f| f.resources).collect();
@@ -350,6 +396,9 @@ fn learn(args: LearnArgs, now: DateTime<Utc>) -> Result<Exit> {
     let mut history = History::open(&args.db)?;
     let outcome = history.learn(&loaded, now, &args.scoring.config()).context("recording CloudTrail events")?;
     emit(&output::learn(&outcome, loaded.files, &skipped, args.format))?;
+    let recorded: Vec<notify::Recorded> =
+        outcome.changes.iter().map(|c| notify::Recorded { id: c.id, anomalous: c.anomalous }).collect();
+    tell(args.notify.mode, now, &recorded, || Ok(history));
     Ok(if outcome.anomalous > 0 { Exit::Anomalous } else { Exit::InSync })
 }
 
@@ -389,6 +438,57 @@ fn write_whole(path: &Path, text: &str) -> Result<()> {
             let _ = std::fs::remove_file(&tmp);
         })
         .with_context(|| format!("{}: cannot write the report", path.display()))
+}
+
+/// Posts a run's changes to Slack when a webhook is set. Never fails the run: whatever goes
+/// wrong is one warning on stderr, with the webhook address redacted, and the changes stay queued.
+fn tell(
+    mode: notify::Mode,
+    now: DateTime<Utc>,
+    recorded: &[notify::Recorded],
+    history: impl FnOnce() -> Result<History>,
+) {
+    if mode == notify::Mode::Off {
+        return;
+    }
+    let webhook = match Webhook::from_env() {
+        None => return,
+        Some(Ok(w)) => w,
+        Some(Err(e)) => return eprintln!("driftscan: warning: nothing posted to Slack: {e}"),
+    };
+    let notifier = Notifier { webhook, retry: Retry::default(), mode };
+    let outcome = history().and_then(|mut h| notifier.after_run(&mut h, recorded, now));
+    match outcome {
+        Ok(o) => {
+            if let Some(e) = o.failed {
+                eprintln!("driftscan: warning: Slack did not take the message ({e}); it stays queued and the next run sends it");
+            }
+        }
+        Err(e) => eprintln!("driftscan: warning: Slack notification: {}", notifier.webhook.redact(&format!("{e:#}"))),
+    }
+}
+
+fn notify_cmd(args: NotifyCmdArgs, now: DateTime<Utc>) -> Result<Exit> {
+    let webhook = match Webhook::from_env() {
+        None => bail!("DRIFTSCAN_SLACK_WEBHOOK is not set: create an incoming webhook in Slack and export its address"),
+        Some(w) => w.map_err(anyhow::Error::msg)?,
+    };
+    let notifier = Notifier { webhook, retry: Retry::default(), mode: notify::Mode::Anomalous };
+    if args.test {
+        let posted = notifier.test_message(now);
+        if let Some(e) = posted.error {
+            bail!("Slack did not take the test message: {e}");
+        }
+        emit("Slack accepted the test message.\n")?;
+        return Ok(Exit::InSync);
+    }
+    let mut history = existing_history(&args.db)?;
+    let outcome = notifier.send_pending(&mut history, now)?;
+    if let Some(e) = outcome.failed {
+        bail!("Slack did not take the message: {e}; the changes stay queued");
+    }
+    emit(&format!("{} queued changes posted to Slack.\n", outcome.told))?;
+    Ok(Exit::InSync)
 }
 
 /// A history that must already exist: reading one must not create an empty file.

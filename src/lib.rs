@@ -17,6 +17,7 @@ pub mod exit;
 pub mod history;
 pub mod ignore;
 pub mod normalise;
+pub mod notify;
 pub mod output;
 pub mod ownership;
 pub mod progress;

@@ -7,7 +7,7 @@ mod csv;
 mod html;
 mod markdown;
 mod table;
-mod values;
+pub(crate) mod values;
 mod window;
 
 use clap::ValueEnum;
