@@ -7,6 +7,7 @@ mod harness;
 mod history;
 mod notify;
 mod proxy;
+mod report;
 mod scan;
 mod state;
 mod suppress;
