@@ -67,9 +67,11 @@ enum Command {
     /// writes one self-contained page with charts (hour-of-week heatmap, changes per day, the
     /// resources that change most, coverage over time).
     ///
-    /// Examples: driftscan report --since 7d --format json
-    ///           driftscan report --since 30d --format html --output drift.html
-    ///           driftscan report --anomalous --open --format markdown
+    /// Example: driftscan report --since 7d --format json
+    ///
+    /// Example: driftscan report --since 30d --format html --output drift.html
+    ///
+    /// Example: driftscan report --anomalous --open --format markdown
     Report(ReportArgs),
     /// Mark a recorded change as reviewed; --expected also teaches the model it was normal.
     ///

@@ -170,3 +170,35 @@ fn report_formats_and_filters_and_the_html_page_in_chromium() {
     assert!(size > 50_000, "{} is {size} bytes: not a rendered page", shot.display());
     std::fs::copy(&page, artefacts.join("report.html")).unwrap();
 }
+
+#[test]
+fn report_output_to_a_file_that_cannot_be_written_names_it_and_exits_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let trail = write_trail(dir.path(), "empty.json", vec![]);
+    let out = run(crate::harness::driftscan().current_dir(dir.path()).args([
+        "learn",
+        "--cloudtrail",
+        trail.to_str().unwrap(),
+        "--db",
+        "h.db",
+    ]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let out = run(crate::harness::driftscan().current_dir(dir.path()).args([
+        "report",
+        "--db",
+        "h.db",
+        "--format",
+        "html",
+        "--output",
+        "no-such-dir/r.html",
+    ]));
+    assert_eq!(out.code, 1);
+    assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+    assert!(out.stderr.contains("no-such-dir/r.html: cannot write the report"), "{}", out.stderr);
+    assert!(out.stdout.is_empty());
+    // An empty window still makes a whole page.
+    let out =
+        run(crate::harness::driftscan().current_dir(dir.path()).args(["report", "--db", "h.db", "--format", "html"]));
+    assert_eq!(out.code, 0);
+    assert!(out.stdout.contains("No changes recorded in this window.") && out.stdout.ends_with("</html>\n"));
+}
