@@ -81,6 +81,9 @@ pub struct Ranked {
     pub anomalous: usize,
 }
 
+/// The most changes a page or a ticket lists one by one (the latest); a CSV lists them all.
+pub const MAX_LISTED: usize = 1000;
+
 /// How many entries the "most changed" lists keep.
 const TOP: usize = 10;
 /// The longest window drawn day by day; longer windows draw their last this-many days.
@@ -171,6 +174,12 @@ impl Digest {
         let mut out: Vec<&ChangeRow> = self.rows.iter().filter(|r| r.anomalous).collect();
         out.sort_by(|a, b| b.score.unwrap_or(0.0).total_cmp(&a.score.unwrap_or(0.0)).then(a.id.cmp(&b.id)));
         out
+    }
+
+    /// The changes to list one by one (the latest [`MAX_LISTED`]), and how many are left out.
+    pub fn listed(&self) -> (&[ChangeRow], usize) {
+        let skip = self.rows.len().saturating_sub(MAX_LISTED);
+        (&self.rows[skip..], skip)
     }
 
     /// "2026-11-29T04:00:00Z to now", for headings.
@@ -271,5 +280,15 @@ pub(crate) mod tests {
         let f = Filter { open: true, anomalous: true, ..Filter::default() };
         let kept: Vec<i64> = Digest::build(rows, vec![], f, Some(since), None, now).rows.iter().map(|r| r.id).collect();
         assert_eq!(kept, vec![2]);
+    }
+
+    #[test]
+    fn long_windows_list_the_latest_changes_only() {
+        let rows: Vec<ChangeRow> =
+            (1..=MAX_LISTED as i64 + 5).map(|i| row(i, "2026-12-06T03:14:00Z", "event", false, "recorded")).collect();
+        let d = Digest::build(rows, vec![], Filter::default(), None, None, at("2026-12-07T00:00:00Z"));
+        let (listed, left_out) = d.listed();
+        assert_eq!((listed.len(), left_out, listed[0].id), (MAX_LISTED, 5, 6));
+        assert_eq!(d.counts.changes, MAX_LISTED + 5, "counts cover everything");
     }
 }

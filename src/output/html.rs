@@ -369,7 +369,15 @@ fn all_changes(o: &mut String, d: &Digest) {
         "<table><thead><tr><th class=\"num\">#</th><th>time</th><th>source</th><th>change</th><th>type</th>\
          <th>resource</th><th>region</th><th>actor</th><th>status</th><th class=\"num\">score</th></tr></thead><tbody>"
     );
-    for r in &d.rows {
+    let (listed, left_out) = d.listed();
+    if left_out > 0 {
+        let _ = writeln!(
+            o,
+            "<p class=\"muted\">The latest {} are listed; {left_out} earlier ones are in <code>--format csv</code>.</p>",
+            listed.len()
+        );
+    }
+    for r in listed {
         let _ = writeln!(
             o,
             "<tr class=\"change\"><td class=\"num\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><code>{}</code></td>\

@@ -97,7 +97,8 @@ pub fn render(d: &Digest) -> String {
         let _ = writeln!(out, "\n## All changes ({})\n", d.rows.len());
         let _ = writeln!(out, "| # | time | source | change | type | resource | region | actor | score |");
         let _ = writeln!(out, "|---:|---|---|---|---|---|---|---|---:|");
-        for r in &d.rows {
+        let (listed, left_out) = d.listed();
+        for r in listed {
             let score = r.score.map(|s| format!("{s:.2}{}", if r.anomalous { " ⚠" } else { "" })).unwrap_or_default();
             let _ = writeln!(
                 out,
@@ -110,6 +111,13 @@ pub fn render(d: &Digest) -> String {
                 esc(&r.resource_id),
                 esc(&r.region),
                 esc(r.actor.as_deref().unwrap_or("-"))
+            );
+        }
+        if left_out > 0 {
+            let _ = writeln!(
+                out,
+                "\nThe latest {} are listed; {left_out} earlier ones are in `--format csv`.",
+                listed.len()
             );
         }
     } else {
