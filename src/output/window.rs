@@ -28,7 +28,14 @@ pub fn render(d: &Digest, format: ReportFormat) -> String {
     let since = d.since.map(rfc3339);
     let until = d.until.map(rfc3339);
     match format {
-        ReportFormat::Table => changes::report(&d.rows, since.as_deref(), until.as_deref(), Format::Table),
+        ReportFormat::Table => {
+            let mut out = changes::report(&d.rows, since.as_deref(), until.as_deref(), Format::Table);
+            let filters = d.filter.describe();
+            if !filters.is_empty() {
+                out.push_str(&format!("Filters: {}\n", filters.join(", ")));
+            }
+            out
+        }
         ReportFormat::Json => changes::report(&d.rows, since.as_deref(), until.as_deref(), Format::Json),
         ReportFormat::Markdown => markdown::render(d),
         ReportFormat::Csv => csv::render(d),

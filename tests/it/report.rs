@@ -106,6 +106,9 @@ fn report_formats_and_filters_and_the_html_page_in_chromium() {
     let open: Vec<_> = open["changes"].as_array().unwrap().iter().map(|c| c["attribute"].clone()).collect();
     assert_eq!(open, vec![json!("instance_type")]);
     assert_eq!(report(&estate, &["--format", "json", "--region", "eu-west-1"]).json()["summary"]["changes"], 0);
+    let table = report(&estate, &["--anomalous", "--type", "aws_security_group"]).stdout;
+    assert!(table.contains("ANOMALOUS (2)") && !table.contains("aws_instance"), "{table}");
+    assert!(table.ends_with("Filters: type=aws_security_group, anomalous only\n"), "{table}");
     assert_eq!(report(&estate, &["--format", "json", "--account", "999999999999"]).json()["summary"]["changes"], 0);
 
     // CSV: a header and one RFC 4180 record per change.
