@@ -187,6 +187,12 @@ fn notify_test_sends_a_sample_and_errors_name_no_webhook() {
     assert!(out.stderr.contains("HTTP 404") && out.stderr.contains("1 attempt"), "{}", out.stderr);
     assert_eq!(server.requests().len(), 2, "a 404 is not retried");
 
+    // Nobody listening: the transport error would name the address; it is redacted.
+    let refused = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let out = notify(&format!("http://127.0.0.1:{refused}/services/{SECRET}"));
+    assert_eq!(out.code, 1);
+    assert!(out.stderr.contains("cannot reach the webhook") && out.stderr.contains("4 attempts"), "{}", out.stderr);
+
     for bad in [format!("http://hooks.example.com/services/{SECRET}"), format!("hooks.slack.com/services/{SECRET}")] {
         let out = notify(&bad);
         assert_eq!(out.code, 1);
