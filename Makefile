@@ -7,7 +7,7 @@ CARGO  ?= cargo
 # A fresh clone has no Cargo.lock changes to make; --locked keeps CI on the committed versions.
 CARGO_FLAGS ?= --locked
 
-.PHONY: all build venv test lint unit demo eval clean help
+.PHONY: all build venv chromium test lint unit demo eval clean help
 
 all: build
 
@@ -17,6 +17,7 @@ help:
 	@echo "make eval   the synthetic evaluation of anomaly scoring (recall, false alarms, PR-AUC)"
 	@echo "make build  build target/debug/driftscan"
 	@echo "make venv   install the pinned moto emulator into $(VENV)"
+	@echo "make chromium  install Debian's chromium (the HTML report test renders in it)"
 
 build:
 	$(CARGO) build $(CARGO_FLAGS)
@@ -28,12 +29,21 @@ $(VENV)/.installed: tools/requirements.txt
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r tools/requirements.txt
 	touch $@
 
+# The HTML report test renders the page in headless Chromium. Debian's package, installed only
+# when missing (needs root, as in CI containers); CHROMIUM=/path points the test elsewhere.
+CHROMIUM ?= /usr/bin/chromium
+chromium:
+	@if [ ! -x "$(CHROMIUM)" ]; then \
+		echo "installing chromium (apt-get)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	fi
+
 lint:
 	$(CARGO) fmt --check
 	$(CARGO) clippy $(CARGO_FLAGS) --all-targets -- -D warnings
 
-test: venv lint
-	$(CARGO) test $(CARGO_FLAGS)
+test: venv chromium lint
+	CHROMIUM=$(CHROMIUM) $(CARGO) test $(CARGO_FLAGS)
 
 # Deterministic (seeded): the figures in the README come from this.
 eval:

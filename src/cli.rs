@@ -13,10 +13,13 @@ use crate::check::{self, CheckConfig, FailOn};
 use crate::cloudtrail::s3::{self, S3Location};
 use crate::cloudtrail::Loader;
 use crate::config::Config;
+use crate::digest::{Digest, Filter};
 use crate::exit::Exit;
-use crate::history::{rfc3339, History, Window};
-use crate::output::{self, CheckFormat, Format};
+use crate::history::{History, Window};
+use crate::notify::{self, Notifier, Retry, Webhook};
+use crate::output::{self, CheckFormat, Format, ReportFormat};
 use crate::progress::Progress;
+use crate::report::Status;
 use crate::scan::{self, ScanConfig};
 use crate::terraform::load_states;
 
@@ -77,7 +80,15 @@ enum Command {
     Learn(LearnArgs),
     /// List the changes recorded in a time window, with scores and reasons.
     ///
+    /// Filters (--type, --region, --account, --anomalous, --open) narrow the list; --format html
+    /// writes one self-contained page with charts (hour-of-week heatmap, changes per day, the
+    /// resources that change most, coverage over time).
+    ///
     /// Example: driftscan report --since 7d --format json
+    ///
+    /// Example: driftscan report --since 30d --format html --output drift.html
+    ///
+    /// Example: driftscan report --anomalous --open --format markdown
     Report(ReportArgs),
     /// Mark a recorded change as reviewed; --expected also teaches the model it was normal.
     ///
@@ -96,6 +107,15 @@ enum Command {
     ///
     /// Example: terraform plan -out tfplan && terraform show -json tfplan | driftscan check --plan -
     Check(CheckArgs),
+    /// Post to Slack: a sample message (--test), or the changes whose delivery failed earlier.
+    ///
+    /// The webhook comes from DRIFTSCAN_SLACK_WEBHOOK (an incoming webhook,
+    /// https://hooks.slack.com/services/...). scan and learn post by themselves after recording;
+    /// a message that could not be delivered stays queued in the history, and this command (or
+    /// the next scan or learn) sends it.
+    ///
+    /// Example: DRIFTSCAN_SLACK_WEBHOOK=https://hooks.slack.com/services/... driftscan notify --test
+    Notify(NotifyCmdArgs),
     /// Work with the config file (driftscan.hcl).
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -168,6 +188,29 @@ struct ScanArgs {
 
     #[command(flatten)]
     scoring: ScoringArgs,
+
+    #[command(flatten)]
+    notify: NotifyArgs,
+}
+
+#[derive(Debug, Args)]
+struct NotifyArgs {
+    /// Which recorded changes to post to Slack, when DRIFTSCAN_SLACK_WEBHOOK is set: anomalous
+    /// ones, every new one (all), or none (off). A change is posted once.
+    #[arg(long = "notify", value_name = "WHICH", value_enum, env = "DRIFTSCAN_NOTIFY", default_value_t = notify::Mode::Anomalous)]
+    mode: notify::Mode,
+}
+
+#[derive(Debug, Args)]
+struct NotifyCmdArgs {
+    /// Send a sample message to check the webhook; records nothing.
+    #[arg(long)]
+    test: bool,
+
+    /// History database (SQLite), for the changes still waiting to be posted.
+    /// Default `history` in the config, else .driftscan/history.db.
+    #[arg(long, value_name = "PATH", env = "DRIFTSCAN_DB")]
+    db: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -202,6 +245,9 @@ struct LearnArgs {
 
     #[command(flatten)]
     scoring: ScoringArgs,
+
+    #[command(flatten)]
+    notify: NotifyArgs,
 }
 
 #[derive(Debug, Args)]
@@ -218,9 +264,34 @@ struct ReportArgs {
     #[arg(long, value_name = "WHEN", value_parser = parse_when)]
     until: Option<When>,
 
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    format: Format,
+    /// Only changes to this resource type (aws_security_group).
+    #[arg(long = "type", value_name = "TYPE")]
+    rtype: Option<String>,
+
+    /// Only changes in this region.
+    #[arg(long, value_name = "REGION")]
+    region: Option<String>,
+
+    /// Only changes in this AWS account (12 digits).
+    #[arg(long, value_name = "ACCOUNT")]
+    account: Option<String>,
+
+    /// Only changes scored anomalous.
+    #[arg(long)]
+    anomalous: bool,
+
+    /// Only drifts still open (not resolved; CloudTrail events are never open).
+    #[arg(long)]
+    open: bool,
+
+    /// Output format. html is one self-contained page (charts included) that opens offline;
+    /// markdown suits tickets and pull requests; csv suits spreadsheets.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+    format: ReportFormat,
+
+    /// Write the report to this file instead of stdout (replaced whole, never half-written).
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -349,15 +420,7 @@ pub fn run() -> Result<Exit> {
     match cli.command {
         Command::Scan(args) => scan_command(args, file, now),
         Command::Learn(args) => learn(args, file, now),
-        Command::Report(args) => {
-            let history = existing_history(&history_path(args.db, file))?;
-            let since = args.since.resolve(now);
-            let until = args.until.map(|u| u.resolve(now));
-            let rows = history.changes(&Window { since: Some(since), until })?;
-            let (since, until) = (rfc3339(since), until.map(rfc3339));
-            emit(&output::report(&rows, Some(&since), until.as_deref(), args.format))?;
-            Ok(Exit::InSync)
-        }
+        Command::Report(args) => report(args, file, now),
         Command::Ack(args) => {
             let mut history = existing_history(&history_path(args.db, file))?;
             let row = history.ack(args.id, args.expected, now, &crate::scoring::Config::default())?;
@@ -381,6 +444,7 @@ pub fn run() -> Result<Exit> {
             emit(&output::check(&report, args.format))?;
             Ok(report.exit(args.fail_on))
         }
+        Command::Notify(args) => notify_cmd(args, file, now),
         Command::State(args) => {
             let files = load_states(&args.states)?;
             let resources: Vec<_> = files.into_iter().flat_map(|f| f.resources).collect();
@@ -486,13 +550,31 @@ fn scan_command(args: ScanArgs, file: Option<&Config>, now: DateTime<Utc>) -> Re
         if !(args.quiet && exit == Exit::InSync && report.resolved.is_empty() && report.unscanned.is_empty()) {
             emit(&output::scan(&report, args.format))?;
         }
+        if let Some(db) = &db {
+            tell(args.notify.mode, now, &recorded(&report), || History::open(db));
+        }
         return Ok(exit);
     }
     let outcomes = runtime()?.block_on(crate::workspace::run_all(&configs, now, &progress));
     if !args.quiet || crate::workspace::worth_saying(&outcomes) {
         emit(&crate::workspace::render(&outcomes, args.format))?;
     }
+    if let Some(db) = &db {
+        let all: Vec<notify::Recorded> =
+            outcomes.iter().filter_map(|o| o.result.as_ref().ok()).flat_map(recorded).collect();
+        tell(args.notify.mode, now, &all, || History::open(db));
+    }
     Ok(crate::workspace::worst(&outcomes))
+}
+
+/// The changes a scan recorded (opened or moved), for Slack.
+fn recorded(report: &crate::report::Report) -> Vec<notify::Recorded> {
+    report
+        .changes
+        .iter()
+        .filter(|c| matches!(c.status, Some(Status::Opened | Status::Updated)))
+        .filter_map(|c| Some(notify::Recorded { id: c.change_id?, anomalous: c.anomalous == Some(true) }))
+        .collect()
 }
 
 /// `driftscan config check`: reads the file and everything it points at that needs no AWS.
@@ -585,7 +667,99 @@ fn learn(args: LearnArgs, file: Option<&Config>, now: DateTime<Utc>) -> Result<E
     let mut history = History::open(&history_path(args.db, file))?;
     let outcome = history.learn(&loaded, now, &args.scoring.config(file)).context("recording CloudTrail events")?;
     emit(&output::learn(&outcome, loaded.files, &skipped, args.format))?;
+    let recorded: Vec<notify::Recorded> =
+        outcome.changes.iter().map(|c| notify::Recorded { id: c.id, anomalous: c.anomalous }).collect();
+    tell(args.notify.mode, now, &recorded, || Ok(history));
     Ok(if outcome.anomalous > 0 { Exit::Anomalous } else { Exit::InSync })
+}
+
+fn report(args: ReportArgs, file: Option<&Config>, now: DateTime<Utc>) -> Result<Exit> {
+    let history = existing_history(&history_path(args.db, file))?;
+    let window = Window { since: Some(args.since.resolve(now)), until: args.until.map(|u| u.resolve(now)) };
+    let rows = history.changes(&window)?;
+    let scans = history.scan_points(&window)?;
+    let filter = Filter {
+        rtype: args.rtype,
+        region: args.region,
+        account: args.account,
+        anomalous: args.anomalous,
+        open: args.open,
+    };
+    let digest = Digest::build(rows, scans, filter, window.since, window.until, now);
+    let text = output::report_window(&digest, args.format);
+    match &args.output {
+        Some(path) => {
+            write_whole(path, &text)?;
+            eprintln!("driftscan: wrote {}", path.display());
+        }
+        None => emit(&text)?,
+    }
+    Ok(Exit::InSync)
+}
+
+/// Writes `text` to a temporary file beside `path`, then renames it over `path`: a reader never
+/// sees half a report.
+fn write_whole(path: &Path, text: &str) -> Result<()> {
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let name = path.file_name().with_context(|| format!("{}: not a file name", path.display()))?;
+    let tmp = dir.join(format!(".{}.tmp{}", name.to_string_lossy(), std::process::id()));
+    std::fs::write(&tmp, text)
+        .and_then(|_| std::fs::rename(&tmp, path))
+        .inspect_err(|_| {
+            let _ = std::fs::remove_file(&tmp);
+        })
+        .with_context(|| format!("{}: cannot write the report", path.display()))
+}
+
+/// Posts a run's changes to Slack when a webhook is set. Never fails the run: whatever goes
+/// wrong is one warning on stderr, with the webhook address redacted, and the changes stay queued.
+fn tell(
+    mode: notify::Mode,
+    now: DateTime<Utc>,
+    recorded: &[notify::Recorded],
+    history: impl FnOnce() -> Result<History>,
+) {
+    if mode == notify::Mode::Off {
+        return;
+    }
+    let webhook = match Webhook::from_env() {
+        None => return,
+        Some(Ok(w)) => w,
+        Some(Err(e)) => return eprintln!("driftscan: warning: nothing posted to Slack: {e}"),
+    };
+    let notifier = Notifier { webhook, retry: Retry::default(), mode };
+    let outcome = history().and_then(|mut h| notifier.after_run(&mut h, recorded, now));
+    match outcome {
+        Ok(o) => {
+            if let Some(e) = o.failed {
+                eprintln!("driftscan: warning: Slack did not take the message ({e}); it stays queued and the next run sends it");
+            }
+        }
+        Err(e) => eprintln!("driftscan: warning: Slack notification: {}", notifier.webhook.redact(&format!("{e:#}"))),
+    }
+}
+
+fn notify_cmd(args: NotifyCmdArgs, file: Option<&Config>, now: DateTime<Utc>) -> Result<Exit> {
+    let webhook = match Webhook::from_env() {
+        None => bail!("DRIFTSCAN_SLACK_WEBHOOK is not set: create an incoming webhook in Slack and export its address"),
+        Some(w) => w.map_err(anyhow::Error::msg)?,
+    };
+    let notifier = Notifier { webhook, retry: Retry::default(), mode: notify::Mode::Anomalous };
+    if args.test {
+        let posted = notifier.test_message(now);
+        if let Some(e) = posted.error {
+            bail!("Slack did not take the test message: {e}");
+        }
+        emit("Slack accepted the test message.\n")?;
+        return Ok(Exit::InSync);
+    }
+    let mut history = existing_history(&history_path(args.db, file))?;
+    let outcome = notifier.send_pending(&mut history, now)?;
+    if let Some(e) = outcome.failed {
+        bail!("Slack did not take the message: {e}; the changes stay queued");
+    }
+    emit(&format!("{} queued changes posted to Slack.\n", outcome.told))?;
+    Ok(Exit::InSync)
 }
 
 /// A history that must already exist: reading one must not create an empty file.

@@ -13,6 +13,7 @@ pub mod cli;
 pub mod cloudtrail;
 pub mod config;
 pub mod diff;
+pub mod digest;
 pub mod error;
 pub mod exit;
 #[cfg(test)]
@@ -21,6 +22,7 @@ pub mod history;
 pub mod ignore;
 pub mod lock;
 pub mod normalise;
+pub mod notify;
 pub mod output;
 pub mod ownership;
 pub mod plan;

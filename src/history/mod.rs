@@ -9,7 +9,9 @@
 mod counters;
 mod events;
 mod lifecycle;
+mod notifications;
 mod query;
+mod scans;
 
 use std::path::Path;
 
@@ -19,7 +21,9 @@ use rusqlite::{params, Connection, OptionalExtension};
 use sha2::{Digest, Sha256};
 
 pub use events::{LearnOutcome, LearnedChange};
+pub use notifications::{Delivery, Pending};
 pub use query::{ChangeRow, Window};
+pub use scans::ScanPoint;
 
 use crate::cloudtrail::Loaded;
 use crate::diff::Coverage;
@@ -32,6 +36,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0001_init", include_str!("../../migrations/0001_init.sql")),
     ("0002_lifecycle", include_str!("../../migrations/0002_lifecycle.sql")),
     ("0003_workspaces", include_str!("../../migrations/0003_workspaces.sql")),
+    ("0004_notifications", include_str!("../../migrations/0004_notifications.sql")),
 ];
 
 /// Times are stored as RFC 3339 UTC with whole seconds, so that text order is time order.

@@ -56,11 +56,12 @@ pub struct Window {
     pub until: Option<DateTime<Utc>>,
 }
 
-const COLUMNS: &str = "id, source, event_id, event_name, kind, type, resource_id, region, account, address, attribute,
+pub(super) const COLUMNS: &str =
+    "id, source, event_id, event_name, kind, type, resource_id, region, account, address, attribute,
                        declared, actual, actor, time, first_seen, last_seen, resolved_at, score, anomalous, reasons,
                        acked_at, expected";
 
-fn row(r: &rusqlite::Row) -> rusqlite::Result<ChangeRow> {
+pub(super) fn row(r: &rusqlite::Row) -> rusqlite::Result<ChangeRow> {
     let json = |i: usize| -> rusqlite::Result<Option<Value>> {
         Ok(r.get::<_, Option<String>>(i)?.and_then(|s| serde_json::from_str(&s).ok()))
     };

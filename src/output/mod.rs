@@ -1,17 +1,23 @@
-//! Rendering for people (`table`) and programs (`json`). Data goes to stdout; nothing here
+//! Rendering for people (`table`, and for `report` also `markdown`, `csv`, `html`) and programs
+//! (`json`). Data goes to stdout; nothing here
 //! writes anywhere by itself.
 
 mod changes;
 mod check;
 mod ci;
+mod csv;
+mod html;
+mod markdown;
 mod table;
-mod values;
+pub(crate) mod values;
+mod window;
 
 use clap::ValueEnum;
 use serde_json::json;
 
 pub use changes::{learn, report};
 pub use check::{check, CheckFormat};
+pub use window::{render as report_window, ReportFormat};
 
 use crate::report::Report;
 use crate::resource::Resource;

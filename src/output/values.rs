@@ -28,7 +28,40 @@ pub fn describe(declared: &Value, actual: &Value) -> Vec<String> {
     out
 }
 
-fn inline(v: &Value) -> String {
+/// A unified diff of the two values (`--- declared`, `+++ actual`, hunks with three lines of
+/// context) when either is long or structured; `None` when `declared -> actual` reads on one
+/// line. JSON documents held in strings (policies) are pretty-printed first, so the diff shows
+/// the keys that moved rather than one long line.
+pub fn unified(declared: &Value, actual: &Value) -> Option<String> {
+    let (d, a) = (inline(declared), inline(actual));
+    let long = |v: &Value| {
+        v.is_array()
+            || v.is_object()
+            || v.as_str().is_some_and(|s| s.contains('\n') || s.trim_start().starts_with(['{', '[']))
+    };
+    if !long(declared) && !long(actual) && d.len() + a.len() <= 2 * INLINE {
+        return None;
+    }
+    let (before, after) = (document(declared).join("\n") + "\n", document(actual).join("\n") + "\n");
+    let diff = TextDiff::from_lines(&before, &after);
+    Some(diff.unified_diff().context_radius(3).header("declared", "actual").to_string())
+}
+
+/// A value as the lines of a document: JSON held in a string is parsed and pretty-printed.
+fn document(v: &Value) -> Vec<String> {
+    match v {
+        Value::String(s) => match serde_json::from_str::<Value>(s) {
+            Ok(doc @ (Value::Object(_) | Value::Array(_))) => {
+                serde_json::to_string_pretty(&doc).unwrap_or_default().lines().map(str::to_owned).collect()
+            }
+            _ => lines(v),
+        },
+        _ => lines(v),
+    }
+}
+
+/// A value on one line: strings quoted, nothing as `(none)`.
+pub fn inline(v: &Value) -> String {
     match v {
         Value::Null => "(none)".into(),
         other => other.to_string(),
@@ -74,5 +107,21 @@ mod tests {
         assert_eq!(lines, vec!["+ tcp 3389-3389 0.0.0.0/0"]);
         let tags = describe(&json!({"Name": "a"}), &json!({"Name": "a", "Owner": "console"}));
         assert_eq!(tags, vec![r#"+ Owner = "console""#]);
+    }
+
+    #[test]
+    fn long_values_as_unified_diffs_and_short_ones_inline() {
+        assert_eq!(unified(&json!("t3.micro"), &json!("t3.large")), None);
+        let policy = |effect: &str| {
+            json!(format!(
+                r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"{effect}","Action":"s3:*","Resource":"*"}}]}}"#
+            ))
+        };
+        let diff = unified(&policy("Deny"), &policy("Allow")).unwrap();
+        assert!(diff.starts_with("--- declared\n+++ actual\n@@"), "{diff}");
+        assert!(diff.contains("-      \"Effect\": \"Deny\",\n+      \"Effect\": \"Allow\","), "{diff}");
+        assert!(diff.contains(" \"Version\": \"2012-10-17\""), "context lines kept: {diff}");
+        let script = unified(&json!("#!/bin/sh\necho a\n"), &json!("#!/bin/sh\necho b\n")).unwrap();
+        assert!(script.contains("-echo a\n+echo b"), "{script}");
     }
 }

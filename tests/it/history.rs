@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use crate::harness::{driftscan, exists, run, testdata, Estate};
 
 /// A CloudTrail record as AWS writes it, for a write event on one resource.
-fn record(event_id: &str, time: &str, region: &str, name: &str, req: Value, actor: &str) -> Value {
+pub(crate) fn record(event_id: &str, time: &str, region: &str, name: &str, req: Value, actor: &str) -> Value {
     json!({
         "eventVersion": "1.09",
         "userIdentity": {"type": "IAMUser", "principalId": "AIDAEXAMPLE", "arn": actor,
@@ -31,7 +31,7 @@ fn record(event_id: &str, time: &str, region: &str, name: &str, req: Value, acto
     })
 }
 
-fn write_trail(dir: &std::path::Path, name: &str, records: Vec<Value>) -> std::path::PathBuf {
+pub(crate) fn write_trail(dir: &std::path::Path, name: &str, records: Vec<Value>) -> std::path::PathBuf {
     let path = dir.join(name);
     std::fs::write(&path, serde_json::to_vec(&json!({ "Records": records })).unwrap()).unwrap();
     path
@@ -39,7 +39,7 @@ fn write_trail(dir: &std::path::Path, name: &str, records: Vec<Value>) -> std::p
 
 /// Four weeks of ordinary work, Tue to Thu 10:00-16:00 UTC in us-east-1 by two engineers, on
 /// security groups and instances: the history a team builds up.
-fn routine(sg: &str, instance: &str) -> Vec<Value> {
+pub(crate) fn routine(sg: &str, instance: &str) -> Vec<Value> {
     let mut out = Vec::new();
     let mut n = 0;
     for week in 0..4 {
