@@ -551,7 +551,7 @@ fn scan_command(args: ScanArgs, file: Option<&Config>, now: DateTime<Utc>) -> Re
             emit(&output::scan(&report, args.format))?;
         }
         if let Some(db) = &db {
-            tell(args.notify.mode, now, &recorded(&report), || History::open(db));
+            tell(file, args.notify.mode, now, &recorded(&report), || History::open(db));
         }
         return Ok(exit);
     }
@@ -562,7 +562,7 @@ fn scan_command(args: ScanArgs, file: Option<&Config>, now: DateTime<Utc>) -> Re
     if let Some(db) = &db {
         let all: Vec<notify::Recorded> =
             outcomes.iter().filter_map(|o| o.result.as_ref().ok()).flat_map(recorded).collect();
-        tell(args.notify.mode, now, &all, || History::open(db));
+        tell(file, args.notify.mode, now, &all, || History::open(db));
     }
     Ok(crate::workspace::worst(&outcomes))
 }
@@ -669,7 +669,7 @@ fn learn(args: LearnArgs, file: Option<&Config>, now: DateTime<Utc>) -> Result<E
     emit(&output::learn(&outcome, loaded.files, &skipped, args.format))?;
     let recorded: Vec<notify::Recorded> =
         outcome.changes.iter().map(|c| notify::Recorded { id: c.id, anomalous: c.anomalous }).collect();
-    tell(args.notify.mode, now, &recorded, || Ok(history));
+    tell(file, args.notify.mode, now, &recorded, || Ok(history));
     Ok(if outcome.anomalous > 0 { Exit::Anomalous } else { Exit::InSync })
 }
 
@@ -714,6 +714,7 @@ fn write_whole(path: &Path, text: &str) -> Result<()> {
 /// Posts a run's changes to Slack when a webhook is set. Never fails the run: whatever goes
 /// wrong is one warning on stderr, with the webhook address redacted, and the changes stay queued.
 fn tell(
+    file: Option<&Config>,
     mode: notify::Mode,
     now: DateTime<Utc>,
     recorded: &[notify::Recorded],
@@ -722,7 +723,7 @@ fn tell(
     if mode == notify::Mode::Off {
         return;
     }
-    let webhook = match Webhook::from_env() {
+    let webhook = match Webhook::from_var(webhook_var(file)) {
         None => return,
         Some(Ok(w)) => w,
         Some(Err(e)) => return eprintln!("driftscan: warning: nothing posted to Slack: {e}"),
@@ -740,8 +741,9 @@ fn tell(
 }
 
 fn notify_cmd(args: NotifyCmdArgs, file: Option<&Config>, now: DateTime<Utc>) -> Result<Exit> {
-    let webhook = match Webhook::from_env() {
-        None => bail!("DRIFTSCAN_SLACK_WEBHOOK is not set: create an incoming webhook in Slack and export its address"),
+    let var = webhook_var(file);
+    let webhook = match Webhook::from_var(var) {
+        None => bail!("{var} is not set: create an incoming webhook in Slack and export its address"),
         Some(w) => w.map_err(anyhow::Error::msg)?,
     };
     let notifier = Notifier { webhook, retry: Retry::default(), mode: notify::Mode::Anomalous };
@@ -760,6 +762,12 @@ fn notify_cmd(args: NotifyCmdArgs, file: Option<&Config>, now: DateTime<Utc>) ->
     }
     emit(&format!("{} queued changes posted to Slack.\n", outcome.told))?;
     Ok(Exit::InSync)
+}
+
+/// The environment variable holding the Slack webhook: the config's `slack { webhook_env }`,
+/// else DRIFTSCAN_SLACK_WEBHOOK. The config names a variable, never the secret address itself.
+fn webhook_var(file: Option<&Config>) -> &str {
+    file.and_then(|c| c.slack.as_ref()).map_or(crate::notify::webhook::DEFAULT_VAR, |s| s.webhook_env.as_str())
 }
 
 /// A history that must already exist: reading one must not create an empty file.

@@ -29,7 +29,7 @@ pub struct Config {
     pub threshold: Option<f64>,
     /// `lock_timeout`: how long a run waits for another run holding the history.
     pub lock_timeout: Option<Duration>,
-    /// `slack { webhook_env = "..." }`: where notifications would go (read, not used yet).
+    /// `slack { webhook_env = "..." }`: the variable holding the webhook notifications go to.
     pub slack: Option<Slack>,
     /// `workspace "name" { ... }` blocks, in file order.
     pub workspaces: Vec<Workspace>,

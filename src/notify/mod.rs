@@ -7,7 +7,7 @@
 //! fails the run: the caller turns an error into a warning.
 
 pub mod slack;
-mod webhook;
+pub mod webhook;
 
 use anyhow::Result;
 use chrono::{DateTime, Utc};

@@ -39,6 +39,9 @@ pub struct Posted {
     pub error: Option<String>,
 }
 
+/// Where the webhook address is read from unless the config names another variable.
+pub const DEFAULT_VAR: &str = "DRIFTSCAN_SLACK_WEBHOOK";
+
 impl Webhook {
     /// Checks the address: `https://`, or `http://` to this machine only (a local relay or test
     /// server), so a typo cannot send the estate's changes in clear over the network. The error
@@ -67,7 +70,12 @@ impl Webhook {
 
     /// The webhook named by `DRIFTSCAN_SLACK_WEBHOOK`, if set and not empty.
     pub fn from_env() -> Option<Result<Webhook, String>> {
-        let v = std::env::var("DRIFTSCAN_SLACK_WEBHOOK").ok().filter(|v| !v.trim().is_empty())?;
+        Webhook::from_var(DEFAULT_VAR)
+    }
+
+    /// The webhook in environment variable `var` (the config's `slack { webhook_env }`).
+    pub fn from_var(var: &str) -> Option<Result<Webhook, String>> {
+        let v = std::env::var(var).ok().filter(|v| !v.trim().is_empty())?;
         Some(Webhook::parse(&v))
     }
 

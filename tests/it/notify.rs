@@ -249,3 +249,19 @@ fn a_scan_does_not_repost_a_drift_whose_event_was_posted_and_notify_all_posts_ne
     assert!(body.contains("`\\\"t3.micro\\\"` → `\\\"t3.large\\\"`"), "before -> after: {body}");
     assert!(!body.contains("ingress"), "the carried drift is not posted again: {body}");
 }
+
+#[test]
+fn the_config_names_the_variable_that_holds_the_webhook() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = WebhookServer::start();
+    std::fs::write(dir.path().join("driftscan.hcl"), "slack {\n  webhook_env = \"TEAM_DRIFT_HOOK\"\n}\n").unwrap();
+    let out = run(driftscan().current_dir(dir.path()).env("TEAM_DRIFT_HOOK", &server.url).args(["notify", "--test"]));
+    assert_no_secret(&out);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(server.requests().len(), 1);
+    // The default variable is not read when the config names another.
+    let out =
+        run(driftscan().current_dir(dir.path()).env("DRIFTSCAN_SLACK_WEBHOOK", &server.url).args(["notify", "--test"]));
+    assert_eq!(out.code, 1);
+    assert!(out.stderr.contains("TEAM_DRIFT_HOOK is not set"), "{}", out.stderr);
+}
