@@ -2,6 +2,10 @@
 //!
 //! Only managed resources are kept: data sources are reads, not declarations. Resources of every
 //! provider are kept so `driftscan state` can show them; the scan itself compares AWS ones only.
+//!
+//! A state is read in one typed pass: a file streams from a buffered reader, so its raw text is
+//! never held whole (a 1 GB state costs its parsed resources, not the text and a `Value` tree
+//! besides). Only a state that fails that pass is read again, whole, to say exactly what is wrong.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -26,6 +30,8 @@ pub struct StateFile {
 
 #[derive(Deserialize)]
 struct RawState {
+    /// Checked after the pass; anything but 4 is diagnosed by [`check_version`].
+    version: Option<Value>,
     terraform_version: Option<String>,
     #[serde(default)]
     resources: Vec<RawResource>,
@@ -82,13 +88,23 @@ pub fn load_states(patterns: &[String]) -> Result<Vec<StateFile>, StateError> {
         .collect()
 }
 
-/// Reads one state file.
+/// Reads one state file, streaming it through one typed pass.
 pub fn read_state(path: &Path) -> Result<StateFile, StateError> {
     if path.is_dir() {
         return Err(StateError::Directory { path: path.into() });
     }
-    let bytes = std::fs::read(path).map_err(|source| StateError::Io { path: path.into(), source })?;
-    parse_state(path, &bytes)
+    let file = std::fs::File::open(path).map_err(|source| StateError::Io { path: path.into(), source })?;
+    let reader = std::io::BufReader::with_capacity(1 << 16, file);
+    let mut de = serde_json::Deserializer::from_reader(reader);
+    match RawState::deserialize(&mut de).and_then(|raw| de.end().map(|()| raw)) {
+        Ok(raw) if is_version_4(&raw) => Ok(build(path, raw)),
+        // The error path reads the file whole, as `parse_state` does, to name the cause exactly
+        // (empty, not UTF-8, truncated, an older or newer format, a plan, a CloudTrail log).
+        _ => {
+            let bytes = std::fs::read(path).map_err(|source| StateError::Io { path: path.into(), source })?;
+            parse_state(path, &bytes)
+        }
+    }
 }
 
 /// Parses the bytes of a state file; `path` is only used to name it in results and errors.
@@ -98,11 +114,28 @@ pub fn parse_state(path: &Path, bytes: &[u8]) -> Result<StateFile, StateError> {
     if text.trim().is_empty() {
         return Err(StateError::Empty { path: path.into() });
     }
+    // One typed pass; a state that fails it is parsed again as a `Value` to diagnose it.
+    match serde_json::from_str::<RawState>(text) {
+        Ok(raw) if is_version_4(&raw) => Ok(build(path, raw)),
+        _ => diagnose(path, text),
+    }
+}
+
+fn is_version_4(raw: &RawState) -> bool {
+    raw.version.as_ref().and_then(Value::as_u64) == Some(4)
+}
+
+/// The slow path for a text the typed pass refused: which of the known causes it is.
+fn diagnose(path: &Path, text: &str) -> Result<StateFile, StateError> {
     let value: Value = serde_json::from_str(text).map_err(|e| json_error(path, &e))?;
     check_version(path, &value)?;
     let raw: RawState =
         serde_json::from_value(value).map_err(|e| StateError::NotState { path: path.into(), why: e.to_string() })?;
+    Ok(build(path, raw))
+}
 
+/// The managed resource instances of a parsed state.
+fn build(path: &Path, raw: RawState) -> StateFile {
     let mut resources = Vec::new();
     for r in raw.resources.into_iter().filter(|r| r.mode == "managed") {
         let base = match &r.module {
@@ -136,7 +169,7 @@ pub fn parse_state(path: &Path, bytes: &[u8]) -> Result<StateFile, StateError> {
             });
         }
     }
-    Ok(StateFile { path: path.display().to_string(), terraform_version: raw.terraform_version, resources })
+    StateFile { path: path.display().to_string(), terraform_version: raw.terraform_version, resources }
 }
 
 fn json_error(path: &Path, e: &serde_json::Error) -> StateError {
