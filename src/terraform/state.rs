@@ -8,6 +8,7 @@
 //! besides). Only a state that fails that pass is read again, whole, to say exactly what is wrong.
 
 use std::collections::BTreeSet;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -94,8 +95,7 @@ pub fn read_state(path: &Path) -> Result<StateFile, StateError> {
         return Err(StateError::Directory { path: path.into() });
     }
     let file = std::fs::File::open(path).map_err(|source| StateError::Io { path: path.into(), source })?;
-    let reader = std::io::BufReader::with_capacity(1 << 16, file);
-    let mut de = serde_json::Deserializer::from_reader(reader);
+    let mut de = serde_json::Deserializer::from_reader(Utf8Checked::new(file));
     match RawState::deserialize(&mut de).and_then(|raw| de.end().map(|()| raw)) {
         Ok(raw) if is_version_4(&raw) => Ok(build(path, raw)),
         // The error path reads the file whole, as `parse_state` does, to name the cause exactly
@@ -118,6 +118,55 @@ pub fn parse_state(path: &Path, bytes: &[u8]) -> Result<StateFile, StateError> {
     match serde_json::from_str::<RawState>(text) {
         Ok(raw) if is_version_4(&raw) => Ok(build(path, raw)),
         _ => diagnose(path, text),
+    }
+}
+
+/// A buffered reader that fails on bytes that are not UTF-8. serde_json checks the strings it
+/// keeps, but not those it skips (`outputs`, `private`), and a state with a bad byte anywhere is
+/// to be refused, as `parse_state` refuses it.
+struct Utf8Checked<R> {
+    inner: R,
+    buf: Box<[u8]>,
+    /// `buf[pos..valid]` is checked and not yet read; `buf[valid..end]` is the start of a
+    /// character whose end is still in `inner`.
+    pos: usize,
+    valid: usize,
+    end: usize,
+}
+
+impl<R: Read> Utf8Checked<R> {
+    fn new(inner: R) -> Self {
+        Utf8Checked { inner, buf: vec![0; 1 << 16].into_boxed_slice(), pos: 0, valid: 0, end: 0 }
+    }
+
+    fn fill(&mut self) -> std::io::Result<()> {
+        let bad = || std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8");
+        while self.pos == self.valid {
+            self.buf.copy_within(self.valid..self.end, 0);
+            self.end -= self.valid;
+            (self.pos, self.valid) = (0, 0);
+            let n = self.inner.read(&mut self.buf[self.end..])?;
+            if n == 0 {
+                return if self.end == 0 { Ok(()) } else { Err(bad()) };
+            }
+            self.end += n;
+            self.valid = match std::str::from_utf8(&self.buf[..self.end]) {
+                Ok(_) => self.end,
+                Err(e) if e.error_len().is_none() => e.valid_up_to(),
+                Err(_) => return Err(bad()),
+            };
+        }
+        Ok(())
+    }
+}
+
+impl<R: Read> Read for Utf8Checked<R> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        self.fill()?;
+        let n = out.len().min(self.valid - self.pos);
+        out[..n].copy_from_slice(&self.buf[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
     }
 }
 
