@@ -153,7 +153,7 @@ class Throttler(socketserver.ThreadingMixIn, http.server.HTTPServer):
 def throttling_proxy(upstream, every):
     """Forwards to `upstream`, answering every `every`-th request RequestLimitExceeded (HTTP 503)."""
     lock = threading.Lock()
-    counts = {"n": 0, "throttled": 0}
+    counts = {"n": 0, "throttled": 0, "forwarded": 0}
     body = ('<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><Code>RequestLimitExceeded</Code>'
             '<Message>Request limit exceeded.</Message></Error></Errors><RequestID>bench</RequestID></Response>').encode()
 
@@ -167,6 +167,7 @@ def throttling_proxy(upstream, every):
                 counts["n"] += 1
                 throttle = counts["n"] % every == 0
                 counts["throttled"] += throttle
+                counts["forwarded"] += not throttle
             if throttle:
                 self.send_response(503)
                 self.send_header("Content-Type", "text/xml")
@@ -225,6 +226,7 @@ def main():
             "throttled_requests": counts["throttled"], "throttled_calls": throttled["api_calls"],
             "throttled_same_result": throttled["keys"] == big["keys"] and throttled["unscanned"] == 0,
             "retries_counted": throttled["api_calls"] - big["api_calls"],
+            "proxy_requests": counts["throttled"] + counts["forwarded"],
             "throttled_scan_s": throttled["wall_s"],
         }))
     finally:
