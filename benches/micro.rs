@@ -12,7 +12,7 @@ use driftscan::diff::{self, Coverage, Options};
 use driftscan::normalise::normalise;
 use driftscan::resource::{LiveFacts, Resource};
 use driftscan::scoring::{self, MemoryStore, Observation};
-use driftscan::terraform::state::parse_state;
+use driftscan::terraform::state::{parse_state, parse_state_with, Attributes};
 use serde_json::json;
 
 #[allow(dead_code)]
@@ -48,7 +48,12 @@ fn parse_and_normalise(c: &mut Criterion) {
     let bytes = state_bytes();
     let mut g = c.benchmark_group("state");
     g.throughput(Throughput::Bytes(bytes.len() as u64));
-    g.bench_function("parse 1k resources", |b| b.iter(|| parse_state(Path::new("b.tfstate"), &bytes).unwrap()));
+    g.bench_function("parse 1k resources, every attribute", |b| {
+        b.iter(|| parse_state(Path::new("b.tfstate"), &bytes).unwrap())
+    });
+    g.bench_function("parse 1k resources, as a scan", |b| {
+        b.iter(|| parse_state_with(Path::new("b.tfstate"), &bytes, Attributes::Compared).unwrap())
+    });
     let parsed = parse_state(Path::new("b.tfstate"), &bytes).unwrap().resources;
     g.bench_function("normalise 1k resources", |b| {
         b.iter_batched(|| parsed.clone(), |rs| rs.into_iter().map(normalise).collect::<Vec<_>>(), BatchSize::LargeInput)

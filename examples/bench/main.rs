@@ -3,7 +3,8 @@
 //!
 //! ```text
 //! bench gen-state N OUT      a state of N resource instances, pretty-printed as Terraform writes it
-//! bench parse FILE           read + normalise FILE; MB/s and this process's peak RSS
+//! bench parse FILE [all]     read + normalise FILE as a scan does (`all`: every attribute, as
+//!                            `driftscan state` does); MB/s and this process's peak RSS
 //! bench history DIR [ROWS]   a history of ROWS changes (default 1,000,000): record a 10,000-change
 //!                            scan, list 30 days, score per change against 1k and ROWS rows
 //! ```
@@ -24,13 +25,15 @@ use driftscan::normalise::normalise;
 use driftscan::report::{Change, ChangeKind, Report, ScanMeta, Summary};
 use driftscan::resource::Resource;
 use driftscan::scoring::{self, MemoryStore, Observation};
+use driftscan::terraform::state::{read_state_with, Attributes};
 use serde_json::json;
 
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
         ["gen-state", n, out] => state::write(n.parse()?, Path::new(out)),
-        ["parse", file] => parse(Path::new(file)),
+        ["parse", file] => parse(Path::new(file), Attributes::Compared),
+        ["parse", file, "all"] => parse(Path::new(file), Attributes::All),
         ["history", dir] => history(Path::new(dir), 1_000_000),
         ["history", dir, rows] => history(Path::new(dir), rows.parse()?),
         _ => bail!("usage: bench gen-state N OUT | parse FILE | history DIR [ROWS]"),
@@ -50,11 +53,12 @@ fn max_rss() -> u64 {
 
 mod state;
 
-/// Reads and normalises a state as a scan does, and reports the rate and the peak memory.
-fn parse(file: &Path) -> Result<()> {
+/// Reads and normalises a state as a scan does (or keeping every attribute, as `driftscan state`
+/// reads it), and reports the rate and the peak memory.
+fn parse(file: &Path, which: Attributes) -> Result<()> {
     let bytes = std::fs::metadata(file)?.len();
     let start = Instant::now();
-    let state = driftscan::terraform::state::read_state(file)?;
+    let state = read_state_with(file, which)?;
     let parsed = start.elapsed().as_secs_f64();
     let resources: Vec<Resource> = state.resources.into_iter().map(normalise).collect();
     let secs = start.elapsed().as_secs_f64();
