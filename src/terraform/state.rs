@@ -182,7 +182,10 @@ fn read<K: Keep>(path: &Path) -> Result<StateFile, StateError> {
         return Err(StateError::Directory { path: path.into() });
     }
     let file = std::fs::File::open(path).map_err(|source| StateError::Io { path: path.into(), source })?;
-    let mut de = serde_json::Deserializer::from_reader(Utf8Checked::new(file));
+    // std's BufReader in front: serde_json reads byte by byte, and std reads bytes from its own
+    // BufReader without a call per byte.
+    let reader = std::io::BufReader::with_capacity(1 << 16, Utf8Checked::new(file));
+    let mut de = serde_json::Deserializer::from_reader(reader);
     match RawState::<K>::deserialize(&mut de).and_then(|raw| de.end().map(|()| raw)) {
         Ok(raw) if is_version_4(&raw) => Ok(build(path, raw)),
         // The error path reads the file whole, as `parse_state` does, to name the cause exactly
