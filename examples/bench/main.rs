@@ -119,11 +119,13 @@ fn build_history(path: &Path, rows: usize, now: DateTime<Utc>) -> Result<()> {
                 (from_scan && i % 100 != 0).then(|| driftscan::history::rfc3339(obs.time + Duration::days(1)));
             let reasons = r#"["Tue 10:00 UTC: about 12 of 480 past changes to aws_instance in this account fell within an hour of this time"]"#;
             if from_scan {
+                // An open change is the only open one of its identity.
+                let rid = if resolved.is_none() { format!("r-open-{i}") } else { obs.resource_id.clone() };
                 put.execute(rusqlite::params![
                     "scan",
                     "drifted",
                     obs.rtype,
-                    obs.resource_id,
+                    rid,
                     obs.region,
                     obs.account,
                     format!("{}.r{}", obs.rtype, i % 50_000),
