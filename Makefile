@@ -7,7 +7,7 @@ CARGO  ?= cargo
 # A fresh clone has no Cargo.lock changes to make; --locked keeps CI on the committed versions.
 CARGO_FLAGS ?= --locked
 
-.PHONY: all build venv chromium test lint unit demo eval clean help
+.PHONY: all build venv chromium test lint unit demo eval bench clean help
 
 all: build
 
@@ -15,6 +15,7 @@ help:
 	@echo "make demo   build, start the local AWS emulator, create and drift a sample estate, scan it"
 	@echo "make test   format and lint checks, unit tests, behaviour tests against the emulator"
 	@echo "make eval   the synthetic evaluation of anomaly scoring (recall, false alarms, PR-AUC)"
+	@echo "make bench  micro-benchmarks, then parse, history and emulator scan benchmarks in one table"
 	@echo "make build  build target/debug/driftscan"
 	@echo "make venv   install the pinned moto emulator into $(VENV)"
 	@echo "make chromium  install Debian's chromium (the HTML report test renders in it)"
@@ -49,8 +50,15 @@ test: venv chromium lint
 eval:
 	$(CARGO) run $(CARGO_FLAGS) --quiet --example eval
 
+# Measures, never asserts: not part of `make test`. Release builds; the table is the README's.
+# BENCH_FLAGS=--quick runs smaller sizes (300 instances, 10,000 resources, 100,000 changes).
+bench: venv
+	$(CARGO) bench $(CARGO_FLAGS) --bench micro -- --warm-up-time 1 --measurement-time 3 >&2
+	$(CARGO) build $(CARGO_FLAGS) --release --bins --examples
+	$(VENV)/bin/python tools/bench/run.py $(BENCH_FLAGS)
+
 demo: venv build
 	bash tools/demo.sh
 
 clean:
-	rm -rf $(VENV) demo-out .driftscan
+	rm -rf $(VENV) demo-out bench-out .driftscan

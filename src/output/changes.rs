@@ -12,11 +12,35 @@ pub fn report(rows: &[ChangeRow], since: Option<&str>, until: Option<&str>, form
     let anomalous = rows.iter().filter(|r| r.anomalous).count();
     let open = rows.iter().filter(|r| r.status == "open").count();
     match format {
-        Format::Json => pretty(&json!({
-            "window": {"since": since, "until": until},
-            "summary": {"changes": rows.len(), "anomalous": anomalous, "open": open},
-            "changes": rows,
-        })),
+        // Serialized straight from the rows: a `json!` tree of a month of changes cost more than
+        // the query (1.3 s and 600 MB for 80,000 changes). Same fields, same order.
+        Format::Json => {
+            #[derive(serde::Serialize)]
+            struct Window<'a> {
+                since: Option<&'a str>,
+                until: Option<&'a str>,
+            }
+            #[derive(serde::Serialize)]
+            struct Counts {
+                changes: usize,
+                anomalous: usize,
+                open: usize,
+            }
+            #[derive(serde::Serialize)]
+            struct Out<'a> {
+                window: Window<'a>,
+                summary: Counts,
+                changes: &'a [ChangeRow],
+            }
+            let out = Out {
+                window: Window { since, until },
+                summary: Counts { changes: rows.len(), anomalous, open },
+                changes: rows,
+            };
+            let mut s = serde_json::to_string_pretty(&out).unwrap_or_default();
+            s.push('\n');
+            s
+        }
         Format::Table => {
             let mut out = String::new();
             let header = ["ID", "TIME", "SOURCE", "KIND", "TYPE", "RESOURCE", "REGION", "ACTOR", "SCORE"];

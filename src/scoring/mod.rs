@@ -148,6 +148,11 @@ impl MemoryStore {
         self.map.is_empty()
     }
 
+    /// Every counter, as stored (not decayed), in no particular order.
+    pub fn entries(&self) -> impl Iterator<Item = (&str, Counter)> {
+        self.map.iter().map(|(k, c)| (k.as_str(), *c))
+    }
+
     /// One counter, as stored (not decayed).
     pub fn get(&self, key: &str) -> Option<Counter> {
         self.map.get(key).copied()

@@ -10,15 +10,16 @@ use anyhow::{anyhow, bail, Context, Result};
 use aws_config::SdkConfig;
 
 use super::sources::Backend;
-use super::state::{self, parse_state, StateFile};
+use super::state::{self, parse_state_with, Attributes, StateFile};
 use crate::aws::access::Access;
 
-/// Reads every state `patterns` names, local and `s3://`, sorted by path. S3 is reached with
-/// `access`, only when an `s3://` pattern is given.
+/// Reads every state `patterns` names, local and `s3://`, sorted by path, for a scan: with the
+/// attributes a scan uses ([`Attributes::Compared`]). S3 is reached with `access`, only when an
+/// `s3://` pattern is given.
 pub async fn load_states(patterns: &[String], access: &Access) -> Result<Vec<StateFile>> {
     let (remote, local): (Vec<&String>, Vec<&String>) = patterns.iter().partition(|p| p.starts_with("s3://"));
     let local: Vec<String> = local.into_iter().cloned().collect();
-    let mut files = if local.is_empty() { Vec::new() } else { state::load_states(&local)? };
+    let mut files = if local.is_empty() { Vec::new() } else { state::load_states_with(&local, Attributes::Compared)? };
     if !remote.is_empty() {
         let sdk = access.sdk_config().await;
         let mut seen = BTreeSet::new();
@@ -100,7 +101,7 @@ async fn fetch(sdk: &SdkConfig, url: &str) -> Result<StateFile> {
         .await
         .map_err(|e| anyhow!("{url}: cannot read: {}", crate::aws::ListError::from(e).0))?;
     let bytes = out.body.collect().await.map_err(|e| anyhow!("{url}: cannot read: {e}"))?.into_bytes();
-    Ok(parse_state(Path::new(url), &bytes)?)
+    Ok(parse_state_with(Path::new(url), &bytes, Attributes::Compared)?)
 }
 
 #[cfg(test)]

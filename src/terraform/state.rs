@@ -2,9 +2,16 @@
 //!
 //! Only managed resources are kept: data sources are reads, not declarations. Resources of every
 //! provider are kept so `driftscan state` can show them; the scan itself compares AWS ones only.
+//!
+//! A state is read in one typed pass: a file streams from a buffered reader, so its raw text is
+//! never held whole (a 1 GB state costs its parsed resources, not the text and a `Value` tree
+//! besides). Only a state that fails that pass is read again, whole, to say exactly what is wrong.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
+use std::io::Read;
+use std::marker::PhantomData;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -24,15 +31,84 @@ pub struct StateFile {
     pub resources: Vec<Resource>,
 }
 
-#[derive(Deserialize)]
-struct RawState {
-    terraform_version: Option<String>,
-    #[serde(default)]
-    resources: Vec<RawResource>,
+/// Which attributes a read keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Attributes {
+    /// Every attribute: what `driftscan state` and callers that look at a resource whole need.
+    All,
+    /// Only those a scan uses: compared by some covered type ([`crate::catalog`]), `tags_all`,
+    /// and those that tell the id, region and account. The others are skipped unparsed, so a
+    /// large state costs what is compared, not every attribute's tree.
+    Compared,
+}
+
+impl Attributes {
+    fn keeps(self, key: &str) -> bool {
+        static KEPT: OnceLock<HashSet<&'static str>> = OnceLock::new();
+        self == Attributes::All
+            || KEPT
+                .get_or_init(|| {
+                    let compared = crate::catalog::COVERED.iter().flat_map(|s| s.compared.iter().copied());
+                    compared.chain(["id", "arn", "region", "availability_zone", "tags_all"]).collect()
+                })
+                .contains(key)
+    }
+}
+
+/// The reading side of [`Attributes`], as a type, so serde's derived code can carry it.
+trait Keep {
+    const WHICH: Attributes;
+}
+struct KeepAll;
+impl Keep for KeepAll {
+    const WHICH: Attributes = Attributes::All;
+}
+struct KeepCompared;
+impl Keep for KeepCompared {
+    const WHICH: Attributes = Attributes::Compared;
+}
+
+/// An instance's `attributes`, without the keys `K` skips.
+struct Kept<K>(Map<String, Value>, PhantomData<K>);
+
+impl<'de, K: Keep> Deserialize<'de> for Kept<K> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit<K>(PhantomData<K>);
+        impl<'de, K: Keep> serde::de::Visitor<'de> for Visit<K> {
+            type Value = Kept<K>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a map of attributes")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Kept<K>, A::Error> {
+                let mut out = Map::new();
+                while let Some(key) = map.next_key::<String>()? {
+                    if K::WHICH.keeps(&key) {
+                        let value: Value = map.next_value()?;
+                        out.insert(key, value);
+                    } else {
+                        map.next_value::<serde::de::IgnoredAny>()?;
+                    }
+                }
+                Ok(Kept(out, PhantomData))
+            }
+        }
+        d.deserialize_map(Visit(PhantomData))
+    }
 }
 
 #[derive(Deserialize)]
-struct RawResource {
+#[serde(bound = "K: Keep")]
+struct RawState<K> {
+    /// Checked after the pass; anything but 4 is diagnosed by [`check_version`].
+    version: Option<Value>,
+    terraform_version: Option<String>,
+    #[serde(default)]
+    resources: Vec<RawResource<K>>,
+}
+
+#[derive(Deserialize)]
+#[serde(bound = "K: Keep")]
+struct RawResource<K> {
     module: Option<String>,
     mode: String,
     #[serde(rename = "type")]
@@ -41,14 +117,15 @@ struct RawResource {
     #[serde(default)]
     provider: String,
     #[serde(default)]
-    instances: Vec<RawInstance>,
+    instances: Vec<RawInstance<K>>,
 }
 
 #[derive(Deserialize)]
-struct RawInstance {
+#[serde(bound = "K: Keep")]
+struct RawInstance<K> {
     index_key: Option<Value>,
     deposed: Option<String>,
-    attributes: Option<Map<String, Value>>,
+    attributes: Option<Kept<K>>,
     /// Written by Terraform 0.12 for objects it had not yet upgraded from 0.11's flat map.
     attributes_flat: Option<Map<String, Value>>,
     #[serde(default)]
@@ -58,6 +135,11 @@ struct RawInstance {
 /// Expands the `--state` arguments (paths or glob patterns) and reads every file, in path order.
 /// A file named twice (by two spellings of its path, or by a path and a glob) is read once.
 pub fn load_states(patterns: &[String]) -> Result<Vec<StateFile>, StateError> {
+    load_states_with(patterns, Attributes::All)
+}
+
+/// [`load_states`], keeping `which` attributes.
+pub fn load_states_with(patterns: &[String], which: Attributes) -> Result<Vec<StateFile>, StateError> {
     let mut paths = BTreeSet::new();
     for pattern in patterns {
         // A path that exists is that file, even when its name holds glob characters (`env[1]`).
@@ -78,31 +160,133 @@ pub fn load_states(patterns: &[String]) -> Result<Vec<StateFile>, StateError> {
     paths
         .iter()
         .filter(|p| seen.insert(std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())))
-        .map(|p| read_state(p))
+        .map(|p| read_state_with(p, which))
         .collect()
 }
 
-/// Reads one state file.
+/// Reads one state file, streaming it through one typed pass.
 pub fn read_state(path: &Path) -> Result<StateFile, StateError> {
+    read_state_with(path, Attributes::All)
+}
+
+/// [`read_state`], keeping `which` attributes.
+pub fn read_state_with(path: &Path, which: Attributes) -> Result<StateFile, StateError> {
+    match which {
+        Attributes::All => read::<KeepAll>(path),
+        Attributes::Compared => read::<KeepCompared>(path),
+    }
+}
+
+fn read<K: Keep>(path: &Path) -> Result<StateFile, StateError> {
     if path.is_dir() {
         return Err(StateError::Directory { path: path.into() });
     }
-    let bytes = std::fs::read(path).map_err(|source| StateError::Io { path: path.into(), source })?;
-    parse_state(path, &bytes)
+    let file = std::fs::File::open(path).map_err(|source| StateError::Io { path: path.into(), source })?;
+    // std's BufReader in front: serde_json reads byte by byte, and std reads bytes from its own
+    // BufReader without a call per byte.
+    let reader = std::io::BufReader::with_capacity(1 << 16, Utf8Checked::new(file));
+    let mut de = serde_json::Deserializer::from_reader(reader);
+    match RawState::<K>::deserialize(&mut de).and_then(|raw| de.end().map(|()| raw)) {
+        Ok(raw) if is_version_4(&raw) => Ok(build(path, raw)),
+        // The error path reads the file whole, as `parse_state` does, to name the cause exactly
+        // (empty, not UTF-8, truncated, an older or newer format, a plan, a CloudTrail log).
+        _ => {
+            let bytes = std::fs::read(path).map_err(|source| StateError::Io { path: path.into(), source })?;
+            parse::<K>(path, &bytes)
+        }
+    }
 }
 
 /// Parses the bytes of a state file; `path` is only used to name it in results and errors.
 pub fn parse_state(path: &Path, bytes: &[u8]) -> Result<StateFile, StateError> {
+    parse_state_with(path, bytes, Attributes::All)
+}
+
+/// [`parse_state`], keeping `which` attributes.
+pub fn parse_state_with(path: &Path, bytes: &[u8], which: Attributes) -> Result<StateFile, StateError> {
+    match which {
+        Attributes::All => parse::<KeepAll>(path, bytes),
+        Attributes::Compared => parse::<KeepCompared>(path, bytes),
+    }
+}
+
+fn parse<K: Keep>(path: &Path, bytes: &[u8]) -> Result<StateFile, StateError> {
     let text =
         std::str::from_utf8(bytes).map_err(|e| StateError::NotUtf8 { path: path.into(), offset: e.valid_up_to() })?;
     if text.trim().is_empty() {
         return Err(StateError::Empty { path: path.into() });
     }
+    // One typed pass; a state that fails it is parsed again as a `Value` to diagnose it.
+    match serde_json::from_str::<RawState<K>>(text) {
+        Ok(raw) if is_version_4(&raw) => Ok(build(path, raw)),
+        _ => diagnose::<K>(path, text),
+    }
+}
+
+/// A buffered reader that fails on bytes that are not UTF-8. serde_json checks the strings it
+/// keeps, but not those it skips (`outputs`, `private`), and a state with a bad byte anywhere is
+/// to be refused, as `parse_state` refuses it.
+struct Utf8Checked<R> {
+    inner: R,
+    buf: Box<[u8]>,
+    /// `buf[pos..valid]` is checked and not yet read; `buf[valid..end]` is the start of a
+    /// character whose end is still in `inner`.
+    pos: usize,
+    valid: usize,
+    end: usize,
+}
+
+impl<R: Read> Utf8Checked<R> {
+    fn new(inner: R) -> Self {
+        Utf8Checked { inner, buf: vec![0; 1 << 16].into_boxed_slice(), pos: 0, valid: 0, end: 0 }
+    }
+
+    fn fill(&mut self) -> std::io::Result<()> {
+        let bad = || std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8");
+        while self.pos == self.valid {
+            self.buf.copy_within(self.valid..self.end, 0);
+            self.end -= self.valid;
+            (self.pos, self.valid) = (0, 0);
+            let n = self.inner.read(&mut self.buf[self.end..])?;
+            if n == 0 {
+                return if self.end == 0 { Ok(()) } else { Err(bad()) };
+            }
+            self.end += n;
+            self.valid = match std::str::from_utf8(&self.buf[..self.end]) {
+                Ok(_) => self.end,
+                Err(e) if e.error_len().is_none() => e.valid_up_to(),
+                Err(_) => return Err(bad()),
+            };
+        }
+        Ok(())
+    }
+}
+
+impl<R: Read> Read for Utf8Checked<R> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        self.fill()?;
+        let n = out.len().min(self.valid - self.pos);
+        out[..n].copy_from_slice(&self.buf[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
+}
+
+fn is_version_4<K>(raw: &RawState<K>) -> bool {
+    raw.version.as_ref().and_then(Value::as_u64) == Some(4)
+}
+
+/// The slow path for a text the typed pass refused: which of the known causes it is.
+fn diagnose<K: Keep>(path: &Path, text: &str) -> Result<StateFile, StateError> {
     let value: Value = serde_json::from_str(text).map_err(|e| json_error(path, &e))?;
     check_version(path, &value)?;
-    let raw: RawState =
+    let raw: RawState<K> =
         serde_json::from_value(value).map_err(|e| StateError::NotState { path: path.into(), why: e.to_string() })?;
+    Ok(build(path, raw))
+}
 
+/// The managed resource instances of a parsed state.
+fn build<K>(path: &Path, raw: RawState<K>) -> StateFile {
     let mut resources = Vec::new();
     for r in raw.resources.into_iter().filter(|r| r.mode == "managed") {
         let base = match &r.module {
@@ -116,7 +300,7 @@ pub fn parse_state(path: &Path, bytes: &[u8]) -> Result<StateFile, StateError> {
                 Some(k) => format!("{base}[{k}]"),
                 None => base.clone(),
             };
-            let mut attributes = inst.attributes.or(inst.attributes_flat).unwrap_or_default();
+            let mut attributes = inst.attributes.map(|k| k.0).or(inst.attributes_flat).unwrap_or_default();
             let sensitive = sensitive::redact(&mut attributes, &inst.sensitive_attributes);
             let id = attributes.get("id").and_then(Value::as_str).unwrap_or_default().to_owned();
             let region = if r.rtype.starts_with("aws_") { region_of(&attributes) } else { None };
@@ -136,7 +320,7 @@ pub fn parse_state(path: &Path, bytes: &[u8]) -> Result<StateFile, StateError> {
             });
         }
     }
-    Ok(StateFile { path: path.display().to_string(), terraform_version: raw.terraform_version, resources })
+    StateFile { path: path.display().to_string(), terraform_version: raw.terraform_version, resources }
 }
 
 fn json_error(path: &Path, e: &serde_json::Error) -> StateError {
@@ -289,5 +473,36 @@ mod tests {
         assert!(bad.contains("not valid UTF-8 at byte offset 21"), "{bad}");
         let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
         assert!(msg(&deep).contains("recursion limit exceeded"), "{}", msg(&deep));
+    }
+
+    #[test]
+    fn a_scan_read_keeps_what_it_compares_and_what_places_it() {
+        let all = parse(STATE).unwrap();
+        let scan = parse_state_with(Path::new("t.tfstate"), STATE.as_bytes(), Attributes::Compared).unwrap();
+        let place = |f: &StateFile| -> Vec<_> {
+            f.resources.iter().map(|r| (r.id.clone(), r.region.clone(), r.declared.clone())).collect()
+        };
+        assert_eq!(place(&all), place(&scan));
+        let web = &scan.resources[2];
+        assert_eq!(web.attributes["tags"]["Name"], "Zürich 東京");
+        assert_eq!(web.attributes["region"], "eu-west-1");
+        let db = &scan.resources[4];
+        assert!(db.attributes.get("allocated_storage").is_none() && db.attributes.get("password").is_none());
+        assert!(db.declared.as_ref().unwrap().sensitive.contains("password"));
+    }
+
+    #[test]
+    fn streamed_utf8_is_checked_across_buffer_ends() {
+        let read = |bytes: Vec<u8>| {
+            let mut out = Vec::new();
+            Utf8Checked::new(&bytes[..]).read_to_end(&mut out).map(|_| out)
+        };
+        let mut good = vec![b'a'; (1 << 16) - 1];
+        good.extend_from_slice("ü東b".as_bytes());
+        assert_eq!(read(good.clone()).unwrap(), good);
+        let mut bad = vec![b'a'; (1 << 16) - 1];
+        bad.extend_from_slice(&[0xC3, 0x28]);
+        assert!(read(bad).is_err());
+        assert!(read(vec![b'a', 0xE6, 0x9D]).is_err(), "a character cut off by the end of the file");
     }
 }

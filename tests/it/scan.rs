@@ -274,11 +274,21 @@ fn default_history_lives_in_a_private_folder() {
 
 #[test]
 fn throttling_is_retried_and_the_result_stays_right() {
+    throttled_scan_is_right(3);
+}
+
+/// The rate of the performance target (issue 8): one request in five throttled.
+#[test]
+fn one_request_in_five_throttled_still_scans_right() {
+    throttled_scan_is_right(5);
+}
+
+fn throttled_scan_is_right(every: u64) {
     use std::sync::atomic::Ordering;
     let estate = Estate::create();
     estate.drift(&["open-rdp"]);
-    // Every third request is answered with RequestLimitExceeded.
-    let proxy = crate::proxy::Proxy::throttling(&estate.moto.endpoint, 3);
+    // Every `every`-th request is answered with RequestLimitExceeded.
+    let proxy = crate::proxy::Proxy::throttling(&estate.moto.endpoint, every);
     let out =
         run(estate.scan_command().env("AWS_ENDPOINT_URL", &proxy.endpoint).args(["--no-history", "--format", "json"]));
     assert_eq!(out.code, 2, "{}", out.stderr);
