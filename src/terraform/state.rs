@@ -188,6 +188,9 @@ fn read<K: Keep>(path: &Path) -> Result<StateFile, StateError> {
     let mut de = serde_json::Deserializer::from_reader(reader);
     match RawState::<K>::deserialize(&mut de).and_then(|raw| de.end().map(|()| raw)) {
         Ok(raw) if is_version_4(&raw) => Ok(build(path, raw)),
+        // A huge file that is not JSON is told from the streamed error: reading a gigabyte of
+        // garbage into memory only to say so would be the slowest way to fail.
+        Err(e) if e.classify() != serde_json::error::Category::Io && is_huge(path) => Err(json_error(path, &e)),
         // The error path reads the file whole, as `parse_state` does, to name the cause exactly
         // (empty, not UTF-8, truncated, an older or newer format, a plan, a CloudTrail log).
         _ => {
@@ -321,6 +324,13 @@ fn build<K>(path: &Path, raw: RawState<K>) -> StateFile {
         }
     }
     StateFile { path: path.display().to_string(), terraform_version: raw.terraform_version, resources }
+}
+
+/// Files above this are not read whole to explain why they were refused.
+const DIAGNOSE_WHOLE_UP_TO: u64 = 256 << 20;
+
+fn is_huge(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| m.len() > DIAGNOSE_WHOLE_UP_TO)
 }
 
 fn json_error(path: &Path, e: &serde_json::Error) -> StateError {

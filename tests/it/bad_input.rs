@@ -126,3 +126,20 @@ fn bad_terraform_sources() {
         assert!(!dir.path().join("h.db").exists());
     }
 }
+
+/// A 1 GB file that is not a state (sparse: it takes no disk) is refused from what streamed
+/// past, in one line, without being read whole.
+#[test]
+fn a_one_gigabyte_file_that_is_not_a_state() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, head) in [("zeros.tfstate", ""), ("cut.tfstate", "{\"version\": 4, \"resources\": [")] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, head).unwrap();
+        std::fs::OpenOptions::new().write(true).open(&path).unwrap().set_len(1 << 30).unwrap();
+        let out = run(driftscan().current_dir(dir.path()).args(["scan", "--state", name, "--db", "h.db"]));
+        assert_eq!(out.code, 1, "{name}: {}", out.stderr);
+        assert_eq!(out.stderr.lines().count(), 1, "{name}: {}", out.stderr);
+        assert!(out.stderr.contains(name) && out.stderr.contains("not JSON"), "{}", out.stderr);
+        assert!(!dir.path().join("h.db").exists());
+    }
+}
