@@ -53,7 +53,8 @@ pub fn report(rows: &[ChangeRow], since: Option<&str>, until: Option<&str>, form
                         (None, None) => r.kind.clone(),
                     };
                     let status = if r.status == "resolved" { " (resolved)" } else { "" };
-                    let score = match r.score {
+                    // Cut, not rounded, to two places: 0.497 under a 0.5 threshold must not read 0.50.
+                    let score = match r.score.map(|s| (s * 100.0).floor() / 100.0) {
                         Some(s) if r.anomalous => format!("{s:.2} !"),
                         Some(s) => format!("{s:.2}"),
                         None => "-".into(),
@@ -83,7 +84,17 @@ pub fn report(rows: &[ChangeRow], since: Option<&str>, until: Option<&str>, form
                         Some(false) => " [reviewed]",
                         None => "",
                     };
-                    let _ = writeln!(out, "  #{} {} {} in {}{ack}", r.id, r.rtype, r.resource_id, r.region);
+                    let what = match (&r.event_name, &r.attribute) {
+                        (Some(e), _) => e.clone(),
+                        (None, Some(a)) => format!("{} {a}", r.kind),
+                        (None, None) => r.kind.clone(),
+                    };
+                    let who = r.actor.as_deref().map(|a| format!(" by {a}")).unwrap_or_default();
+                    let _ = writeln!(
+                        out,
+                        "  #{} {what}: {} {} in {} at {}{who}{ack}",
+                        r.id, r.rtype, r.resource_id, r.region, r.time
+                    );
                     for reason in &r.reasons {
                         let _ = writeln!(out, "      {reason}");
                     }
