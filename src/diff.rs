@@ -183,36 +183,9 @@ fn attribute_changes(d: &Resource, l: &Resource) -> Vec<Change> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::resource::{Declaration, LiveFacts};
+    use crate::resource::fixtures::{declared, live};
+    use crate::resource::LiveFacts;
     use serde_json::json;
-
-    fn declared(rtype: &str, id: &str, addr: &str, a: Value) -> Resource {
-        Resource {
-            rtype: rtype.into(),
-            id: id.into(),
-            region: Some("us-east-1".into()),
-            attributes: a.as_object().unwrap().clone(),
-            declared: Some(Declaration {
-                address: addr.into(),
-                provider: "aws".into(),
-                deposed: None,
-                state: "s".into(),
-                sensitive: Default::default(),
-            }),
-            live: None,
-        }
-    }
-
-    fn live(rtype: &str, id: &str, a: Value, facts: LiveFacts) -> Resource {
-        Resource {
-            rtype: rtype.into(),
-            id: id.into(),
-            region: Some("us-east-1".into()),
-            attributes: a.as_object().unwrap().clone(),
-            declared: None,
-            live: Some(facts),
-        }
-    }
 
     fn scanned(types: &[&str]) -> Coverage {
         Coverage {

@@ -230,17 +230,7 @@ fn empty_is_absent(r: &mut Resource) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn res(rtype: &str, id: &str, a: Value) -> Resource {
-        Resource {
-            rtype: rtype.into(),
-            id: id.into(),
-            region: Some("us-east-1".into()),
-            attributes: a.as_object().unwrap().clone(),
-            declared: None,
-            live: None,
-        }
-    }
+    use crate::resource::fixtures::bare as res;
 
     /// Each pass and the tests named for the false positive it removes.
     const PASS_TESTS: &[(&str, &[&str])] = &[

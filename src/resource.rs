@@ -71,3 +71,40 @@ impl Resource {
         self.rtype.starts_with("aws_")
     }
 }
+
+/// Resources for unit tests: one place builds them, in us-east-1.
+#[cfg(test)]
+pub(crate) mod fixtures {
+    use super::*;
+
+    /// Declared in state `s` at `address`.
+    pub fn declared(rtype: &str, id: &str, address: &str, a: Value) -> Resource {
+        Resource {
+            declared: Some(Declaration {
+                address: address.into(),
+                provider: "aws".into(),
+                deposed: None,
+                state: "s".into(),
+                sensitive: Default::default(),
+            }),
+            ..bare(rtype, id, a)
+        }
+    }
+
+    /// Found live, with `facts`.
+    pub fn live(rtype: &str, id: &str, a: Value, facts: LiveFacts) -> Resource {
+        Resource { live: Some(facts), ..bare(rtype, id, a) }
+    }
+
+    /// Neither side: for passes that look at attributes only.
+    pub fn bare(rtype: &str, id: &str, a: Value) -> Resource {
+        Resource {
+            rtype: rtype.into(),
+            id: id.into(),
+            region: Some("us-east-1".into()),
+            attributes: a.as_object().cloned().unwrap_or_default(),
+            declared: None,
+            live: None,
+        }
+    }
+}

@@ -224,37 +224,14 @@ fn clean(path: &Path) -> PathBuf {
 mod tests {
     use super::*;
     use crate::report::ChangeKind;
-    use crate::resource::{Declaration, LiveFacts};
+    use crate::resource::fixtures::declared;
+    use crate::resource::LiveFacts;
     use crate::terraform::sources::ResourceBlock;
-    use serde_json::json;
-
-    fn declared(rtype: &str, id: &str, address: &str, a: Value) -> Resource {
-        Resource {
-            rtype: rtype.into(),
-            id: id.into(),
-            region: Some("us-east-1".into()),
-            attributes: a.as_object().unwrap().clone(),
-            declared: Some(Declaration {
-                address: address.into(),
-                provider: "aws".into(),
-                deposed: None,
-                state: "s".into(),
-                sensitive: Default::default(),
-            }),
-            live: None,
-        }
-    }
 
     fn live(rtype: &str, id: &str, a: Value) -> Resource {
-        Resource {
-            rtype: rtype.into(),
-            id: id.into(),
-            region: Some("us-east-1".into()),
-            attributes: a.as_object().unwrap().clone(),
-            declared: None,
-            live: Some(LiveFacts::default()),
-        }
+        crate::resource::fixtures::live(rtype, id, a, LiveFacts::default())
     }
+    use serde_json::json;
 
     fn with_rules(text: &str) -> Suppress {
         Suppress { rules: IgnoreRules::parse(Path::new(".driftignore"), text).unwrap(), sources: None }
