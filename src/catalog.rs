@@ -68,6 +68,20 @@ impl Family {
     }
 }
 
+/// A route's fields as an inline `route` block of `aws_route_table` names them, and as the
+/// standalone `aws_route` resource does: one table, read both ways.
+pub const ROUTE_FIELDS: &[(&str, &str)] = &[
+    ("cidr_block", "destination_cidr_block"),
+    ("ipv6_cidr_block", "destination_ipv6_cidr_block"),
+    ("destination_prefix_list_id", "destination_prefix_list_id"),
+    ("gateway_id", "gateway_id"),
+    ("nat_gateway_id", "nat_gateway_id"),
+    ("network_interface_id", "network_interface_id"),
+    ("transit_gateway_id", "transit_gateway_id"),
+    ("vpc_peering_connection_id", "vpc_peering_connection_id"),
+    ("egress_only_gateway_id", "egress_only_gateway_id"),
+];
+
 /// One covered Terraform resource type.
 #[derive(Debug, Clone, Copy)]
 pub struct TypeSpec {

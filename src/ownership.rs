@@ -315,17 +315,7 @@ fn owner_unknown(
 /// An `aws_route`'s attributes -> the key of the `route` block it is.
 fn route_key_of_resource(a: &Map<String, Value>) -> String {
     let mut block = BTreeMap::new();
-    for (from, to) in [
-        ("destination_cidr_block", "cidr_block"),
-        ("destination_ipv6_cidr_block", "ipv6_cidr_block"),
-        ("destination_prefix_list_id", "destination_prefix_list_id"),
-        ("gateway_id", "gateway_id"),
-        ("nat_gateway_id", "nat_gateway_id"),
-        ("network_interface_id", "network_interface_id"),
-        ("transit_gateway_id", "transit_gateway_id"),
-        ("vpc_peering_connection_id", "vpc_peering_connection_id"),
-        ("egress_only_gateway_id", "egress_only_gateway_id"),
-    ] {
+    for &(to, from) in crate::catalog::ROUTE_FIELDS {
         if let Some(v) = a.get(from).filter(|v| !v.is_null() && v.as_str() != Some("")) {
             block.insert(to.to_owned(), v.clone());
         }

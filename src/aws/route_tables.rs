@@ -55,17 +55,7 @@ fn map(t: &RouteTable) -> Vec<Resource> {
             .to_owned();
         let mut a = Map::new();
         a.insert("route_table_id".into(), Value::from(id));
-        for (from, to) in [
-            ("cidr_block", "destination_cidr_block"),
-            ("ipv6_cidr_block", "destination_ipv6_cidr_block"),
-            ("destination_prefix_list_id", "destination_prefix_list_id"),
-            ("gateway_id", "gateway_id"),
-            ("nat_gateway_id", "nat_gateway_id"),
-            ("network_interface_id", "network_interface_id"),
-            ("transit_gateway_id", "transit_gateway_id"),
-            ("vpc_peering_connection_id", "vpc_peering_connection_id"),
-            ("egress_only_gateway_id", "egress_only_gateway_id"),
-        ] {
+        for &(from, to) in crate::catalog::ROUTE_FIELDS {
             a.insert(to.into(), block.get(from).cloned().unwrap_or(Value::Null));
         }
         let facts = LiveFacts { owner: Some(id.to_owned()), parent: Some(id.to_owned()), ..Default::default() };

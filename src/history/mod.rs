@@ -103,87 +103,72 @@ impl History {
         scoring: &scoring::Config,
         now: DateTime<Utc>,
     ) -> Result<i64> {
-        let path = self.path.clone();
-        self.record_tx(report, declared, live, coverage, scoring, now).map_err(|e| storage_error(&path, e))
-    }
-
-    fn record_tx(
-        &mut self,
-        report: &mut Report,
-        declared: &[Resource],
-        live: &[Resource],
-        coverage: &Coverage,
-        scoring: &scoring::Config,
-        now: DateTime<Utc>,
-    ) -> Result<i64> {
-        let tx = self.conn.transaction()?;
-        let since: Option<String> = tx
-            .query_row(
-                "SELECT started_at FROM scans WHERE workspace IS ?1 ORDER BY id DESC LIMIT 1",
-                [&report.scan.workspace],
-                |r| r.get(0),
-            )
-            .optional()?;
-        let s = &report.summary;
-        tx.execute(
-            "INSERT INTO scans (started_at, finished_at, regions, states, managed, drifted, deleted, unmanaged, unscanned, coverage_pct, api_calls,
-                                workspace, account)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-            params![
-                report.scan.started_at,
-                report.scan.finished_at,
-                serde_json::to_string(&report.scan.regions)?,
-                serde_json::to_string(&report.scan.states)?,
-                s.managed,
-                s.drifted,
-                s.deleted,
-                s.unmanaged,
-                s.unscanned,
-                s.coverage_pct,
-                serde_json::to_string(&s.api_calls)?,
-                report.scan.workspace,
-                report.scan.account,
-            ],
-        )?;
-        let scan_id = tx.last_insert_rowid();
-        {
-            let mut put = tx.prepare(
-                "INSERT INTO scan_resources (scan_id, side, type, resource_id, region, address, fingerprint) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        self.in_transaction(|tx| {
+            let since: Option<String> = tx
+                .query_row(
+                    "SELECT started_at FROM scans WHERE workspace IS ?1 ORDER BY id DESC LIMIT 1",
+                    [&report.scan.workspace],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let s = &report.summary;
+            tx.execute(
+                "INSERT INTO scans (started_at, finished_at, regions, states, managed, drifted, deleted, unmanaged, unscanned, coverage_pct, api_calls,
+                                    workspace, account)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                params![
+                    report.scan.started_at,
+                    report.scan.finished_at,
+                    serde_json::to_string(&report.scan.regions)?,
+                    serde_json::to_string(&report.scan.states)?,
+                    s.managed,
+                    s.drifted,
+                    s.deleted,
+                    s.unmanaged,
+                    s.unscanned,
+                    s.coverage_pct,
+                    serde_json::to_string(&s.api_calls)?,
+                    report.scan.workspace,
+                    report.scan.account,
+                ],
             )?;
-            for (side, list) in [("declared", declared), ("live", live)] {
-                for r in list {
-                    let address = r.declared.as_ref().map(|d| d.address.as_str());
-                    put.execute(params![
-                        scan_id,
-                        side,
-                        r.rtype,
-                        r.id,
-                        r.region.as_deref().unwrap_or(""),
-                        address,
-                        fingerprint(r)
-                    ])?;
+            let scan_id = tx.last_insert_rowid();
+            {
+                let mut put = tx.prepare(
+                    "INSERT INTO scan_resources (scan_id, side, type, resource_id, region, address, fingerprint) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                )?;
+                for (side, list) in [("declared", declared), ("live", live)] {
+                    for r in list {
+                        let address = r.declared.as_ref().map(|d| d.address.as_str());
+                        put.execute(params![
+                            scan_id,
+                            side,
+                            r.rtype,
+                            r.id,
+                            r.region.as_deref().unwrap_or(""),
+                            address,
+                            fingerprint(r)
+                        ])?;
+                    }
+                }
+                let mut put =
+                    tx.prepare("INSERT INTO unscanned (scan_id, type, region, reason) VALUES (?1, ?2, ?3, ?4)")?;
+                for u in &report.unscanned {
+                    put.execute(params![scan_id, u.rtype, u.region, u.reason])?;
                 }
             }
-            let mut put =
-                tx.prepare("INSERT INTO unscanned (scan_id, type, region, reason) VALUES (?1, ?2, ?3, ?4)")?;
-            for u in &report.unscanned {
-                put.execute(params![scan_id, u.rtype, u.region, u.reason])?;
-            }
-        }
-        let workspace = report.scan.workspace.clone();
-        let ctx = lifecycle::ScanContext { scan_id, now, since, coverage, scoring, workspace: workspace.as_deref() };
-        lifecycle::apply(&tx, &ctx, report)?;
-        hold_for_tests();
-        tx.commit()?;
-        Ok(scan_id)
+            let workspace = report.scan.workspace.clone();
+            let ctx = lifecycle::ScanContext { scan_id, now, since, coverage, scoring, workspace: workspace.as_deref() };
+            lifecycle::apply(tx, &ctx, report)?;
+            hold_for_tests();
+            Ok(scan_id)
+        })
     }
 
     /// Records CloudTrail events in one transaction: each (event, resource) once, scored against
     /// the history before it (events are in time order), then learned.
     pub fn learn(&mut self, loaded: &Loaded, now: DateTime<Utc>, scoring: &scoring::Config) -> Result<LearnOutcome> {
-        let tx = self.conn.transaction().map_err(|e| storage_error(&self.path, e.into()))?;
-        let out = events::record(&tx, loaded, now, scoring).and_then(|out| Ok(tx.commit().map(|_| out)?));
-        out.map_err(|e| storage_error(&self.path, e))
+        self.in_transaction(|tx| events::record(tx, loaded, now, scoring))
     }
 
     /// The changes whose time falls in `window`, oldest first.
@@ -193,9 +178,20 @@ impl History {
 
     /// Marks change `id` as reviewed, and with `expected` teaches the model it was normal.
     pub fn ack(&mut self, id: i64, expected: bool, now: DateTime<Utc>, scoring: &scoring::Config) -> Result<ChangeRow> {
-        let tx = self.conn.transaction().map_err(|e| storage_error(&self.path, e.into()))?;
-        let row = query::ack(&tx, id, expected, now, scoring).and_then(|row| Ok(tx.commit().map(|_| row)?));
-        row.map_err(|e| storage_error(&self.path, e))
+        self.in_transaction(|tx| query::ack(tx, id, expected, now, scoring))
+    }
+
+    /// Runs `f` in one transaction and commits it: every write to the history goes through here,
+    /// so a run is recorded whole or not at all, and a storage failure is told in words.
+    fn in_transaction<T>(&mut self, f: impl FnOnce(&rusqlite::Transaction) -> Result<T>) -> Result<T> {
+        let path = self.path.clone();
+        let run = || -> Result<T> {
+            let tx = self.conn.transaction()?;
+            let out = f(&tx)?;
+            tx.commit()?;
+            Ok(out)
+        };
+        run().map_err(|e| storage_error(&path, e))
     }
 
     /// Scores a change against the model without learning it: for changes not made yet (a plan).
