@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 use aws_config::SdkConfig;
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 
 use crate::aws::access::{self, Access};
 use crate::aws::{self, Wanted};
@@ -104,8 +104,8 @@ pub async fn run(cfg: &ScanConfig, now: DateTime<Utc>, progress: &Progress) -> R
     let mut report = Report {
         scan: ScanMeta {
             id: None,
-            started_at: now.to_rfc3339_opts(SecondsFormat::Secs, true),
-            finished_at: finished.to_rfc3339_opts(SecondsFormat::Secs, true),
+            started_at: crate::history::rfc3339(now),
+            finished_at: crate::history::rfc3339(finished),
             regions,
             states: files.iter().map(|f| f.path.clone()).collect(),
             workspace: cfg.workspace.clone(),
@@ -144,13 +144,14 @@ fn state_sources(cfg: &ScanConfig, tf: Option<&sources::Sources>) -> Result<(Vec
     Ok((vec![url], access))
 }
 
-/// The account most declared resources belong to: unmanaged resources are taken to be in it.
-pub fn most_common(accounts: &BTreeMap<String, String>) -> Option<String> {
+/// The value most entries have (the account most declared resources are in, the region most
+/// planned changes are in); `None` for an empty map.
+pub fn most_common<K, V: AsRef<str>>(map: &BTreeMap<K, V>) -> Option<String> {
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
-    for a in accounts.values() {
-        *counts.entry(a).or_default() += 1;
+    for v in map.values() {
+        *counts.entry(v.as_ref()).or_default() += 1;
     }
-    counts.into_iter().max_by_key(|(_, n)| *n).map(|(a, _)| a.to_owned())
+    counts.into_iter().max_by_key(|(_, n)| *n).map(|(v, _)| v.to_owned())
 }
 
 /// A declared AWS resource with its region set: its own (ARN, `region`, zone), else the default.

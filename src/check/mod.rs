@@ -215,7 +215,7 @@ fn score(h: &History, plan: &Plan, planned: &mut [Planned], now: DateTime<Utc>, 
     let main_account = scan::most_common(&accounts);
     let regions: BTreeMap<&str, &str> =
         plan.prior.iter().filter_map(|r| Some((r.id.as_str(), r.region.as_deref()?))).collect();
-    let main_region = most_common_region(&regions);
+    let main_region = scan::most_common(&regions);
     for (p, c) in planned.iter_mut().zip(plan.changes.iter().filter(|c| c.action.is_planned())) {
         let obs = Observation {
             time: now,
@@ -231,12 +231,4 @@ fn score(h: &History, plan: &Plan, planned: &mut [Planned], now: DateTime<Utc>, 
         p.reasons = s.reasons;
     }
     Ok(())
-}
-
-fn most_common_region(regions: &BTreeMap<&str, &str>) -> Option<String> {
-    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
-    for r in regions.values() {
-        *counts.entry(r).or_default() += 1;
-    }
-    counts.into_iter().max_by_key(|(_, n)| *n).map(|(r, _)| r.to_owned())
 }
