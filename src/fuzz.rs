@@ -9,7 +9,7 @@ use proptest::prelude::*;
 
 use crate::cloudtrail;
 use crate::ignore::IgnoreRules;
-use crate::terraform::state::parse_state;
+use crate::terraform::state::{parse_state, parse_whole, read_blocks, KeepAll};
 
 const STATE: &str = include_str!("../testdata/states/modules.tfstate");
 const TRAIL: &str = include_str!("../testdata/cloudtrail/broken/not-cloudtrail.json");
@@ -54,6 +54,22 @@ proptest! {
     fn state_parser_names_the_file_for_damaged_states(bytes in damaged(STATE)) {
         if let Err(e) = parse_state(Path::new("damaged.tfstate"), &bytes) {
             one_line_naming(&e.to_string(), "damaged.tfstate");
+        }
+    }
+
+    /// The fast reader (one block per resource) accepts only what the slow one (serde over the
+    /// whole text) accepts, and reads it to the same resources.
+    #[test]
+    fn fast_and_slow_state_readers_agree(bytes in damaged(STATE)) {
+        let path = Path::new("damaged.tfstate");
+        if let Ok(fast) = read_blocks::<KeepAll>(path, &bytes[..]) {
+            match parse_whole::<KeepAll>(path, &bytes) {
+                Ok(slow) => {
+                    prop_assert_eq!(fast.resources, slow.resources);
+                    prop_assert_eq!(fast.terraform_version, slow.terraform_version);
+                }
+                Err(e) => prop_assert!(false, "the fast reader read what the slow one refused: {}", e),
+            }
         }
     }
 

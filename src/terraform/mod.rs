@@ -1,6 +1,7 @@
 //! Everything driftscan reads from Terraform. The serde types of Terraform's formats stay inside
 //! this module; what leaves it is [`crate::resource::Resource`].
 
+mod blocks;
 pub mod region;
 pub mod remote;
 pub mod sensitive;

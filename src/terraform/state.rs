@@ -3,9 +3,11 @@
 //! Only managed resources are kept: data sources are reads, not declarations. Resources of every
 //! provider are kept so `driftscan state` can show them; the scan itself compares AWS ones only.
 //!
-//! A state is read in one typed pass: a file streams from a buffered reader, so its raw text is
-//! never held whole (a 1 GB state costs its parsed resources, not the text and a `Value` tree
-//! besides). Only a state that fails that pass is read again, whole, to say exactly what is wrong.
+//! A state is read resource by resource: the file is cut into one block per resource
+//! ([`blocks`]), each parsed as a slice into only the attributes the caller keeps, so its raw
+//! text is never held whole (a 1 GB state costs its parsed resources, not the text and a `Value`
+//! tree besides). A state the cutter refuses is read again by serde alone, and one that fails
+//! that too is read whole to say exactly what is wrong.
 
 use std::collections::{BTreeSet, HashSet};
 use std::io::Read;
@@ -16,6 +18,7 @@ use std::sync::OnceLock;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
+use super::blocks::{self, Refused};
 use super::{region::region_of, sensitive};
 use crate::error::StateError;
 use crate::resource::{Declaration, Resource};
@@ -56,10 +59,10 @@ impl Attributes {
 }
 
 /// The reading side of [`Attributes`], as a type, so serde's derived code can carry it.
-trait Keep {
+pub(crate) trait Keep {
     const WHICH: Attributes;
 }
-struct KeepAll;
+pub(crate) struct KeepAll;
 impl Keep for KeepAll {
     const WHICH: Attributes = Attributes::All;
 }
@@ -81,18 +84,41 @@ impl<'de, K: Keep> Deserialize<'de> for Kept<K> {
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Kept<K>, A::Error> {
                 let mut out = Map::new();
-                while let Some(key) = map.next_key::<String>()? {
-                    if K::WHICH.keeps(&key) {
-                        let value: Value = map.next_value()?;
-                        out.insert(key, value);
-                    } else {
-                        map.next_value::<serde::de::IgnoredAny>()?;
+                while let Some(key) = map.next_key_seed(KeyIfKept::<K>(PhantomData))? {
+                    match key {
+                        Some(key) => {
+                            let value: Value = map.next_value()?;
+                            out.insert(key, value);
+                        }
+                        None => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
                     }
                 }
                 Ok(Kept(out, PhantomData))
             }
         }
         d.deserialize_map(Visit(PhantomData))
+    }
+}
+
+/// An attribute's name, owned only when `K` keeps it: most are skipped, and are never copied.
+struct KeyIfKept<K>(PhantomData<K>);
+
+impl<'de, K: Keep> serde::de::DeserializeSeed<'de> for KeyIfKept<K> {
+    type Value = Option<String>;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<K: Keep> serde::de::Visitor<'_> for KeyIfKept<K> {
+    type Value = Option<String>;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("an attribute name")
+    }
+    fn visit_str<E: serde::de::Error>(self, key: &str) -> Result<Self::Value, E> {
+        Ok(K::WHICH.keeps(key).then(|| key.to_owned()))
     }
 }
 
@@ -181,7 +207,13 @@ fn read<K: Keep>(path: &Path) -> Result<StateFile, StateError> {
     if path.is_dir() {
         return Err(StateError::Directory { path: path.into() });
     }
-    let file = std::fs::File::open(path).map_err(|source| StateError::Io { path: path.into(), source })?;
+    let open = || std::fs::File::open(path).map_err(|source| StateError::Io { path: path.into(), source });
+    if let Ok(state) = read_blocks::<K>(path, open()?) {
+        return Ok(state);
+    }
+    // The slow path, for a file the fast one refused: one serde pass over the stream, which
+    // reads what the cutter does not (escaped keys, say) and otherwise names the fault.
+    let file = open()?;
     // std's BufReader in front: serde_json reads byte by byte, and std reads bytes from its own
     // BufReader without a call per byte.
     let reader = std::io::BufReader::with_capacity(1 << 16, Utf8Checked::new(file));
@@ -195,7 +227,7 @@ fn read<K: Keep>(path: &Path) -> Result<StateFile, StateError> {
         // (empty, not UTF-8, truncated, an older or newer format, a plan, a CloudTrail log).
         _ => {
             let bytes = std::fs::read(path).map_err(|source| StateError::Io { path: path.into(), source })?;
-            parse::<K>(path, &bytes)
+            parse_whole::<K>(path, &bytes)
         }
     }
 }
@@ -214,6 +246,11 @@ pub fn parse_state_with(path: &Path, bytes: &[u8], which: Attributes) -> Result<
 }
 
 fn parse<K: Keep>(path: &Path, bytes: &[u8]) -> Result<StateFile, StateError> {
+    read_blocks::<K>(path, bytes).or_else(|Refused| parse_whole::<K>(path, bytes))
+}
+
+/// The slow path for bytes in memory: serde over the whole text, then a diagnosis.
+pub(crate) fn parse_whole<K: Keep>(path: &Path, bytes: &[u8]) -> Result<StateFile, StateError> {
     let text =
         std::str::from_utf8(bytes).map_err(|e| StateError::NotUtf8 { path: path.into(), offset: e.valid_up_to() })?;
     if text.trim().is_empty() {
@@ -291,39 +328,88 @@ fn diagnose<K: Keep>(path: &Path, text: &str) -> Result<StateFile, StateError> {
 /// The managed resource instances of a parsed state.
 fn build<K>(path: &Path, raw: RawState<K>) -> StateFile {
     let mut resources = Vec::new();
-    for r in raw.resources.into_iter().filter(|r| r.mode == "managed") {
-        let base = match &r.module {
-            Some(m) if !m.is_empty() => format!("{m}.{}.{}", r.rtype, r.name),
-            _ => format!("{}.{}", r.rtype, r.name),
-        };
-        let provider = provider_name(&r.provider);
-        for inst in r.instances {
-            let address = match &inst.index_key {
-                Some(Value::String(k)) => format!("{base}[{}]", Value::String(k.clone())),
-                Some(k) => format!("{base}[{k}]"),
-                None => base.clone(),
-            };
-            let mut attributes = inst.attributes.map(|k| k.0).or(inst.attributes_flat).unwrap_or_default();
-            let sensitive = sensitive::redact(&mut attributes, &inst.sensitive_attributes);
-            let id = attributes.get("id").and_then(Value::as_str).unwrap_or_default().to_owned();
-            let region = if r.rtype.starts_with("aws_") { region_of(&attributes) } else { None };
-            resources.push(Resource {
-                rtype: r.rtype.clone(),
-                id,
-                region,
-                attributes,
-                declared: Some(Declaration {
-                    address,
-                    provider: provider.clone(),
-                    deposed: inst.deposed,
-                    state: path.display().to_string(),
-                    sensitive,
-                }),
-                live: None,
-            });
-        }
+    let state = path.display().to_string();
+    for r in raw.resources {
+        push_instances(&state, r, &mut resources);
     }
-    StateFile { path: path.display().to_string(), terraform_version: raw.terraform_version, resources }
+    StateFile { path: state, terraform_version: raw.terraform_version, resources }
+}
+
+/// Adds the instances of one state resource, when it is a managed one, to `out`.
+fn push_instances<K>(state: &str, r: RawResource<K>, out: &mut Vec<Resource>) {
+    if r.mode != "managed" {
+        return;
+    }
+    let base = match &r.module {
+        Some(m) if !m.is_empty() => format!("{m}.{}.{}", r.rtype, r.name),
+        _ => format!("{}.{}", r.rtype, r.name),
+    };
+    let provider = provider_name(&r.provider);
+    for inst in r.instances {
+        let address = match &inst.index_key {
+            Some(Value::String(k)) => format!("{base}[{}]", Value::String(k.clone())),
+            Some(k) => format!("{base}[{k}]"),
+            None => base.clone(),
+        };
+        let mut attributes = inst.attributes.map(|k| k.0).or(inst.attributes_flat).unwrap_or_default();
+        let sensitive = sensitive::redact(&mut attributes, &inst.sensitive_attributes);
+        let id = attributes.get("id").and_then(Value::as_str).unwrap_or_default().to_owned();
+        let region = if r.rtype.starts_with("aws_") { region_of(&attributes) } else { None };
+        out.push(Resource {
+            rtype: r.rtype.clone(),
+            id,
+            region,
+            attributes,
+            declared: Some(Declaration {
+                address,
+                provider: provider.clone(),
+                deposed: inst.deposed,
+                state: state.to_owned(),
+                sensitive,
+            }),
+            live: None,
+        });
+    }
+}
+
+/// The fast path: the state cut into one block per resource ([`blocks`]), each parsed as a slice
+/// and turned into resources before the next is read. `Refused` for anything unusual, which the
+/// slow path then reads or explains; so what this accepts, the slow path accepts alike.
+pub(crate) fn read_blocks<K: Keep>(path: &Path, reader: impl Read) -> Result<StateFile, Refused> {
+    let state = path.display().to_string();
+    let (mut version, mut terraform_version) = (None, None);
+    let mut resources = Vec::new();
+    blocks::walk(
+        reader,
+        |key, raw| {
+            let slot = match key {
+                "version" => &mut version,
+                "terraform_version" => &mut terraform_version,
+                // `resources` that is not an array: the slow path says what is wrong with it.
+                "resources" => return Err(Refused),
+                // Not kept, but checked, as serde checks what it skips: broken JSON is refused.
+                _ => return serde_json::from_slice::<serde::de::IgnoredAny>(raw).map(drop).map_err(Refused::from),
+            };
+            // Twice is a "duplicate field" to serde: the slow path reports it.
+            if slot.replace(serde_json::from_slice::<Value>(raw)?).is_some() {
+                return Err(Refused);
+            }
+            Ok(())
+        },
+        |raw| {
+            push_instances(&state, serde_json::from_slice::<RawResource<K>>(raw)?, &mut resources);
+            Ok(())
+        },
+    )?;
+    let terraform_version = match terraform_version {
+        None | Some(Value::Null) => None,
+        Some(Value::String(v)) => Some(v),
+        Some(_) => return Err(Refused),
+    };
+    match version.as_ref().and_then(Value::as_u64) {
+        Some(4) => Ok(StateFile { path: state, terraform_version, resources }),
+        _ => Err(Refused),
+    }
 }
 
 /// Files above this are not read whole to explain why they were refused.
