@@ -45,16 +45,51 @@ pub enum Attributes {
     Compared,
 }
 
+/// What tells a resource's id, region and account, and the tags AWS sees: kept for every type.
+const PLACING: [&str; 5] = ["id", "arn", "region", "availability_zone", "tags_all"];
+
 impl Attributes {
+    /// Whether an attribute of this name may be kept, whatever the resource's type (the type
+    /// is not known while its attributes are read).
     fn keeps(self, key: &str) -> bool {
         static KEPT: OnceLock<HashSet<&'static str>> = OnceLock::new();
         self == Attributes::All
             || KEPT
                 .get_or_init(|| {
                     let compared = crate::catalog::COVERED.iter().flat_map(|s| s.compared.iter().copied());
-                    compared.chain(["id", "arn", "region", "availability_zone", "tags_all"]).collect()
+                    compared.chain(PLACING).collect()
                 })
                 .contains(key)
+    }
+
+    /// Once the type is known: drops what [`Self::keeps`] kept for other types (an instance's
+    /// `security_groups` is compared only on network interfaces), before the next resource is
+    /// read, so a large state holds what its scan compares and no more.
+    fn trim(self, rtype: &str, attributes: &mut Map<String, Value>) {
+        if self == Attributes::Compared {
+            let compared = crate::catalog::spec(rtype).map_or(&[][..], |s| s.compared);
+            attributes.retain(|k, _| compared.contains(&k.as_str()) || PLACING.contains(&k.as_str()));
+            // Maps and arrays were grown by doubling while read; held for the whole scan, they
+            // are cut to what they hold (a third of a large state's memory otherwise).
+            attributes.values_mut().for_each(shrink);
+            *attributes = std::mem::take(attributes).into_iter().collect();
+        }
+    }
+}
+
+fn shrink(v: &mut Value) {
+    match v {
+        Value::Object(m) => {
+            m.values_mut().for_each(shrink);
+            // serde_json's Map has no shrink_to_fit; collected from an exact-size iterator, it
+            // is allocated to size.
+            *m = std::mem::take(m).into_iter().collect();
+        }
+        Value::Array(a) => {
+            a.iter_mut().for_each(shrink);
+            a.shrink_to_fit();
+        }
+        _ => {}
     }
 }
 
@@ -326,7 +361,7 @@ fn diagnose<K: Keep>(path: &Path, text: &str) -> Result<StateFile, StateError> {
 }
 
 /// The managed resource instances of a parsed state.
-fn build<K>(path: &Path, raw: RawState<K>) -> StateFile {
+fn build<K: Keep>(path: &Path, raw: RawState<K>) -> StateFile {
     let mut resources = Vec::new();
     let state = path.display().to_string();
     for r in raw.resources {
@@ -336,7 +371,7 @@ fn build<K>(path: &Path, raw: RawState<K>) -> StateFile {
 }
 
 /// Adds the instances of one state resource, when it is a managed one, to `out`.
-fn push_instances<K>(state: &str, r: RawResource<K>, out: &mut Vec<Resource>) {
+fn push_instances<K: Keep>(state: &str, r: RawResource<K>, out: &mut Vec<Resource>) {
     if r.mode != "managed" {
         return;
     }
@@ -353,6 +388,7 @@ fn push_instances<K>(state: &str, r: RawResource<K>, out: &mut Vec<Resource>) {
         };
         let mut attributes = inst.attributes.map(|k| k.0).or(inst.attributes_flat).unwrap_or_default();
         let sensitive = sensitive::redact(&mut attributes, &inst.sensitive_attributes);
+        K::WHICH.trim(&r.rtype, &mut attributes);
         let id = attributes.get("id").and_then(Value::as_str).unwrap_or_default().to_owned();
         let region = if r.rtype.starts_with("aws_") { region_of(&attributes) } else { None };
         out.push(Resource {
