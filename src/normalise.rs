@@ -71,7 +71,7 @@ fn security_group_rules(r: &mut Resource) {
     for key in ["ingress", "egress"] {
         if let Some(Value::Array(rules)) = r.attributes.get(key) {
             let mut flat: Vec<Value> = rules.iter().flat_map(|rule| explode_rule(rule, &own_id)).collect();
-            flat.sort_by_key(|v| v.to_string());
+            flat.sort_by_cached_key(|v| v.to_string());
             flat.dedup();
             r.attributes.insert(key.into(), Value::Array(flat));
         }
@@ -166,7 +166,7 @@ fn route_and_acl_blocks(r: &mut Resource) {
             // Key order is part of the JSON text blocks are compared and sorted by.
             fields.sort_keys();
         }
-        blocks.sort_by_key(|v| v.to_string());
+        blocks.sort_by_cached_key(|v| v.to_string());
     }
 }
 
@@ -206,7 +206,7 @@ fn unordered_sets(r: &mut Resource) {
     ];
     for key in SETS {
         if let Some(Value::Array(items)) = r.attributes.get_mut(*key) {
-            items.sort_by_key(|v| v.to_string());
+            items.sort_by_cached_key(|v| v.to_string());
             items.dedup();
         }
     }

@@ -14,6 +14,10 @@
 
 #![recursion_limit = "256"]
 
+/// The allocator of the `driftscan` binary (src/main.rs), so the figures are the binary's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 

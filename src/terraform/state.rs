@@ -9,7 +9,7 @@
 //! tree besides). A state the cutter refuses is read again by serde alone, and one that fails
 //! that too is read whole to say exactly what is wrong.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::BTreeSet;
 use std::io::Read;
 use std::marker::PhantomData;
 use std::path::{Path, PathBuf};
@@ -50,29 +50,48 @@ const PLACING: [&str; 5] = ["id", "arn", "region", "availability_zone", "tags_al
 
 impl Attributes {
     /// Whether an attribute of this name may be kept, whatever the resource's type (the type
-    /// is not known while its attributes are read).
+    /// is not known while its attributes are read). Asked of every attribute of a state, so the
+    /// names are looked up by length, then compared, with no hashing.
     fn keeps(self, key: &str) -> bool {
-        static KEPT: OnceLock<HashSet<&'static str>> = OnceLock::new();
+        static KEPT: OnceLock<Vec<Vec<&'static str>>> = OnceLock::new();
         self == Attributes::All
             || KEPT
                 .get_or_init(|| {
                     let compared = crate::catalog::COVERED.iter().flat_map(|s| s.compared.iter().copied());
-                    compared.chain(PLACING).collect()
+                    let mut by_len: Vec<Vec<&str>> = Vec::new();
+                    for name in compared.chain(PLACING) {
+                        if by_len.len() <= name.len() {
+                            by_len.resize(name.len() + 1, Vec::new());
+                        }
+                        if !by_len[name.len()].contains(&name) {
+                            by_len[name.len()].push(name);
+                        }
+                    }
+                    by_len
                 })
-                .contains(key)
+                .get(key.len())
+                .is_some_and(|names| names.contains(&key))
     }
 
-    /// Once the type is known: drops what [`Self::keeps`] kept for other types (an instance's
-    /// `security_groups` is compared only on network interfaces), before the next resource is
-    /// read, so a large state holds what its scan compares and no more.
-    fn trim(self, rtype: &str, attributes: &mut Map<String, Value>) {
-        if self == Attributes::Compared {
-            let compared = crate::catalog::spec(rtype).map_or(&[][..], |s| s.compared);
-            attributes.retain(|k, _| compared.contains(&k.as_str()) || PLACING.contains(&k.as_str()));
-            // Maps and arrays were grown by doubling while read; held for the whole scan, they
-            // are cut to what they hold (a third of a large state's memory otherwise).
-            attributes.values_mut().for_each(shrink);
-            *attributes = std::mem::take(attributes).into_iter().collect();
+    /// The attributes of a resource once its type is known. A scan read drops what
+    /// [`Self::keeps`] kept for other types (an instance's `security_groups` is compared only
+    /// on network interfaces) and cuts the maps and arrays serde grew by doubling to what they
+    /// hold, before the next resource is read: a large state holds what its scan compares and
+    /// no more (a third of its memory otherwise).
+    fn collect(self, rtype: &str, pairs: impl IntoIterator<Item = (String, Value)>) -> Map<String, Value> {
+        match self {
+            Attributes::All => pairs.into_iter().collect(),
+            Attributes::Compared => {
+                let compared = crate::catalog::spec(rtype).map_or(&[][..], |s| s.compared);
+                pairs
+                    .into_iter()
+                    .filter(|(k, _)| compared.contains(&k.as_str()) || PLACING.contains(&k.as_str()))
+                    .map(|(k, mut v)| {
+                        shrink(&mut v);
+                        (k, v)
+                    })
+                    .collect()
+            }
         }
     }
 }
@@ -106,8 +125,9 @@ impl Keep for KeepCompared {
     const WHICH: Attributes = Attributes::Compared;
 }
 
-/// An instance's `attributes`, without the keys `K` skips.
-struct Kept<K>(Map<String, Value>, PhantomData<K>);
+/// An instance's `attributes`, without the keys `K` skips; a list, made a map once the
+/// resource's type tells which to keep (a map built twice hashes every key twice).
+struct Kept<K>(Vec<(String, Value)>, PhantomData<K>);
 
 impl<'de, K: Keep> Deserialize<'de> for Kept<K> {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -118,12 +138,12 @@ impl<'de, K: Keep> Deserialize<'de> for Kept<K> {
                 f.write_str("a map of attributes")
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Kept<K>, A::Error> {
-                let mut out = Map::new();
+                let mut out = Vec::new();
                 while let Some(key) = map.next_key_seed(KeyIfKept::<K>(PhantomData))? {
                     match key {
                         Some(key) => {
                             let value: Value = map.next_value()?;
-                            out.insert(key, value);
+                            out.push((key, value));
                         }
                         None => {
                             map.next_value::<serde::de::IgnoredAny>()?;
@@ -386,9 +406,12 @@ fn push_instances<K: Keep>(state: &str, r: RawResource<K>, out: &mut Vec<Resourc
             Some(k) => format!("{base}[{k}]"),
             None => base.clone(),
         };
-        let mut attributes = inst.attributes.map(|k| k.0).or(inst.attributes_flat).unwrap_or_default();
+        let mut attributes = match (inst.attributes, inst.attributes_flat) {
+            (Some(kept), _) => K::WHICH.collect(&r.rtype, kept.0),
+            (None, Some(flat)) => K::WHICH.collect(&r.rtype, flat),
+            (None, None) => Map::new(),
+        };
         let sensitive = sensitive::redact(&mut attributes, &inst.sensitive_attributes);
-        K::WHICH.trim(&r.rtype, &mut attributes);
         let id = attributes.get("id").and_then(Value::as_str).unwrap_or_default().to_owned();
         let region = if r.rtype.starts_with("aws_") { region_of(&attributes) } else { None };
         out.push(Resource {
@@ -432,9 +455,18 @@ pub(crate) fn read_blocks<K: Keep>(path: &Path, reader: impl Read) -> Result<Sta
             }
             Ok(())
         },
-        |raw| {
-            push_instances(&state, serde_json::from_slice::<RawResource<K>>(raw)?, &mut resources);
-            Ok(())
+        |text| {
+            // One resource from the start of `text`; an end of input inside it means the rest
+            // is not read yet (the window ends there), and the cutter reads more and asks again.
+            let mut one = serde_json::Deserializer::from_slice(text).into_iter::<RawResource<K>>();
+            match one.next() {
+                Some(Ok(r)) => {
+                    push_instances(&state, r, &mut resources);
+                    Ok(Some(one.byte_offset()))
+                }
+                Some(Err(e)) if e.is_eof() => Ok(None),
+                _ => Err(Refused),
+            }
         },
     )?;
     let terraform_version = match terraform_version {
