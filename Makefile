@@ -7,7 +7,7 @@ CARGO  ?= cargo
 # A fresh clone has no Cargo.lock changes to make; --locked keeps CI on the committed versions.
 CARGO_FLAGS ?= --locked
 
-.PHONY: all build venv chromium test lint audit unit demo eval bench clean help
+.PHONY: all build venv chromium test lint audit audit-refresh unit demo eval bench clean help
 
 all: build
 
@@ -15,6 +15,7 @@ help:
 	@echo "make demo   build, start the local AWS emulator, create and drift a sample estate, scan it"
 	@echo "make test   dependency audit, format and lint checks, unit tests, behaviour tests against the emulator"
 	@echo "make audit  RustSec advisories against Cargo.lock (live database, else the snapshot in audit/)"
+	@echo "make audit-refresh  re-take the advisory snapshot in audit/ (needs git and GitHub)"
 	@echo "make eval   the synthetic evaluation of anomaly scoring (recall, false alarms, PR-AUC)"
 	@echo "make bench  micro-benchmarks, then parse, history and emulator scan benchmarks in one table"
 	@echo "make build  build target/debug/driftscan"
@@ -45,6 +46,10 @@ chromium:
 # a known vulnerable version) passes. Offline in CI, which cannot reach GitHub: see README.
 audit: venv
 	bash tools/audit.sh
+
+# Needs git and a network that reaches GitHub; writes audit/advisory-db and audit/covered-crates.txt.
+audit-refresh:
+	bash tools/audit-refresh.sh
 
 lint:
 	$(CARGO) fmt --check
