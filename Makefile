@@ -7,13 +7,15 @@ CARGO  ?= cargo
 # A fresh clone has no Cargo.lock changes to make; --locked keeps CI on the committed versions.
 CARGO_FLAGS ?= --locked
 
-.PHONY: all build venv chromium test lint unit demo eval bench clean help
+.PHONY: all build venv chromium test lint audit audit-refresh unit demo eval bench clean help
 
 all: build
 
 help:
 	@echo "make demo   build, start the local AWS emulator, create and drift a sample estate, scan it"
-	@echo "make test   format and lint checks, unit tests, behaviour tests against the emulator"
+	@echo "make test   dependency audit, format and lint checks, unit tests, behaviour tests against the emulator"
+	@echo "make audit  RustSec advisories against Cargo.lock (live database, else the snapshot in audit/)"
+	@echo "make audit-refresh  re-take the advisory snapshot in audit/ (needs git and GitHub)"
 	@echo "make eval   the synthetic evaluation of anomaly scoring (recall, false alarms, PR-AUC)"
 	@echo "make bench  micro-benchmarks, then parse, history and emulator scan benchmarks in one table"
 	@echo "make build  build target/debug/driftscan"
@@ -39,11 +41,21 @@ chromium:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
 	fi
 
+# RustSec advisories against Cargo.lock with cargo-audit from the venv. Fails on a vulnerability,
+# on a crate the vendored snapshot does not cover, or when its self-test (a fixture lockfile with
+# a known vulnerable version) passes. Offline in CI, which cannot reach GitHub: see README.
+audit: venv
+	bash tools/audit.sh
+
+# Needs git and a network that reaches GitHub; writes audit/advisory-db and audit/covered-crates.txt.
+audit-refresh:
+	bash tools/audit-refresh.sh
+
 lint:
 	$(CARGO) fmt --check
 	$(CARGO) clippy $(CARGO_FLAGS) --all-targets -- -D warnings
 
-test: venv chromium lint
+test: venv chromium audit lint
 	CHROMIUM=$(CHROMIUM) $(CARGO) test $(CARGO_FLAGS)
 
 # Deterministic (seeded): the figures in the README come from this.
