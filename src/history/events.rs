@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Transaction};
 use serde::Serialize;
 
-use super::counters::SqlStore;
+use super::counters::with_store;
 use super::lifecycle::round3;
 use super::rfc3339;
 use crate::cloudtrail::Loaded;
@@ -52,32 +52,34 @@ pub(super) fn record(
     now: DateTime<Utc>,
     cfg: &scoring::Config,
 ) -> Result<LearnOutcome> {
-    let mut out = LearnOutcome::default();
-    for ev in &loaded.events {
-        // Events from the future of the run's clock (`--now` in a backfill) wait for their time.
-        if ev.time > now {
-            continue;
-        }
-        let time = rfc3339(ev.time);
-        for r in &ev.resources {
-            let known: Option<i64> = tx
-                .prepare_cached("SELECT id FROM changes WHERE event_id = ?1 AND resource_id = ?2")?
-                .query_row(params![ev.event_id, r.id], |row| row.get(0))
-                .optional()?;
-            if known.is_some() {
-                out.already_recorded += 1;
+    // One counter store for the file's events: they share most keys (see `counters`).
+    let out = with_store(tx, |store| -> Result<LearnOutcome> {
+        let mut out = LearnOutcome::default();
+        for ev in &loaded.events {
+            // Events from the future of the run's clock (`--now` in a backfill) wait for their time.
+            if ev.time > now {
                 continue;
             }
-            let obs = Observation {
-                time: ev.time,
-                account: ev.account.clone(),
-                region: ev.region.clone(),
-                rtype: r.rtype.clone(),
-                resource_id: r.id.clone(),
-                actor: ev.actor.clone(),
-            };
-            let s = scoring::record(&mut SqlStore::new(tx), &obs, cfg)?;
-            tx.prepare_cached(
+            let time = rfc3339(ev.time);
+            for r in &ev.resources {
+                let known: Option<i64> = tx
+                    .prepare_cached("SELECT id FROM changes WHERE event_id = ?1 AND resource_id = ?2")?
+                    .query_row(params![ev.event_id, r.id], |row| row.get(0))
+                    .optional()?;
+                if known.is_some() {
+                    out.already_recorded += 1;
+                    continue;
+                }
+                let obs = Observation {
+                    time: ev.time,
+                    account: ev.account.clone(),
+                    region: ev.region.clone(),
+                    rtype: r.rtype.clone(),
+                    resource_id: r.id.clone(),
+                    actor: ev.actor.clone(),
+                };
+                let s = scoring::record(store, &obs, cfg)?;
+                tx.prepare_cached(
                 "INSERT INTO changes (source, kind, type, resource_id, region, account, event_id, event_name, actor,
                                       source_ip, user_agent, changed_at, time, first_seen, last_seen, score,
                                       anomalous, reasons)
@@ -98,38 +100,40 @@ pub(super) fn record(
                 s.anomalous,
                 serde_json::to_string(&s.reasons)?,
             ])?;
-            let id = tx.last_insert_rowid();
-            // A drift already open on this resource, first seen after this event and with nothing
-            // later explaining it, was this event's doing. Tag events explain tag drift only, and
-            // other writes everything but tags.
-            let tags = matches!(ev.event_name.as_str(), "CreateTags" | "DeleteTags");
-            out.linked += tx
-                .prepare_cached(
-                    "UPDATE changes SET actor = ?1, changed_at = ?2, time = ?2
+                let id = tx.last_insert_rowid();
+                // A drift already open on this resource, first seen after this event and with nothing
+                // later explaining it, was this event's doing. Tag events explain tag drift only, and
+                // other writes everything but tags.
+                let tags = matches!(ev.event_name.as_str(), "CreateTags" | "DeleteTags");
+                out.linked += tx
+                    .prepare_cached(
+                        "UPDATE changes SET actor = ?1, changed_at = ?2, time = ?2
                       WHERE source = 'scan' AND resolved_at IS NULL AND resource_id = ?3
                         AND first_seen >= ?2 AND (since IS NULL OR since < ?2)
                         AND (changed_at IS NULL OR changed_at < ?2)
                         AND (attribute IS NULL OR (attribute = 'tags') = ?4)",
-                )?
-                .execute(params![ev.actor, time, r.id, tags])?;
-            out.added += 1;
-            out.anomalous += usize::from(s.anomalous);
-            out.changes.push(LearnedChange {
-                id,
-                event_id: ev.event_id.clone(),
-                event_name: ev.event_name.clone(),
-                rtype: r.rtype.clone(),
-                resource_id: r.id.clone(),
-                region: ev.region.clone(),
-                account: ev.account.clone(),
-                actor: ev.actor.clone(),
-                time: time.clone(),
-                score: round3(s.score),
-                anomalous: s.anomalous,
-                reasons: s.reasons,
-            });
+                    )?
+                    .execute(params![ev.actor, time, r.id, tags])?;
+                out.added += 1;
+                out.anomalous += usize::from(s.anomalous);
+                out.changes.push(LearnedChange {
+                    id,
+                    event_id: ev.event_id.clone(),
+                    event_name: ev.event_name.clone(),
+                    rtype: r.rtype.clone(),
+                    resource_id: r.id.clone(),
+                    region: ev.region.clone(),
+                    account: ev.account.clone(),
+                    actor: ev.actor.clone(),
+                    time: time.clone(),
+                    score: round3(s.score),
+                    anomalous: s.anomalous,
+                    reasons: s.reasons,
+                });
+            }
         }
-    }
+        Ok(out)
+    })?;
     let skipped: Vec<String> = loaded.skipped.iter().map(ToString::to_string).collect();
     tx.execute(
         "INSERT INTO learn_runs (ran_at, files, records, added, duplicates, skipped) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",

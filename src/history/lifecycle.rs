@@ -12,7 +12,7 @@ use anyhow::Result;
 use chrono::{DateTime, Duration, Utc};
 use rusqlite::{params, OptionalExtension, Transaction};
 
-use super::counters::SqlStore;
+use super::counters::{with_store, SqlStore};
 use super::rfc3339;
 use crate::diff::Coverage;
 use crate::report::{Change, Report, Resolved, Status};
@@ -60,38 +60,40 @@ pub(super) fn apply(tx: &Transaction, ctx: &ScanContext, report: &mut Report) ->
     let mut seen: HashSet<i64> = HashSet::new();
     let (mut opened, mut anomalous) = (0, 0);
 
-    for c in report.changes.iter_mut() {
-        let account = c.account.clone().unwrap_or_default();
-        let account = account.as_str();
-        let actual = c.actual.as_ref().map(|v| v.to_string());
-        let id = match find_open(tx, c)? {
-            None => {
-                let s = score_new(tx, ctx, c, account, ctx.since.as_deref())?;
-                let id = insert(tx, ctx, c, account, &actual, &s)?;
-                fill(c, id, Status::Opened, now.clone(), &s);
-                opened += 1;
-                anomalous += usize::from(s.anomalous);
-                id
-            }
-            Some(o) if o.actual == actual => {
-                tx.execute(
-                    "UPDATE changes SET last_seen = ?1, last_scan_id = ?2 WHERE id = ?3",
-                    params![now, ctx.scan_id, o.id],
-                )?;
-                let s = Scored {
-                    score: o.score.unwrap_or(0.0),
-                    anomalous: o.anomalous,
-                    reasons: serde_json::from_str(&o.reasons).unwrap_or_default(),
-                    actor: o.actor,
-                    changed_at: o.changed_at,
-                };
-                fill(c, o.id, Status::Carried, o.first_seen, &s);
-                o.id
-            }
-            Some(o) => {
-                // The live value moved again: a new change to the same thing, scored as such.
-                let s = score_new(tx, ctx, c, account, Some(&o.first_seen))?;
-                tx.execute(
+    // One counter store for the scan's changes: they share most keys (see `counters`).
+    with_store(tx, |store| -> Result<()> {
+        for c in report.changes.iter_mut() {
+            let account = c.account.clone().unwrap_or_default();
+            let account = account.as_str();
+            let actual = c.actual.as_ref().map(|v| v.to_string());
+            let id = match find_open(tx, c)? {
+                None => {
+                    let s = score_new(tx, store, ctx, c, account, ctx.since.as_deref())?;
+                    let id = insert(tx, ctx, c, account, &actual, &s)?;
+                    fill(c, id, Status::Opened, now.clone(), &s);
+                    opened += 1;
+                    anomalous += usize::from(s.anomalous);
+                    id
+                }
+                Some(o) if o.actual == actual => {
+                    tx.execute(
+                        "UPDATE changes SET last_seen = ?1, last_scan_id = ?2 WHERE id = ?3",
+                        params![now, ctx.scan_id, o.id],
+                    )?;
+                    let s = Scored {
+                        score: o.score.unwrap_or(0.0),
+                        anomalous: o.anomalous,
+                        reasons: serde_json::from_str(&o.reasons).unwrap_or_default(),
+                        actor: o.actor,
+                        changed_at: o.changed_at,
+                    };
+                    fill(c, o.id, Status::Carried, o.first_seen, &s);
+                    o.id
+                }
+                Some(o) => {
+                    // The live value moved again: a new change to the same thing, scored as such.
+                    let s = score_new(tx, store, ctx, c, account, Some(&o.first_seen))?;
+                    tx.execute(
                     "UPDATE changes SET actual = ?1, updated_at = ?2, last_seen = ?2, last_scan_id = ?3, score = ?4,
                             anomalous = ?5, reasons = ?6, actor = ?7, changed_at = ?8,
                             time = coalesce(?8, ?2), acked_at = NULL, expected = NULL
@@ -108,13 +110,15 @@ pub(super) fn apply(tx: &Transaction, ctx: &ScanContext, report: &mut Report) ->
                         o.id
                     ],
                 )?;
-                fill(c, o.id, Status::Updated, o.first_seen, &s);
-                anomalous += usize::from(s.anomalous);
-                o.id
-            }
-        };
-        seen.insert(id);
-    }
+                    fill(c, o.id, Status::Updated, o.first_seen, &s);
+                    anomalous += usize::from(s.anomalous);
+                    o.id
+                }
+            };
+            seen.insert(id);
+        }
+        Ok(())
+    })?;
 
     report.resolved = resolve(tx, ctx, &report.scan.states, &seen, &now)?;
     report.summary.opened = opened;
@@ -150,7 +154,14 @@ fn find_open(tx: &Transaction, c: &Change) -> rusqlite::Result<Option<Open>> {
 
 /// Scores a change this scan found new (or moved): from the CloudTrail event that explains it
 /// when there is one after `after`, else as of the scan, learning it.
-fn score_new(tx: &Transaction, ctx: &ScanContext, c: &Change, account: &str, after: Option<&str>) -> Result<Scored> {
+fn score_new(
+    tx: &Transaction,
+    store: &mut SqlStore,
+    ctx: &ScanContext,
+    c: &Change,
+    account: &str,
+    after: Option<&str>,
+) -> Result<Scored> {
     let lookback = rfc3339(ctx.now - Duration::days(FIRST_SCAN_LOOKBACK_DAYS));
     let after = after.map_or(lookback, str::to_owned);
     if let Some(s) = linked_event(tx, &c.id, c.attribute.as_deref(), &after, &rfc3339(ctx.now))? {
@@ -164,7 +175,7 @@ fn score_new(tx: &Transaction, ctx: &ScanContext, c: &Change, account: &str, aft
         resource_id: c.id.clone(),
         actor: None,
     };
-    let s = scoring::record(&mut SqlStore::new(tx), &obs, ctx.scoring)?;
+    let s = scoring::record(store, &obs, ctx.scoring)?;
     Ok(Scored { score: s.score, anomalous: s.anomalous, reasons: s.reasons, actor: None, changed_at: None })
 }
 

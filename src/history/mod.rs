@@ -196,7 +196,7 @@ impl History {
 
     /// Scores a change against the model without learning it: for changes not made yet (a plan).
     pub fn score(&self, obs: &scoring::Observation, cfg: &scoring::Config) -> Result<scoring::Score> {
-        Ok(scoring::score(&counters::SqlStore::new(&self.conn), obs, cfg)?)
+        Ok(counters::with_store(&self.conn, |store| scoring::score(store, obs, cfg))?)
     }
 
     /// How many counters the scoring model holds.

@@ -7,7 +7,7 @@ use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use serde::Serialize;
 use serde_json::Value;
 
-use super::counters::SqlStore;
+use super::counters::with_store;
 use super::rfc3339;
 use crate::scoring::{self, Observation};
 
@@ -140,7 +140,7 @@ pub(super) fn ack(
             resource_id: before.resource_id.clone(),
             actor: before.actor.clone(),
         };
-        scoring::learn(&mut SqlStore::new(tx), &obs, scoring::EXPECTED_WEIGHT, cfg)?;
+        with_store(tx, |store| scoring::learn(store, &obs, scoring::EXPECTED_WEIGHT, cfg))?;
     }
     Ok(get(tx, id)?.expect("the row just updated"))
 }
