@@ -686,24 +686,29 @@ fn report(args: ReportArgs, file: Option<&Config>, now: DateTime<Utc>) -> Result
         open: args.open,
     };
     let digest = Digest::build(rows, scans, filter, window.since, window.until, now);
-    let text = output::report_window(&digest, args.format);
+    let write = |out: &mut dyn Write| output::write_report_window(&digest, args.format, out);
     match &args.output {
         Some(path) => {
-            write_whole(path, &text)?;
+            write_whole(path, write)?;
             eprintln!("driftscan: wrote {}", path.display());
         }
-        None => emit(&text)?,
+        None => emit_with(write)?,
     }
     Ok(Exit::InSync)
 }
 
-/// Writes `text` to a temporary file beside `path`, then renames it over `path`: a reader never
-/// sees half a report.
-fn write_whole(path: &Path, text: &str) -> Result<()> {
+/// Writes what `write` writes to a temporary file beside `path`, then renames it over `path`: a
+/// reader never sees half a report.
+fn write_whole(path: &Path, write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Result<()> {
     let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let name = path.file_name().with_context(|| format!("{}: not a file name", path.display()))?;
     let tmp = dir.join(format!(".{}.tmp{}", name.to_string_lossy(), std::process::id()));
-    std::fs::write(&tmp, text)
+    std::fs::File::create(&tmp)
+        .and_then(|f| {
+            let mut out = std::io::BufWriter::new(f);
+            write(&mut out)?;
+            out.into_inner().map_err(std::io::IntoInnerError::into_error)?.sync_all()
+        })
         .and_then(|_| std::fs::rename(&tmp, path))
         .inspect_err(|_| {
             let _ = std::fs::remove_file(&tmp);
@@ -784,8 +789,14 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
 
 /// Writes data to stdout; a closed pipe (`driftscan ... | head`) is not an error.
 fn emit(text: &str) -> Result<()> {
-    let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+    emit_with(|out| out.write_all(text.as_bytes()))
+}
+
+/// Data to stdout through a buffer, as `write` makes it; a reader that went away (`| head`) is
+/// not an error.
+fn emit_with(write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Result<()> {
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    match write(&mut out).and_then(|_| out.flush()) {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         other => other.context("writing to stdout"),
     }

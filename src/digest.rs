@@ -122,8 +122,10 @@ impl Digest {
         let mut counts = Counts { changes: rows.len(), ..Counts::default() };
         let mut heatmap = [[0usize; 24]; 7];
         let mut days: BTreeMap<NaiveDate, (usize, usize)> = BTreeMap::new();
-        let mut resources: BTreeMap<(String, String), (usize, usize)> = BTreeMap::new();
-        let mut types: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+        // Keyed by the rows' own text: a month of a busy history is ~100,000 rows, and a copy of
+        // each key per row cost more than the rest of the digest.
+        let mut resources: BTreeMap<(&str, &str), (usize, usize)> = BTreeMap::new();
+        let mut types: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
         for r in &rows {
             counts.anomalous += usize::from(r.anomalous);
             match r.status.as_str() {
@@ -144,11 +146,11 @@ impl Digest {
                 d.0 += 1;
                 d.1 += usize::from(r.anomalous);
             }
-            let label = r.address.clone().unwrap_or_else(|| r.resource_id.clone());
-            let e = resources.entry((label, r.rtype.clone())).or_default();
+            let label = r.address.as_deref().unwrap_or(&r.resource_id);
+            let e = resources.entry((label, &r.rtype)).or_default();
             e.0 += 1;
             e.1 += usize::from(r.anomalous);
-            let e = types.entry(r.rtype.clone()).or_default();
+            let e = types.entry(&r.rtype).or_default();
             e.0 += 1;
             e.1 += usize::from(r.anomalous);
         }
@@ -160,7 +162,7 @@ impl Digest {
             })
             .collect();
         let top_resources = rank(resources.into_iter().map(|((name, rtype), n)| (name, rtype, n)));
-        let top_types = rank(types.into_iter().map(|(t, n)| (t.clone(), t, n)));
+        let top_types = rank(types.into_iter().map(|(t, n)| (t, t, n)));
         Digest { since, until, now, filter, rows, counts, heatmap, per_day, top_resources, top_types, coverage }
     }
 
@@ -207,12 +209,18 @@ fn day_range(
     first.iter_days().take_while(|d| *d <= last).collect()
 }
 
-fn rank(items: impl Iterator<Item = (String, String, (usize, usize))>) -> Vec<Ranked> {
-    let mut v: Vec<Ranked> =
-        items.map(|(name, rtype, (changes, anomalous))| Ranked { name, rtype, changes, anomalous }).collect();
-    v.sort_by(|a, b| b.changes.cmp(&a.changes).then(b.anomalous.cmp(&a.anomalous)).then(a.name.cmp(&b.name)));
+fn rank<'a>(items: impl Iterator<Item = (&'a str, &'a str, (usize, usize))>) -> Vec<Ranked> {
+    let mut v: Vec<(&str, &str, (usize, usize))> = items.collect();
+    v.sort_by(|a, b| b.2 .0.cmp(&a.2 .0).then(b.2 .1.cmp(&a.2 .1)).then(a.0.cmp(b.0)));
     v.truncate(TOP);
-    v
+    v.into_iter()
+        .map(|(name, rtype, (changes, anomalous))| Ranked {
+            name: name.to_owned(),
+            rtype: rtype.to_owned(),
+            changes,
+            anomalous,
+        })
+        .collect()
 }
 
 #[cfg(test)]

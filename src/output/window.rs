@@ -23,6 +23,16 @@ pub enum ReportFormat {
     Html,
 }
 
+/// The report of a window in `format`, written to `out`; JSON is written as it is made.
+pub fn write(d: &Digest, format: ReportFormat, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    match format {
+        ReportFormat::Json => {
+            changes::write_json(&d.rows, d.since.map(rfc3339).as_deref(), d.until.map(rfc3339).as_deref(), out)
+        }
+        other => out.write_all(render(d, other).as_bytes()),
+    }
+}
+
 /// The report of a window in `format`.
 pub fn render(d: &Digest, format: ReportFormat) -> String {
     let since = d.since.map(rfc3339);
