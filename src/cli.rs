@@ -15,7 +15,7 @@ use crate::cloudtrail::Loader;
 use crate::config::Config;
 use crate::digest::{Digest, Filter};
 use crate::exit::Exit;
-use crate::history::{History, Window};
+use crate::history::{rfc3339, History, Window};
 use crate::notify::{self, Notifier, Retry, Webhook};
 use crate::output::{self, CheckFormat, Format, ReportFormat};
 use crate::progress::Progress;
@@ -676,8 +676,6 @@ fn learn(args: LearnArgs, file: Option<&Config>, now: DateTime<Utc>) -> Result<E
 fn report(args: ReportArgs, file: Option<&Config>, now: DateTime<Utc>) -> Result<Exit> {
     let history = existing_history(&history_path(args.db, file))?;
     let window = Window { since: Some(args.since.resolve(now)), until: args.until.map(|u| u.resolve(now)) };
-    let rows = history.changes(&window)?;
-    let scans = history.scan_points(&window)?;
     let filter = Filter {
         rtype: args.rtype,
         region: args.region,
@@ -685,8 +683,35 @@ fn report(args: ReportArgs, file: Option<&Config>, now: DateTime<Utc>) -> Result
         anomalous: args.anomalous,
         open: args.open,
     };
-    let digest = Digest::build(rows, scans, filter, window.since, window.until, now);
-    let write = |out: &mut dyn Write| output::write_report_window(&digest, args.format, out);
+    let digest;
+    let write: Box<dyn FnOnce(&mut dyn Write) -> std::io::Result<()>> = if args.format == ReportFormat::Json {
+        // JSON lists changes and counts them, nothing drawn from them all: it is streamed from
+        // the history, counted in a first pass over only the columns the filters read.
+        let mut summary = (0, 0, 0);
+        history.each_change_facets(&window, |f| {
+            if filter.keeps(&f) {
+                summary =
+                    (summary.0 + 1, summary.1 + usize::from(f.anomalous), summary.2 + usize::from(f.status == "open"));
+            }
+        })?;
+        let (history, window, filter) = (&history, &window, &filter);
+        Box::new(move |out| {
+            let rows: output::RowSource = Box::new(move |write| {
+                history.each_change(window, |r| {
+                    Ok(if filter.keep(&r) {
+                        write(&r)?
+                    })
+                })
+            });
+            let (since, until) = (window.since.map(rfc3339), window.until.map(rfc3339));
+            output::write_report_json(since.as_deref(), until.as_deref(), summary, rows, out)
+        })
+    } else {
+        let rows = history.changes(&window)?;
+        let scans = history.scan_points(&window)?;
+        digest = Digest::build(rows, scans, filter.clone(), window.since, window.until, now);
+        Box::new(|out| output::write_report_window(&digest, args.format, out))
+    };
     match &args.output {
         Some(path) => {
             write_whole(path, write)?;

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Datelike, NaiveDate, Timelike, Utc};
 
-use crate::history::{ChangeRow, ScanPoint};
+use crate::history::{ChangeRow, Facets, ScanPoint};
 
 /// Which changes a report keeps, besides its time window.
 #[derive(Debug, Clone, Default)]
@@ -23,12 +23,17 @@ pub struct Filter {
 
 impl Filter {
     pub fn keep(&self, r: &ChangeRow) -> bool {
+        self.keeps(&r.facets())
+    }
+
+    /// [`Self::keep`] of a change of which only the facets were read.
+    pub fn keeps(&self, f: &Facets) -> bool {
         let matches = |want: &Option<String>, got: &str| want.as_deref().map_or(true, |w| w == got);
-        matches(&self.rtype, &r.rtype)
-            && matches(&self.region, &r.region)
-            && matches(&self.account, &r.account)
-            && (!self.anomalous || r.anomalous)
-            && (!self.open || r.status == "open")
+        matches(&self.rtype, f.rtype)
+            && matches(&self.region, f.region)
+            && matches(&self.account, f.account)
+            && (!self.anomalous || f.anomalous)
+            && (!self.open || f.status == "open")
     }
 
     /// The filters in force, as `type=aws_instance` words; empty when none.

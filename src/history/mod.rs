@@ -22,7 +22,7 @@ use sha2::{Digest, Sha256};
 
 pub use events::{LearnOutcome, LearnedChange};
 pub use notifications::{Delivery, Pending};
-pub use query::{ChangeRow, Window};
+pub use query::{ChangeRow, Facets, Window};
 pub use scans::ScanPoint;
 
 use crate::cloudtrail::Loaded;
@@ -174,6 +174,16 @@ impl History {
     /// The changes whose time falls in `window`, oldest first.
     pub fn changes(&self, window: &Window) -> Result<Vec<ChangeRow>> {
         query::list(&self.conn, window)
+    }
+
+    /// The same changes one at a time, never all held.
+    pub fn each_change(&self, window: &Window, each: impl FnMut(ChangeRow) -> Result<()>) -> Result<()> {
+        query::each(&self.conn, window, each)
+    }
+
+    /// What filters look at in each of those changes, read without the rest.
+    pub fn each_change_facets(&self, window: &Window, each: impl FnMut(query::Facets)) -> Result<()> {
+        query::each_facets(&self.conn, window, each)
     }
 
     /// Marks change `id` as reviewed, and with `expected` teaches the model it was normal.

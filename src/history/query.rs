@@ -67,11 +67,7 @@ pub(super) fn row(r: &rusqlite::Row) -> rusqlite::Result<ChangeRow> {
     };
     let source: String = r.get(1)?;
     let resolved_at: Option<String> = r.get(17)?;
-    let status = match (source.as_str(), &resolved_at) {
-        ("cloudtrail", _) => "recorded",
-        (_, Some(_)) => "resolved",
-        _ => "open",
-    };
+    let status = status(&source, resolved_at.is_some());
     Ok(ChangeRow {
         id: r.get(0)?,
         event_id: r.get(2)?,
@@ -100,10 +96,77 @@ pub(super) fn row(r: &rusqlite::Row) -> rusqlite::Result<ChangeRow> {
     })
 }
 
+/// `open`, `resolved` (scan changes) or `recorded` (CloudTrail events).
+fn status(source: &str, resolved: bool) -> &'static str {
+    match (source, resolved) {
+        ("cloudtrail", _) => "recorded",
+        (_, true) => "resolved",
+        _ => "open",
+    }
+}
+
+/// What a report's filters look at in a change: enough to count without reading it whole.
+#[derive(Debug, Clone, Copy)]
+pub struct Facets<'a> {
+    pub rtype: &'a str,
+    pub region: &'a str,
+    pub account: &'a str,
+    pub anomalous: bool,
+    pub status: &'a str,
+}
+
+impl ChangeRow {
+    pub fn facets(&self) -> Facets<'_> {
+        Facets {
+            rtype: &self.rtype,
+            region: &self.region,
+            account: &self.account,
+            anomalous: self.anomalous,
+            status: &self.status,
+        }
+    }
+}
+
+/// The facets of every change in the window, oldest first.
+pub(super) fn each_facets(conn: &Connection, w: &Window, mut each: impl FnMut(Facets)) -> Result<()> {
+    let (since, until) = bounds(w);
+    let mut stmt = conn.prepare(
+        "SELECT type, region, account, anomalous, source, resolved_at IS NOT NULL FROM changes
+          WHERE time >= ?1 AND time < ?2",
+    )?;
+    let mut rows = stmt.query(params![since, until])?;
+    while let Some(r) = rows.next()? {
+        let source = r.get_ref(4)?.as_str()?;
+        each(Facets {
+            rtype: r.get_ref(0)?.as_str()?,
+            region: r.get_ref(1)?.as_str()?,
+            account: r.get_ref(2)?.as_str()?,
+            anomalous: r.get(3)?,
+            status: status(source, r.get(5)?),
+        });
+    }
+    Ok(())
+}
+
+/// Every change in the window, oldest first, one at a time: a report streams a month of a busy
+/// history without holding it.
+pub(super) fn each(conn: &Connection, w: &Window, mut each: impl FnMut(ChangeRow) -> Result<()>) -> Result<()> {
+    let (since, until) = bounds(w);
+    let mut stmt =
+        conn.prepare(&format!("SELECT {COLUMNS} FROM changes WHERE time >= ?1 AND time < ?2 ORDER BY time, id"))?;
+    for r in stmt.query_map(params![since, until], row)? {
+        each(r?)?;
+    }
+    Ok(())
+}
+
+fn bounds(w: &Window) -> (String, String) {
+    (w.since.map(rfc3339).unwrap_or_default(), w.until.map(rfc3339).unwrap_or_else(|| "9999".into()))
+}
+
 /// Every change whose time falls in the window, oldest first.
 pub(super) fn list(conn: &Connection, w: &Window) -> Result<Vec<ChangeRow>> {
-    let since = w.since.map(rfc3339).unwrap_or_default();
-    let until = w.until.map(rfc3339).unwrap_or_else(|| "9999".into());
+    let (since, until) = bounds(w);
     // Counted first (from the index alone) so the list is allocated once: grown by doubling, a
     // month of a busy history was copied a dozen times, a third of `report`'s time.
     let n: usize =
@@ -111,11 +174,10 @@ pub(super) fn list(conn: &Connection, w: &Window) -> Result<Vec<ChangeRow>> {
             r.get(0)
         })?;
     let mut rows = Vec::with_capacity(n);
-    let mut stmt =
-        conn.prepare(&format!("SELECT {COLUMNS} FROM changes WHERE time >= ?1 AND time < ?2 ORDER BY time, id"))?;
-    for r in stmt.query_map(params![since, until], row)? {
-        rows.push(r?);
-    }
+    each(conn, w, |r| {
+        rows.push(r);
+        Ok(())
+    })?;
     Ok(rows)
 }
 

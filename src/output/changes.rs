@@ -7,16 +7,22 @@ use serde_json::json;
 use super::{pretty, Format};
 use crate::history::{ChangeRow, LearnOutcome};
 
-/// The changes in a window as the documented JSON, written as it is made: a month of a busy
-/// history is ~100 MB of JSON, which built in a `String` first cost more than the query
-/// (growing it copied and faulted in every page again). A `json!` tree cost more still (1.3 s
-/// and 600 MB for 80,000 changes). Same fields, same order.
+/// Hands each row of a report to the writer given, in order; an error stops it (a history that
+/// fails mid-read).
+pub type RowSource<'a> = Box<dyn FnOnce(&mut dyn FnMut(&ChangeRow) -> std::io::Result<()>) -> anyhow::Result<()> + 'a>;
+
+/// The changes in a window as the documented JSON, written as they are read: a month of a busy
+/// history is ~100,000 changes and ~100 MB of JSON, and holding either whole cost more than the
+/// query (the kernel zeroing the pages they grew into). `summary` is counted before, as the
+/// format puts it first. Same fields, same order as ever.
 pub fn write_json(
-    rows: &[ChangeRow],
     since: Option<&str>,
     until: Option<&str>,
+    summary: (usize, usize, usize),
+    rows: RowSource,
     out: &mut dyn std::io::Write,
 ) -> std::io::Result<()> {
+    use serde::ser::{Error as _, SerializeSeq};
     #[derive(serde::Serialize)]
     struct Window<'a> {
         since: Option<&'a str>,
@@ -28,21 +34,51 @@ pub fn write_json(
         anomalous: usize,
         open: usize,
     }
+    /// The `changes` array, serialized by pulling rows from the source.
+    struct Rows<'a>(std::cell::RefCell<Option<RowSource<'a>>>);
+    impl serde::Serialize for Rows<'_> {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            let rows = self.0.borrow_mut().take().ok_or_else(|| S::Error::custom("rows read twice"))?;
+            let mut seq = s.serialize_seq(None)?;
+            let mut failed = None;
+            let read = rows(&mut |row| {
+                seq.serialize_element(row).map_err(|e| {
+                    let io = std::io::Error::other(e.to_string());
+                    failed = Some(e);
+                    io
+                })
+            });
+            if let Some(e) = failed {
+                return Err(e);
+            }
+            read.map_err(|e| S::Error::custom(format!("{e:#}")))?;
+            seq.end()
+        }
+    }
     #[derive(serde::Serialize)]
     struct Out<'a> {
         window: Window<'a>,
         summary: Counts,
-        changes: &'a [ChangeRow],
+        changes: Rows<'a>,
     }
-    let anomalous = rows.iter().filter(|r| r.anomalous).count();
-    let open = rows.iter().filter(|r| r.status == "open").count();
+    let (changes, anomalous, open) = summary;
     let report = Out {
         window: Window { since, until },
-        summary: Counts { changes: rows.len(), anomalous, open },
-        changes: rows,
+        summary: Counts { changes, anomalous, open },
+        changes: Rows(std::cell::RefCell::new(Some(rows))),
     };
-    serde_json::to_writer_pretty(&mut *out, &report)?;
-    out.write_all(b"\n")
+    // A buffer of a concrete type in front: serde_json writes in pieces of a few bytes, and each
+    // through `dyn Write` was a call of its own (a quarter of a large report's time).
+    let mut buffered = std::io::BufWriter::with_capacity(1 << 16, out);
+    serde_json::to_writer_pretty(&mut buffered, &report).map_err(std::io::Error::from)?;
+    std::io::Write::write_all(&mut buffered, b"\n")?;
+    std::io::Write::flush(&mut buffered)
+}
+
+/// (changes, anomalous, open) of rows, as the JSON summary counts them.
+pub fn summary<'r>(rows: impl IntoIterator<Item = &'r ChangeRow>) -> (usize, usize, usize) {
+    rows.into_iter()
+        .fold((0, 0, 0), |(n, a, o), r| (n + 1, a + usize::from(r.anomalous), o + usize::from(r.status == "open")))
 }
 
 /// The changes in a window, for `driftscan report`.
@@ -52,7 +88,8 @@ pub fn report(rows: &[ChangeRow], since: Option<&str>, until: Option<&str>, form
     match format {
         Format::Json => {
             let mut out = Vec::new();
-            write_json(rows, since, until, &mut out).expect("writing to memory");
+            let each: RowSource = Box::new(|write| Ok(rows.iter().try_for_each(write)?));
+            write_json(since, until, summary(rows), each, &mut out).expect("writing to memory");
             String::from_utf8(out).expect("serde_json writes UTF-8")
         }
         Format::Table => {

@@ -27,7 +27,9 @@ pub enum ReportFormat {
 pub fn write(d: &Digest, format: ReportFormat, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     match format {
         ReportFormat::Json => {
-            changes::write_json(&d.rows, d.since.map(rfc3339).as_deref(), d.until.map(rfc3339).as_deref(), out)
+            let rows: changes::RowSource = Box::new(|write| Ok(d.rows.iter().try_for_each(write)?));
+            let (since, until) = (d.since.map(rfc3339), d.until.map(rfc3339));
+            changes::write_json(since.as_deref(), until.as_deref(), changes::summary(&d.rows), rows, out)
         }
         other => out.write_all(render(d, other).as_bytes()),
     }
