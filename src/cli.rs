@@ -673,6 +673,9 @@ fn learn(args: LearnArgs, file: Option<&Config>, now: DateTime<Utc>) -> Result<E
     Ok(if outcome.anomalous > 0 { Exit::Anomalous } else { Exit::InSync })
 }
 
+/// Something that writes a command's data, to stdout or a file.
+type WriteOut<'a> = Box<dyn FnOnce(&mut dyn Write) -> std::io::Result<()> + 'a>;
+
 fn report(args: ReportArgs, file: Option<&Config>, now: DateTime<Utc>) -> Result<Exit> {
     let history = existing_history(&history_path(args.db, file))?;
     let window = Window { since: Some(args.since.resolve(now)), until: args.until.map(|u| u.resolve(now)) };
@@ -684,7 +687,7 @@ fn report(args: ReportArgs, file: Option<&Config>, now: DateTime<Utc>) -> Result
         open: args.open,
     };
     let digest;
-    let write: Box<dyn FnOnce(&mut dyn Write) -> std::io::Result<()>> = if args.format == ReportFormat::Json {
+    let write: WriteOut = if args.format == ReportFormat::Json {
         // JSON lists changes and counts them, nothing drawn from them all: it is streamed from
         // the history, counted in a first pass over only the columns the filters read.
         let mut summary = (0, 0, 0);
@@ -698,9 +701,10 @@ fn report(args: ReportArgs, file: Option<&Config>, now: DateTime<Utc>) -> Result
         Box::new(move |out| {
             let rows: output::RowSource = Box::new(move |write| {
                 history.each_change(window, |r| {
-                    Ok(if filter.keep(&r) {
-                        write(&r)?
-                    })
+                    if filter.keep(&r) {
+                        write(&r)?;
+                    }
+                    Ok(())
                 })
             });
             let (since, until) = (window.since.map(rfc3339), window.until.map(rfc3339));

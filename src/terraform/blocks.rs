@@ -301,7 +301,10 @@ mod tests {
         }
     }
 
-    fn cut(text: &[u8], step: usize) -> Result<(Vec<(String, String)>, Vec<String>), Refused> {
+    /// The members (key, raw value) and the resources cut from a text.
+    type Cut = (Vec<(String, String)>, Vec<String>);
+
+    fn cut(text: &[u8], step: usize) -> Result<Cut, Refused> {
         let (mut members, mut resources) = (Vec::new(), Vec::new());
         walk(
             Trickle(text, step),
