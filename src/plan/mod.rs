@@ -222,22 +222,14 @@ fn collect_prior(input: &str, module: &RawModule, out: &mut Vec<Resource>) {
                 *v = Value::String(sensitive::digest(v));
             }
         }
-        let id = attributes.get("id").and_then(Value::as_str).unwrap_or_default().to_owned();
-        let region = if r.rtype.starts_with("aws_") { region_of(&attributes) } else { None };
-        out.push(Resource {
-            rtype: r.rtype.clone(),
-            id,
-            region,
-            attributes,
-            declared: Some(Declaration {
-                address: r.address.clone(),
-                provider: short_provider(&r.provider_name),
-                deposed: r.deposed_key.clone(),
-                state: input.to_owned(),
-                sensitive: names,
-            }),
-            live: None,
-        });
+        let declaration = Declaration {
+            address: r.address.clone(),
+            provider: short_provider(&r.provider_name),
+            deposed: r.deposed_key.clone(),
+            state: input.to_owned(),
+            sensitive: names,
+        };
+        out.push(crate::terraform::declared(&r.rtype, attributes, declaration));
     }
     for child in &module.child_modules {
         collect_prior(input, child, out);

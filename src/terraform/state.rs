@@ -19,7 +19,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use super::blocks::{self, Refused};
-use super::{region::region_of, sensitive};
+use super::sensitive;
 use crate::error::StateError;
 use crate::resource::{Declaration, Resource};
 
@@ -412,22 +412,14 @@ fn push_instances<K: Keep>(state: &str, r: RawResource<K>, out: &mut Vec<Resourc
             (None, None) => Map::new(),
         };
         let sensitive = sensitive::redact(&mut attributes, &inst.sensitive_attributes);
-        let id = attributes.get("id").and_then(Value::as_str).unwrap_or_default().to_owned();
-        let region = if r.rtype.starts_with("aws_") { region_of(&attributes) } else { None };
-        out.push(Resource {
-            rtype: r.rtype.clone(),
-            id,
-            region,
-            attributes,
-            declared: Some(Declaration {
-                address,
-                provider: provider.clone(),
-                deposed: inst.deposed,
-                state: state.to_owned(),
-                sensitive,
-            }),
-            live: None,
-        });
+        let declaration = Declaration {
+            address,
+            provider: provider.clone(),
+            deposed: inst.deposed,
+            state: state.to_owned(),
+            sensitive,
+        };
+        out.push(super::declared(&r.rtype, attributes, declaration));
     }
 }
 
