@@ -29,7 +29,10 @@ def step(what, args):
 def parse_state(resources, name, mode=()):
     path = os.path.join(OUT, name)
     if not os.path.exists(path):
-        step(f"writing a {resources:,}-resource state", [BENCH, "gen-state", str(resources), path])
+        print(f"bench: writing a {resources:,}-resource state ...", file=sys.stderr, flush=True)
+        made = subprocess.run([BENCH, "gen-state", str(resources), path], capture_output=True, text=True)
+        if made.returncode != 0:
+            raise SystemExit(f"bench: writing {name} failed:\n{made.stderr}")
     # Best of three: the first run also pays for reading the file into the page cache.
     return max((step(f"parsing {name}", [BENCH, "parse", path, *mode]) for _ in range(3)),
                key=lambda r: r["mb_per_s"])
