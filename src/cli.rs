@@ -686,7 +686,6 @@ fn report(args: ReportArgs, file: Option<&Config>, now: DateTime<Utc>) -> Result
         anomalous: args.anomalous,
         open: args.open,
     };
-    let digest;
     let write: WriteOut = if args.format == ReportFormat::Json {
         // JSON lists changes and counts them, nothing drawn from them all: it is streamed from
         // the history, counted in a first pass over only the columns the filters read.
@@ -713,8 +712,9 @@ fn report(args: ReportArgs, file: Option<&Config>, now: DateTime<Utc>) -> Result
     } else {
         let rows = history.changes(&window)?;
         let scans = history.scan_points(&window)?;
-        digest = Digest::build(rows, scans, filter.clone(), window.since, window.until, now);
-        Box::new(|out| output::write_report_window(&digest, args.format, out))
+        let digest = Digest::build(rows, scans, filter, window.since, window.until, now);
+        let text = output::report_window(&digest, args.format);
+        Box::new(move |out| out.write_all(text.as_bytes()))
     };
     match &args.output {
         Some(path) => {

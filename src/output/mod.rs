@@ -18,7 +18,7 @@ use serde_json::json;
 pub use changes::{learn, report};
 pub use changes::{write_json as write_report_json, RowSource};
 pub use check::{check, CheckFormat};
-pub use window::{render as report_window, write as write_report_window, ReportFormat};
+pub use window::{render as report_window, ReportFormat};
 
 use crate::report::Report;
 use crate::resource::Resource;

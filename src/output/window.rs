@@ -23,18 +23,6 @@ pub enum ReportFormat {
     Html,
 }
 
-/// The report of a window in `format`, written to `out`; JSON is written as it is made.
-pub fn write(d: &Digest, format: ReportFormat, out: &mut dyn std::io::Write) -> std::io::Result<()> {
-    match format {
-        ReportFormat::Json => {
-            let rows: changes::RowSource = Box::new(|write| Ok(d.rows.iter().try_for_each(write)?));
-            let (since, until) = (d.since.map(rfc3339), d.until.map(rfc3339));
-            changes::write_json(since.as_deref(), until.as_deref(), changes::summary(&d.rows), rows, out)
-        }
-        other => out.write_all(render(d, other).as_bytes()),
-    }
-}
-
 /// The report of a window in `format`.
 pub fn render(d: &Digest, format: ReportFormat) -> String {
     let since = d.since.map(rfc3339);
