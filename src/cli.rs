@@ -689,11 +689,10 @@ fn report(args: ReportArgs, file: Option<&Config>, now: DateTime<Utc>) -> Result
     let write: WriteOut = if args.format == ReportFormat::Json {
         // JSON lists changes and counts them, nothing drawn from them all: it is streamed from
         // the history, counted in a first pass over only the columns the filters read.
-        let mut summary = (0, 0, 0);
+        let mut summary = output::Summary::default();
         history.each_change_facets(&window, |f| {
             if filter.keeps(&f) {
-                summary =
-                    (summary.0 + 1, summary.1 + usize::from(f.anomalous), summary.2 + usize::from(f.status == "open"));
+                summary.add(&f);
             }
         })?;
         let (history, window, filter) = (&history, &window, &filter);

@@ -5,7 +5,7 @@ use std::fmt::Write;
 use serde_json::json;
 
 use super::{pretty, Format};
-use crate::history::{ChangeRow, LearnOutcome};
+use crate::history::{ChangeRow, Facets, LearnOutcome};
 
 /// Hands each row of a report to the writer given, in order; an error stops it (a history that
 /// fails mid-read).
@@ -18,7 +18,7 @@ pub type RowSource<'a> = Box<dyn FnOnce(&mut dyn FnMut(&ChangeRow) -> std::io::R
 pub fn write_json(
     since: Option<&str>,
     until: Option<&str>,
-    summary: (usize, usize, usize),
+    summary: Summary,
     rows: RowSource,
     out: &mut dyn std::io::Write,
 ) -> std::io::Result<()> {
@@ -27,12 +27,6 @@ pub fn write_json(
     struct Window<'a> {
         since: Option<&'a str>,
         until: Option<&'a str>,
-    }
-    #[derive(serde::Serialize)]
-    struct Counts {
-        changes: usize,
-        anomalous: usize,
-        open: usize,
     }
     /// The `changes` array, serialized by pulling rows from the source.
     struct Rows<'a>(std::cell::RefCell<Option<RowSource<'a>>>);
@@ -58,15 +52,10 @@ pub fn write_json(
     #[derive(serde::Serialize)]
     struct Out<'a> {
         window: Window<'a>,
-        summary: Counts,
+        summary: Summary,
         changes: Rows<'a>,
     }
-    let (changes, anomalous, open) = summary;
-    let report = Out {
-        window: Window { since, until },
-        summary: Counts { changes, anomalous, open },
-        changes: Rows(std::cell::RefCell::new(Some(rows))),
-    };
+    let report = Out { window: Window { since, until }, summary, changes: Rows(std::cell::RefCell::new(Some(rows))) };
     // A buffer of a concrete type in front: serde_json writes in pieces of a few bytes, and each
     // through `dyn Write` was a call of its own (a quarter of a large report's time).
     let mut buffered = std::io::BufWriter::with_capacity(1 << 16, out);
@@ -75,21 +64,38 @@ pub fn write_json(
     std::io::Write::flush(&mut buffered)
 }
 
-/// (changes, anomalous, open) of rows, as the JSON summary counts them.
-pub fn summary<'r>(rows: impl IntoIterator<Item = &'r ChangeRow>) -> (usize, usize, usize) {
-    rows.into_iter()
-        .fold((0, 0, 0), |(n, a, o), r| (n + 1, a + usize::from(r.anomalous), o + usize::from(r.status == "open")))
+/// What a report's summary counts, in its JSON field order.
+#[derive(Debug, Clone, Copy, Default, serde::Serialize)]
+pub struct Summary {
+    pub changes: usize,
+    pub anomalous: usize,
+    /// Scan changes still open.
+    pub open: usize,
+}
+
+impl Summary {
+    pub fn add(&mut self, f: &Facets) {
+        self.changes += 1;
+        self.anomalous += usize::from(f.anomalous);
+        self.open += usize::from(f.status == "open");
+    }
+
+    pub fn of(rows: &[ChangeRow]) -> Summary {
+        let mut s = Summary::default();
+        rows.iter().for_each(|r| s.add(&r.facets()));
+        s
+    }
 }
 
 /// The changes in a window, for `driftscan report`.
 pub fn report(rows: &[ChangeRow], since: Option<&str>, until: Option<&str>, format: Format) -> String {
-    let anomalous = rows.iter().filter(|r| r.anomalous).count();
-    let open = rows.iter().filter(|r| r.status == "open").count();
+    let summary = Summary::of(rows);
+    let Summary { anomalous, open, .. } = summary;
     match format {
         Format::Json => {
             let mut out = Vec::new();
             let each: RowSource = Box::new(|write| Ok(rows.iter().try_for_each(write)?));
-            write_json(since, until, summary(rows), each, &mut out).expect("writing to memory");
+            write_json(since, until, summary, each, &mut out).expect("writing to memory");
             String::from_utf8(out).expect("serde_json writes UTF-8")
         }
         Format::Table => {

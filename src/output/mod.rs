@@ -16,7 +16,7 @@ use clap::ValueEnum;
 use serde_json::json;
 
 pub use changes::{learn, report};
-pub use changes::{write_json as write_report_json, RowSource};
+pub use changes::{write_json as write_report_json, RowSource, Summary};
 pub use check::{check, CheckFormat};
 pub use window::{render as report_window, ReportFormat};
 
