@@ -688,23 +688,20 @@ fn report(args: ReportArgs, file: Option<&Config>, now: DateTime<Utc>) -> Result
     };
     let write: WriteOut = if args.format == ReportFormat::Json {
         // JSON lists changes and counts them, nothing drawn from them all: it is streamed from
-        // the history, counted in a first pass over only the columns the filters read.
-        let mut summary = output::Summary::default();
-        history.each_change_facets(&window, |f| {
-            if filter.keeps(&f) {
-                summary.add(&f);
-            }
-        })?;
-        let (history, window, filter) = (&history, &window, &filter);
+        // the history, counted in a first pass over only the columns the filters read, and the
+        // rows are read on a second thread while this one writes them.
+        let keep = filter.clone();
+        let (summary, rows) = history.read_behind(
+            window.clone(),
+            move |summary: &mut output::Summary, f| {
+                if filter.keeps(&f) {
+                    summary.add(&f);
+                }
+            },
+            move |r| keep.keep(r),
+        )?;
         Box::new(move |out| {
-            let rows: output::RowSource = Box::new(move |write| {
-                history.each_change(window, |r| {
-                    if filter.keep(&r) {
-                        write(&r)?;
-                    }
-                    Ok(())
-                })
-            });
+            let rows: output::RowSource = Box::new(move |write| rows.each(write));
             let (since, until) = (window.since.map(rfc3339), window.until.map(rfc3339));
             output::write_report_json(since.as_deref(), until.as_deref(), summary, rows, out)
         })

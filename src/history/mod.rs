@@ -6,6 +6,7 @@
 //! [`History::ack`]; each runs in one transaction, scoring and all, so the history and the model
 //! never hold half a run.
 
+mod behind;
 mod counters;
 mod events;
 mod lifecycle;
@@ -20,6 +21,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 use sha2::{Digest, Sha256};
 
+pub use behind::Behind;
 pub use events::{LearnOutcome, LearnedChange};
 pub use notifications::{Delivery, Pending};
 pub use query::{ChangeRow, Facets, Window};

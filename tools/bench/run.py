@@ -51,14 +51,18 @@ def parse_state(resources, name, mode=()):
     return max(runs, key=lambda r: r["mb_per_s"])
 
 
-def timed(args, runs=3, reads=()):
+def timed(args, runs=3, reads=(), stdout=os.devnull):
+    """Best of `runs` wall times. The command's output goes to the file `stdout`, as a user's
+    `> report.json` would: captured through a pipe into this script, 80 MB of JSON cost the
+    script more than the command took to write it."""
     best = None
     for _ in range(runs):
         for path in reads:
             warm(path)
-        start = time.monotonic()
-        out = subprocess.run(args, capture_output=True)
-        took = time.monotonic() - start
+        with open(stdout, "wb") as sink:
+            start = time.monotonic()
+            out = subprocess.run(args, stdout=sink, stderr=subprocess.PIPE)
+            took = time.monotonic() - start
         if out.returncode != 0:
             raise SystemExit(f"bench: {args} failed:\n{out.stderr.decode()}")
         best = took if best is None else min(best, took)
@@ -101,10 +105,11 @@ def main():
 
     rows_h = 100_000 if quick else 1_000_000
     h = step(f"a {rows_h:,}-change history", [BENCH, "history", os.path.join(OUT, "history"), str(rows_h)])
-    report_s = timed([DRIFTSCAN, "report", "--db", h["db"], "--since", "30d", "--format", "json"], reads=[h["db"]])
+    report_s = timed([DRIFTSCAN, "report", "--db", h["db"], "--since", "30d", "--format", "json"], reads=[h["db"]],
+                     stdout=os.path.join(OUT, "report-30d.json"))
     row(f"record a 10,000-change scan into {rows_h:,} changes", "< 2 s", f"{h['record_10k_s']:.2f} s",
         h["record_10k_s"] < 2)
-    row(f"`report --since 30d` ({h['listed_30d']:,} of {rows_h:,} changes, JSON, whole CLI)", "< 500 ms",
+    row(f"`report --since 30d` ({h['listed_30d']:,} of {rows_h:,} changes, JSON to a file, whole CLI)", "< 500 ms",
         f"{report_s * 1000:.0f} ms (query alone {h['list_30d_s'] * 1000:.0f} ms)", report_s < 0.5)
     row("score one change: 1k vs {:,} changes in history".format(rows_h), "bounded (same order)",
         f"{h['score_us_1k']:.0f} µs vs {h['score_us_big']:.0f} µs", h["score_us_big"] < 3 * h["score_us_1k"])

@@ -1,0 +1,100 @@
+//! A window of the history read on a thread of its own, while the caller writes what was read
+//! before: a JSON report of a busy month spends about as long decoding rows from SQLite as
+//! serialising them, and on two cores the two can overlap.
+
+use std::sync::mpsc::{sync_channel, Receiver};
+use std::thread::JoinHandle;
+
+use anyhow::{anyhow, Result};
+
+use super::query::{self, ChangeRow, Facets, Window};
+use super::History;
+
+/// Rows travel in batches: a channel send per row cost more than the row.
+const BATCH: usize = 512;
+/// Batches read ahead of the writer at most: a few thousand rows, a few megabytes.
+const AHEAD: usize = 8;
+
+/// The rows of a window, arriving from the reading thread.
+pub struct Behind {
+    batches: Receiver<Vec<ChangeRow>>,
+    reader: JoinHandle<Result<()>>,
+}
+
+impl History {
+    /// Reads `window` on a thread of its own, in one read transaction, so the counts and the
+    /// rows see the same history even while a scan records. First every change's facets are
+    /// added up by `count` into a `T`, which is returned (or the error, before anything was
+    /// written); then the changes `keep` keeps follow in order through [`Behind::each`].
+    pub fn read_behind<T, C, K>(self, window: Window, mut count: C, keep: K) -> Result<(T, Behind)>
+    where
+        T: Default + Send + 'static,
+        C: FnMut(&mut T, Facets) + Send + 'static,
+        K: Fn(&ChangeRow) -> bool + Send + 'static,
+    {
+        let (counted_tx, counted) = sync_channel::<T>(1);
+        let (batch_tx, batches) = sync_channel::<Vec<ChangeRow>>(AHEAD);
+        let reader = std::thread::Builder::new().name("history-reader".into()).spawn(move || -> Result<()> {
+            let snapshot = self.conn.unchecked_transaction()?;
+            let mut counted = T::default();
+            query::each_facets(&snapshot, &window, |f| count(&mut counted, f))?;
+            if counted_tx.send(counted).is_err() {
+                return Ok(());
+            }
+            let mut batch = Vec::with_capacity(BATCH);
+            let went_away = query::each(&snapshot, &window, |r| {
+                if keep(&r) {
+                    batch.push(r);
+                    if batch.len() == BATCH {
+                        let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                        batch_tx.send(full).map_err(|_| anyhow!(WentAway))?;
+                    }
+                }
+                Ok(())
+            });
+            match went_away {
+                Err(e) if e.is::<WentAway>() => return Ok(()),
+                other => other?,
+            }
+            if !batch.is_empty() {
+                let _ = batch_tx.send(batch);
+            }
+            Ok(())
+        })?;
+        match counted.recv() {
+            Ok(t) => Ok((t, Behind { batches, reader })),
+            // The thread ended without counting: its error says why.
+            Err(_) => Err(join(reader).err().unwrap_or_else(|| anyhow!("the history reader stopped"))),
+        }
+    }
+}
+
+impl Behind {
+    /// Hands each row to `write`, in order. A write error stops the reader and is returned; a
+    /// read error (a history that fails mid-read) is returned after the rows before it.
+    pub fn each(self, mut write: impl FnMut(&ChangeRow) -> std::io::Result<()>) -> Result<()> {
+        let Behind { batches, reader } = self;
+        let written = batches.iter().try_for_each(|batch| batch.iter().try_for_each(&mut write));
+        // Dropping the receiver is what tells a reader still going that nobody listens.
+        drop(batches);
+        let read = join(reader);
+        written?;
+        read
+    }
+}
+
+fn join(reader: JoinHandle<Result<()>>) -> Result<()> {
+    reader.join().unwrap_or_else(|_| Err(anyhow!("the history reader panicked")))
+}
+
+/// The writer stopped listening (an error, or `| head`): the reader stops quietly.
+#[derive(Debug)]
+struct WentAway;
+
+impl std::fmt::Display for WentAway {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the report's writer went away")
+    }
+}
+
+impl std::error::Error for WentAway {}
