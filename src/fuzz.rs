@@ -9,7 +9,7 @@ use proptest::prelude::*;
 
 use crate::cloudtrail;
 use crate::ignore::IgnoreRules;
-use crate::terraform::state::{parse_state, parse_whole, read_blocks, KeepAll};
+use crate::terraform::state::{parse_state, parse_whole, read_blocks_sharing, KeepAll};
 
 const STATE: &str = include_str!("../testdata/states/modules.tfstate");
 const TRAIL: &str = include_str!("../testdata/cloudtrail/broken/not-cloudtrail.json");
@@ -58,11 +58,15 @@ proptest! {
     }
 
     /// The fast reader (one block per resource) accepts only what the slow one (serde over the
-    /// whole text) accepts, and reads it to the same resources.
+    /// whole text) accepts, and reads it to the same resources; sharing the blocks with a second
+    /// thread from the first one on changes nothing, order included.
     #[test]
     fn fast_and_slow_state_readers_agree(bytes in damaged(STATE)) {
         let path = Path::new("damaged.tfstate");
-        if let Ok(fast) = read_blocks::<KeepAll>(path, &bytes[..]) {
+        let shared = read_blocks_sharing::<KeepAll>(path, &bytes[..], 0);
+        let fast = read_blocks_sharing::<KeepAll>(path, &bytes[..], usize::MAX);
+        prop_assert_eq!(shared.as_ref().ok().map(|s| &s.resources), fast.as_ref().ok().map(|s| &s.resources));
+        if let Ok(fast) = fast {
             match parse_whole::<KeepAll>(path, &bytes) {
                 Ok(slow) => {
                     prop_assert_eq!(fast.resources, slow.resources);

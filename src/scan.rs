@@ -14,7 +14,7 @@ use crate::catalog;
 use crate::diff::{self, Coverage, Options};
 use crate::history::History;
 use crate::ignore::IgnoreRules;
-use crate::normalise::normalise;
+use crate::normalise::normalise_all;
 use crate::ownership;
 use crate::progress::Progress;
 use crate::report::{Change, Report, ScanMeta, Summary};
@@ -220,8 +220,9 @@ pub async fn compare_live(
         let first = inv.coverage.unscanned.first().map(|u| format!("{} in {}: {}", u.rtype, u.region, u.reason));
         bail!("nothing could be scanned ({})", first.unwrap_or_else(|| "no lists ran".into()));
     }
-    let mut declared: Vec<Resource> = declared.into_iter().map(normalise).collect();
-    let mut live: Vec<Resource> = inv.resources.into_iter().map(normalise).collect();
+    let (mut declared, mut live) = (declared, inv.resources);
+    normalise_all(&mut declared);
+    normalise_all(&mut live);
     let mut owner_unknown = ownership::decide(&mut declared, &mut live);
     suppress.resources(&mut declared, &mut live, &mut owner_unknown);
     let (changes, summary) = diff::diff(&declared, &live, &inv.coverage, opts, owner_unknown);

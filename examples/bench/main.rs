@@ -25,7 +25,7 @@ use anyhow::{bail, Context, Result};
 use chrono::{DateTime, Duration, Utc};
 use driftscan::diff::Coverage;
 use driftscan::history::{History, Window};
-use driftscan::normalise::normalise;
+use driftscan::normalise::normalise_all;
 use driftscan::report::{Change, ChangeKind, Report, ScanMeta, Summary};
 use driftscan::resource::Resource;
 use driftscan::scoring::{self, MemoryStore, Observation};
@@ -64,7 +64,8 @@ fn parse(file: &Path, which: Attributes) -> Result<()> {
     let start = Instant::now();
     let state = read_state_with(file, which)?;
     let parsed = start.elapsed().as_secs_f64();
-    let resources: Vec<Resource> = state.resources.into_iter().map(normalise).collect();
+    let mut resources: Vec<Resource> = state.resources;
+    normalise_all(&mut resources);
     let secs = start.elapsed().as_secs_f64();
     let row = json!({
         "bytes": bytes, "resources": resources.len(), "parse_s": parsed, "secs": secs,

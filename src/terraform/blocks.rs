@@ -3,8 +3,8 @@
 //!
 //! Why: serde_json reading from a stream goes byte by byte through the reader (about 35 MB/s on
 //! a real state), while parsing a slice in memory is several times faster. Cutting the stream
-//! into one block per resource lets each be parsed as a slice, and only one resource's text (plus
-//! one read buffer) is ever held, so a 1 GB state costs its parsed resources, not its text.
+//! into one block per resource lets each be parsed as a slice, and only a few resources' text
+//! (plus one read buffer) is ever held, so a 1 GB state costs its parsed resources, not its text.
 //!
 //! The cutter only tells where values end (strings, escapes, nesting); it does not check that a
 //! block is valid JSON: serde does that when the block is parsed. Any file it cannot cut is
@@ -35,15 +35,13 @@ const READ: usize = 1 << 20;
 const MAX_DEPTH: usize = 125;
 
 /// Walks the top-level object from `reader`: `member(key, raw)` for every member but
-/// `resources`. Its array elements go one at a time to `resource(text)`, which is given the
-/// text from the element's start to as far as has been read, and returns how many bytes the
-/// element took, or `None` when the element does not end in that text and more must be read.
-/// (Parsing the element straight from the window spares a second scan of each resource, which
-/// cost a tenth of the read.)
+/// `resources`, and `resource(raw)` for each element of its array, in order. Each is given the
+/// value's whole text, cut by the scanner below, so it can be parsed here or handed to another
+/// thread ([`crate::terraform::state`] shares a large state's resources between two).
 pub fn walk<R: Read>(
     reader: R,
     mut member: impl FnMut(&str, &[u8]) -> Result<(), Refused>,
-    mut resource: impl FnMut(&[u8]) -> Result<Option<usize>, Refused>,
+    mut resource: impl FnMut(&[u8]) -> Result<(), Refused>,
 ) -> Result<(), Refused> {
     let mut w = Window::new(reader);
     w.expect(b'{')?;
@@ -62,13 +60,8 @@ pub fn walk<R: Read>(
                 w.advance(1);
                 if w.peek()? != Some(b']') {
                     loop {
-                        let len = loop {
-                            w.peek()?.ok_or(Refused)?;
-                            match resource(w.checked())? {
-                                Some(len) => break len,
-                                None => w.fill()?.ok_or(Refused)?,
-                            };
-                        };
+                        let len = w.value_len()?;
+                        resource(w.block(len))?;
                         w.advance(len);
                         if !w.separator(b']')? {
                             break;
@@ -195,11 +188,6 @@ impl<R: Read> Window<R> {
         }
     }
 
-    /// What has been read from `pos` on and checked to be UTF-8.
-    fn checked(&self) -> &[u8] {
-        &self.buf[self.pos..self.checked]
-    }
-
     fn block(&self, len: usize) -> &[u8] {
         &self.buf[self.pos..self.pos + len]
     }
@@ -312,18 +300,9 @@ mod tests {
                 members.push((k.to_owned(), String::from_utf8(v.to_vec()).unwrap()));
                 Ok(())
             },
-            |text| {
-                // As the state reader does: serde parses one element and says where it ended.
-                let mut one = serde_json::Deserializer::from_slice(text).into_iter::<serde::de::IgnoredAny>();
-                match one.next() {
-                    Some(Ok(_)) => {
-                        let len = one.byte_offset();
-                        resources.push(String::from_utf8(text[..len].to_vec()).unwrap());
-                        Ok(Some(len))
-                    }
-                    Some(Err(e)) if e.is_eof() => Ok(None),
-                    _ => Err(Refused),
-                }
+            |raw| {
+                resources.push(String::from_utf8(raw.to_vec()).unwrap());
+                Ok(())
             },
         )?;
         Ok((members, resources))

@@ -5,6 +5,7 @@ mod blocks;
 pub mod region;
 pub mod remote;
 pub mod sensitive;
+mod sharing;
 pub mod sources;
 pub mod state;
 
