@@ -98,3 +98,89 @@ impl std::fmt::Display for WentAway {
 }
 
 impl std::error::Error for WentAway {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A history of `n` CloudTrail-style changes a minute apart, types alternating.
+    fn history(n: usize) -> (tempfile::TempDir, History) {
+        let dir = tempfile::tempdir().unwrap();
+        let h = History::open(&dir.path().join("h.db")).unwrap();
+        let conn = h.connection();
+        conn.execute_batch("BEGIN").unwrap();
+        for i in 0..n {
+            let rtype = if i % 3 == 0 { "aws_vpc" } else { "aws_instance" };
+            let at = format!("2026-11-01T{:02}:{:02}:00Z", i / 60 % 24, i % 60);
+            conn.execute(
+                "INSERT INTO changes (source, kind, type, resource_id, region, account, event_id, event_name, time,
+                                      first_seen, last_seen, anomalous, reasons)
+                 VALUES ('cloudtrail', 'event', ?1, ?2, 'eu-west-1', '1', ?3, 'ModifyVpcAttribute', ?4, ?4, ?4, ?5, '[]')",
+                rusqlite::params![rtype, format!("r-{i}"), format!("ev-{i}"), at, i % 10 == 0],
+            )
+            .unwrap();
+        }
+        conn.execute_batch("COMMIT").unwrap();
+        (dir, h)
+    }
+
+    #[derive(Default)]
+    struct Counted {
+        kept: usize,
+        anomalous: usize,
+    }
+
+    #[test]
+    fn counts_and_rows_agree_and_rows_arrive_in_order() {
+        let (_dir, h) = history(1439);
+        let vpc = |t: &str| t == "aws_vpc";
+        let (counted, rows) = h
+            .read_behind(
+                Window::default(),
+                move |c: &mut Counted, f| {
+                    if vpc(f.rtype) {
+                        c.kept += 1;
+                        c.anomalous += usize::from(f.anomalous);
+                    }
+                },
+                move |r| vpc(&r.rtype),
+            )
+            .unwrap();
+        let mut seen = Vec::new();
+        rows.each(|r| {
+            seen.push((r.time.clone(), r.id, r.anomalous));
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!((counted.kept, counted.anomalous), (480, 48));
+        assert_eq!(seen.len(), counted.kept);
+        assert_eq!(seen.iter().filter(|s| s.2).count(), counted.anomalous);
+        assert!(seen.windows(2).all(|w| (&w[0].0, w[0].1) < (&w[1].0, w[1].1)), "not in time order");
+    }
+
+    #[test]
+    fn a_writer_that_fails_stops_the_reader_and_its_error_is_returned() {
+        let (_dir, h) = history(5000);
+        let (_, rows) = h.read_behind(Window::default(), |_: &mut usize, _| {}, |_| true).unwrap();
+        let mut written = 0;
+        let err = rows
+            .each(|_| {
+                written += 1;
+                if written == 10 {
+                    return Err(std::io::Error::new(std::io::ErrorKind::BrokenPipe, "reader went away"));
+                }
+                Ok(())
+            })
+            .unwrap_err();
+        assert_eq!(written, 10);
+        assert!(format!("{err:#}").contains("reader went away"), "{err:#}");
+    }
+
+    #[test]
+    fn a_history_that_cannot_be_read_fails_before_anything_is_written() {
+        let (_dir, h) = history(3);
+        h.connection().execute_batch("DROP TABLE changes").unwrap();
+        let err = h.read_behind(Window::default(), |_: &mut usize, _| {}, |_| true).err().unwrap();
+        assert!(format!("{err:#}").contains("no such table: changes"), "{err:#}");
+    }
+}
