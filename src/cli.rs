@@ -331,6 +331,16 @@ struct CheckArgs {
     #[arg(long, value_enum, value_name = "WHAT", default_value_t = FailOn::Clobber)]
     fail_on: FailOn,
 
+    /// Drift not to report, in `.driftignore` syntax, as for `scan` (the drift Terraform saw and
+    /// the drift the live scan finds alike). Without this flag ./.driftignore is read when it
+    /// exists.
+    #[arg(long, value_name = "PATH")]
+    ignore_file: Option<PathBuf>,
+
+    /// Terraform sources whose `lifecycle { ignore_changes }` the drift honours, as for `scan`.
+    #[arg(long, value_name = "DIR")]
+    tf_dir: Option<PathBuf>,
+
     /// Output format.
     #[arg(long, value_enum, default_value_t = CheckFormat::Table)]
     format: CheckFormat,
@@ -438,6 +448,9 @@ pub fn run() -> Result<Exit> {
                 db: history_path(args.db, file),
                 scoring: args.scoring.config(file),
                 fail_on: args.fail_on,
+                ignore_required: args.ignore_file.is_some(),
+                ignore_file: args.ignore_file.unwrap_or_else(|| PathBuf::from(".driftignore")),
+                tf_dir: args.tf_dir,
             };
             let progress = Progress::for_stderr(args.quiet);
             let report = runtime()?.block_on(check::run(&cfg, now, &progress))?;

@@ -110,6 +110,24 @@ impl Suppress {
         }
     }
 
+    /// Whether drift Terraform itself reported in a plan is ignored: the whole resource when
+    /// `attr` is `None`, else that top-level attribute of it. The same rules as a scan's: the
+    /// ignore file by type and id, and the `ignore_changes` of the block at `address`.
+    pub fn plan_drift_ignored(&self, rtype: &str, id: &str, address: &str, attr: Option<&str>) -> bool {
+        if self.rules.resource_ignored(rtype, id) {
+            return true;
+        }
+        let Some(attr) = attr else { return false };
+        let path = [attr];
+        self.rules.field_ignored(rtype, id, &path)
+            || self.rules.field_ignored(rtype, id, &aliased(&path))
+            || self
+                .sources
+                .as_ref()
+                .and_then(|s| s.block_for(address))
+                .is_some_and(|block| lifecycle_ignores(&block.ignore_changes, &path))
+    }
+
     fn ignore_changes(&self, d: &Resource) -> Option<&IgnoreChanges> {
         let address = &d.declared.as_ref()?.address;
         Some(&self.sources.as_ref()?.block_for(address)?.ignore_changes)

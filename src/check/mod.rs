@@ -20,6 +20,7 @@ pub use report::{CheckReport, Clobber, Drift, FailOn, PlanMeta, Planned, Seen, S
 use crate::catalog;
 use crate::diff::Options;
 use crate::history::History;
+use crate::ignore::IgnoreRules;
 use crate::plan::{self, attrs, Action, AttrChange, Plan};
 use crate::progress::Progress;
 use crate::report::ChangeKind;
@@ -27,7 +28,7 @@ use crate::resource::Resource;
 use crate::scan;
 use crate::scoring::{self, Observation};
 use crate::suppress::Suppress;
-use crate::terraform::sensitive;
+use crate::terraform::{sensitive, sources};
 
 /// What a check needs, validated from the command line.
 #[derive(Debug, Clone)]
@@ -40,20 +41,32 @@ pub struct CheckConfig {
     pub db: PathBuf,
     pub scoring: scoring::Config,
     pub fail_on: FailOn,
+    /// `.driftignore` rules, as a scan reads them; a missing file is no rules unless `ignore_required`.
+    pub ignore_file: PathBuf,
+    pub ignore_required: bool,
+    /// Terraform sources whose `lifecycle { ignore_changes }` the drift honours.
+    pub tf_dir: Option<PathBuf>,
 }
 
 /// Runs a check as of `now`.
 pub async fn run(cfg: &CheckConfig, now: DateTime<Utc>, progress: &Progress) -> Result<CheckReport> {
     let plan = plan::read(&cfg.plan)?;
-    // An unusable history fails before AWS is called.
+    // Bad rules or sources, and an unusable history, fail before AWS is called.
+    let suppress = Suppress {
+        rules: IgnoreRules::load(&cfg.ignore_file, cfg.ignore_required)?,
+        sources: cfg.tf_dir.as_deref().map(sources::load_dir).transpose()?,
+    };
     let history = if cfg.db.exists() { Some(History::open(&cfg.db)?) } else { None };
     let mut notes = Vec::new();
 
-    let mut drift: Vec<Drift> = plan.drift.iter().map(from_plan_drift).collect();
+    // What the user asked not to hear about in a scan is not heard about here either, whether
+    // Terraform reported it or the live scan found it.
+    let mut drift: Vec<Drift> =
+        plan.drift.iter().filter_map(|d| without_ignored(from_plan_drift(d), &suppress)).collect();
     let live_scan = if cfg.offline {
         "offline"
     } else {
-        match live_drift(&plan, progress).await? {
+        match live_drift(&plan, &suppress, progress).await? {
             Some((found, unscanned)) => {
                 notes.extend(unscanned);
                 let known: BTreeSet<(String, String)> = drift
@@ -121,6 +134,18 @@ fn from_plan_drift(d: &plan::ResourceChange) -> Drift {
     }
 }
 
+/// Drift Terraform reported, less what `suppress` ignores; `None` when nothing is left of it.
+fn without_ignored(mut d: Drift, suppress: &Suppress) -> Option<Drift> {
+    let id = d.id.clone().unwrap_or_default();
+    if suppress.plan_drift_ignored(&d.rtype, &id, &d.address, None) {
+        return None;
+    }
+    let had = d.attributes.len();
+    d.attributes.retain(|a| !suppress.plan_drift_ignored(&d.rtype, &id, &d.address, Some(&a.name)));
+    // A deletion stays; an update whose every attribute is ignored is no drift.
+    (d.action == Action::Delete || had == 0 || !d.attributes.is_empty()).then_some(d)
+}
+
 fn to_planned(c: &plan::ResourceChange) -> Planned {
     Planned {
         address: c.address.clone(),
@@ -140,7 +165,11 @@ fn to_planned(c: &plan::ResourceChange) -> Planned {
 /// Compares the plan's prior state with live AWS, the way a scan does. `None` when the prior
 /// state holds no resource of a covered type (nothing to list); else the drift found and a note
 /// for each type and region that could not be listed.
-async fn live_drift(plan: &Plan, progress: &Progress) -> Result<Option<(Vec<Drift>, Vec<String>)>> {
+async fn live_drift(
+    plan: &Plan,
+    suppress: &Suppress,
+    progress: &Progress,
+) -> Result<Option<(Vec<Drift>, Vec<String>)>> {
     let covered: Vec<&Resource> =
         plan.prior.iter().filter(|r| r.is_aws() && catalog::is_covered(&r.rtype) && !r.id.is_empty()).collect();
     if covered.is_empty() {
@@ -153,7 +182,7 @@ async fn live_drift(plan: &Plan, progress: &Progress) -> Result<Option<(Vec<Drif
         .map(|r| scan::with_region(r.clone(), default_region.as_deref(), &plan.input))
         .collect::<Result<Vec<_>>>()?;
     let regions = scan::regions_to_scan(&declared, &[], default_region.as_deref())?;
-    let compared = scan::compare_live(&sdk, declared, &regions, &Suppress::default(), Options::default(), progress)
+    let compared = scan::compare_live(&sdk, declared, &regions, suppress, Options::default(), progress)
         .await
         .context("live scan of the plan's resources (pass --offline to check the plan alone)")?;
 

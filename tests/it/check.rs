@@ -6,7 +6,7 @@ use std::process::Stdio;
 
 use serde_json::{json, Value};
 
-use crate::harness::{driftscan, exists, root, run, testdata, Estate, Run};
+use crate::harness::{copy_dir, driftscan, exists, root, run, testdata, Estate, Run};
 
 /// `check` of a fixture with no AWS and no history, from the project root.
 fn check(fixture: &str, extra: &[&str]) -> Run {
@@ -421,4 +421,42 @@ fn live_scan_finds_the_clobber_a_stale_plan_cannot_see() {
     ]));
     assert_eq!(offline.code, 0, "{}", offline.stderr);
     assert_eq!(offline.json()["clobber"], json!([]));
+
+    // What a scan is told to ignore, check ignores too: the `ignore_changes` of the sources...
+    copy_dir(&testdata("tf/estate"), &estate.path("tf"));
+    let quiet = |extra: &[&str]| {
+        let out = run(estate
+            .command(&["check", "--plan", "plan.json", "--db", "history.db", "--format", "json"])
+            .args(extra));
+        assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+        let r = out.json();
+        assert_eq!((&r["drift"], &r["clobber"]), (&json!([]), &json!([])), "{extra:?}: {r:#}");
+        // The planned change is still Terraform's to make, and still listed.
+        assert_eq!(planned(&r), vec![(s("aws_instance.web[0]"), s("update"))]);
+    };
+    quiet(&["--tf-dir", "tf"]);
+    // ...and `./.driftignore`, read without a flag as by a scan.
+    std::fs::write(estate.path(".driftignore"), format!("aws_instance.{}.instance_type\n", estate.id("web_0")))
+        .unwrap();
+    quiet(&[]);
+    let missing = run(&mut estate.command(&["check", "--plan", "plan.json", "--ignore-file", "nope", "--offline"]));
+    assert_eq!(missing.code, 1, "{}", missing.stderr);
+    assert!(missing.stderr.starts_with("driftscan: error: nope: cannot read: "), "{}", missing.stderr);
+}
+
+#[test]
+fn drift_terraform_saw_is_ignored_as_a_scan_would_ignore_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("rules");
+    std::fs::write(&rules, "aws_instance.*.instance_type\n").unwrap();
+    let out = check("v0.2-terraform-1.0.json", &["--format", "json", "--ignore-file", rules.to_str().unwrap()]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let r = out.json();
+    assert_eq!((&r["drift"], &r["clobber"]), (&json!([]), &json!([])), "{r:#}");
+    assert_eq!(planned(&r), vec![(s("aws_instance.web[0]"), s("update"))]);
+    // A rule on another attribute leaves the drift and its clobber alone.
+    std::fs::write(&rules, "aws_instance.*.ami\n").unwrap();
+    let out = check("v0.2-terraform-1.0.json", &["--format", "json", "--ignore-file", rules.to_str().unwrap()]);
+    assert_eq!(out.code, 2, "{}\n{}", out.stdout, out.stderr);
+    assert_eq!(clobbers(&out.json()), vec![(s("aws_instance.web[0]"), s("instance_type"), s("plan"))]);
 }

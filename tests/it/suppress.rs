@@ -6,24 +6,11 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::harness::{exists, testdata, Estate};
+use crate::harness::{copy_dir, exists, testdata, Estate};
 use crate::scan::change_keys;
 
 fn keys(list: &[(&str, &str, &str)]) -> std::collections::BTreeSet<(String, String, String)> {
     list.iter().map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string())).collect()
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let path = entry.unwrap().path();
-        let target = to.join(path.file_name().unwrap());
-        if path.is_dir() {
-            copy_dir(&path, &target);
-        } else {
-            std::fs::copy(&path, &target).unwrap();
-        }
-    }
 }
 
 fn scans_recorded(estate: &Estate) -> i64 {
