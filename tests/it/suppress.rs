@@ -2,8 +2,6 @@
 //! for a type ignored entirely), changes say where their resource is written, and a bad rule
 //! or an unparseable source fails in one line before AWS and the history are touched.
 
-use std::path::Path;
-
 use serde_json::Value;
 
 use crate::harness::{copy_dir, exists, testdata, Estate};
