@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 
 use crate::aws::access::{self, Access};
 use crate::aws::{self, Wanted};
-use crate::catalog;
+use crate::catalog::{self, Family};
 use crate::diff::{self, Coverage, Options};
 use crate::history::History;
 use crate::ignore::IgnoreRules;
@@ -91,7 +91,7 @@ pub async fn run(cfg: &ScanConfig, now: DateTime<Utc>, progress: &Progress) -> R
         declared.iter().filter_map(|r| Some((r.id.clone(), r.account()?))).collect();
     let opts = Options { include_defaults: cfg.include_defaults };
     let Compared { declared, live, coverage, mut changes, mut summary, api_calls } =
-        compare_live(&sdk, declared, &regions, &suppress, opts, progress).await?;
+        compare_live(&sdk, declared, &regions, &suppress, &suppress.families(), opts, progress).await?;
 
     suppress.annotate(&mut changes);
     let main_account = account.clone().or_else(|| most_common(&accounts));
@@ -197,8 +197,8 @@ pub struct Compared {
     pub api_calls: BTreeMap<String, u64>,
 }
 
-/// Lists live AWS in `regions` and compares it with `declared` (covered AWS types, regions set):
-/// inventory, normalisation, ownership of rules and routes, suppression, diff.
+/// Lists `families` of live AWS in `regions` and compares them with `declared` (covered AWS
+/// types, regions set): inventory, normalisation, ownership of rules and routes, suppression, diff.
 ///
 /// Fails only when nothing at all could be listed; what could not be listed is in `coverage`.
 pub async fn compare_live(
@@ -206,6 +206,7 @@ pub async fn compare_live(
     declared: Vec<Resource>,
     regions: &[String],
     suppress: &Suppress,
+    families: &[Family],
     opts: Options,
     progress: &Progress,
 ) -> Result<Compared> {
@@ -214,8 +215,7 @@ pub async fn compare_live(
         let live_type = catalog::spec(&r.rtype).map_or(r.rtype.as_str(), |s| s.live);
         wanted.entry(live_type.to_owned()).or_default().insert(r.id.clone());
     }
-    let families = suppress.families();
-    let inv = aws::inventory(sdk, regions, &families, &wanted, progress).await;
+    let inv = aws::inventory(sdk, regions, families, &wanted, progress).await;
     if inv.coverage.scanned.is_empty() && !families.is_empty() {
         let first = inv.coverage.unscanned.first().map(|u| format!("{} in {}: {}", u.rtype, u.region, u.reason));
         bail!("nothing could be scanned ({})", first.unwrap_or_else(|| "no lists ran".into()));

@@ -45,8 +45,19 @@ impl Suppress {
     /// The families to list: those with a type not ignored entirely, and those another listed
     /// family needs.
     pub fn families(&self) -> Vec<Family> {
+        self.families_among(Family::ALL.iter().copied())
+    }
+
+    /// [`Self::families`] holding one of `types`, and those they need: a check compares only
+    /// what its plan declares, so it lists no more (it never reports unmanaged resources).
+    pub fn families_for<'a>(&self, types: impl IntoIterator<Item = &'a str>) -> Vec<Family> {
+        let holding: HashSet<Family> = types.into_iter().filter_map(catalog::spec).map(|s| s.family).collect();
+        self.families_among(Family::ALL.iter().copied().filter(|f| holding.contains(f)))
+    }
+
+    fn families_among(&self, families: impl Iterator<Item = Family>) -> Vec<Family> {
         let mut keep: HashSet<Family> =
-            Family::ALL.iter().copied().filter(|f| f.types().any(|s| !self.rules.type_ignored(s.name))).collect();
+            families.filter(|f| f.types().any(|s| !self.rules.type_ignored(s.name))).collect();
         loop {
             let needed: Vec<Family> =
                 NEEDS.iter().filter(|(by, of)| keep.contains(by) && !keep.contains(of)).map(|(_, of)| *of).collect();
@@ -415,5 +426,18 @@ mod tests {
         assert!(s.families().contains(&Family::Vpcs));
         assert!(with_rules("*").families().is_empty());
         assert!(!with_rules("*\n!aws_instance.*").families().contains(&Family::Vpcs));
+    }
+
+    #[test]
+    fn a_check_lists_the_families_of_what_it_declares_and_what_they_need() {
+        let none = Suppress::default();
+        assert_eq!(none.families_for(["aws_instance", "aws_instance", "random_pet"]), [Family::Instances]);
+        assert_eq!(none.families_for(["aws_security_group"]), [Family::SecurityGroups, Family::SecurityGroupRules]);
+        assert_eq!(
+            none.families_for(["aws_network_interface", "aws_vpc"]),
+            [Family::Vpcs, Family::NatGateways, Family::NetworkInterfaces]
+        );
+        assert!(none.families_for([]).is_empty());
+        assert!(with_rules("aws_instance").families_for(["aws_instance"]).is_empty());
     }
 }

@@ -182,7 +182,8 @@ async fn live_drift(
         .map(|r| scan::with_region(r.clone(), default_region.as_deref(), &plan.input))
         .collect::<Result<Vec<_>>>()?;
     let regions = scan::regions_to_scan(&declared, &[], default_region.as_deref())?;
-    let compared = scan::compare_live(&sdk, declared, &regions, suppress, Options::default(), progress)
+    let families = suppress.families_for(declared.iter().map(|r| r.rtype.as_str()));
+    let compared = scan::compare_live(&sdk, declared, &regions, suppress, &families, Options::default(), progress)
         .await
         .context("live scan of the plan's resources (pass --offline to check the plan alone)")?;
 
