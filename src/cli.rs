@@ -19,7 +19,6 @@ use crate::history::{rfc3339, History, Window};
 use crate::notify::{self, Notifier, Retry, Webhook};
 use crate::output::{self, CheckFormat, Format, ReportFormat};
 use crate::progress::Progress;
-use crate::report::Status;
 use crate::scan::{self, ScanConfig};
 use crate::terraform::load_states;
 
@@ -485,6 +484,7 @@ fn history_path(flag: Option<PathBuf>, file: Option<&Config>) -> PathBuf {
 /// given or there is no config workspace, else the config's workspaces with the flags on top.
 fn scan_configs(args: &ScanArgs, file: Option<&Config>, db: Option<PathBuf>) -> Result<Vec<ScanConfig>> {
     let scoring = args.scoring.config(file);
+    let queue = slack_queue(file, args.notify.mode);
     let workspaces = file.map(|c| c.workspaces.as_slice()).unwrap_or_default();
     if !args.states.is_empty() || workspaces.is_empty() {
         if !args.workspaces.is_empty() {
@@ -497,6 +497,7 @@ fn scan_configs(args: &ScanArgs, file: Option<&Config>, db: Option<PathBuf>) -> 
             states: args.states.clone(),
             regions: args.regions.clone(),
             db,
+            queue,
             include_defaults: args.include_defaults,
             scoring,
             ignore_required: args.ignore_file.is_some(),
@@ -537,6 +538,7 @@ fn scan_configs(args: &ScanArgs, file: Option<&Config>, db: Option<PathBuf>) -> 
                 states: ws.states.clone(),
                 regions: ws.regions.iter().chain(&args.regions).cloned().collect(),
                 db: db.clone(),
+                queue,
                 include_defaults: ws.include_defaults || args.include_defaults,
                 scoring: scoring.clone(),
                 ignore_required: ignore_file.is_some(),
@@ -564,7 +566,7 @@ fn scan_command(args: ScanArgs, file: Option<&Config>, now: DateTime<Utc>) -> Re
             emit(&output::scan(&report, args.format))?;
         }
         if let Some(db) = &db {
-            tell(file, args.notify.mode, now, &recorded(&report), || History::open(db));
+            tell(file, args.notify.mode, now, || History::open(db));
         }
         return Ok(exit);
     }
@@ -573,21 +575,18 @@ fn scan_command(args: ScanArgs, file: Option<&Config>, now: DateTime<Utc>) -> Re
         emit(&crate::workspace::render(&outcomes, args.format))?;
     }
     if let Some(db) = &db {
-        let all: Vec<notify::Recorded> =
-            outcomes.iter().filter_map(|o| o.result.as_ref().ok()).flat_map(recorded).collect();
-        tell(file, args.notify.mode, now, &all, || History::open(db));
+        tell(file, args.notify.mode, now, || History::open(db));
     }
     Ok(crate::workspace::worst(&outcomes))
 }
 
-/// The changes a scan recorded (opened or moved), for Slack.
-fn recorded(report: &crate::report::Report) -> Vec<notify::Recorded> {
-    report
-        .changes
-        .iter()
-        .filter(|c| matches!(c.status, Some(Status::Opened | Status::Updated)))
-        .filter_map(|c| Some(notify::Recorded { id: c.change_id?, anomalous: c.anomalous == Some(true) }))
-        .collect()
+/// Where a run queues its changes for Slack: nowhere unless a webhook is set (a bad one is
+/// warned about when the run tells) and `--notify` is not `off`.
+fn slack_queue(file: Option<&Config>, mode: notify::Mode) -> Option<crate::history::Queue> {
+    match Webhook::from_var(webhook_var(file)) {
+        Some(Ok(_)) => mode.queue(),
+        _ => None,
+    }
 }
 
 /// `driftscan config check`: reads the file and everything it points at that needs no AWS.
@@ -677,12 +676,10 @@ fn learn(args: LearnArgs, file: Option<&Config>, now: DateTime<Utc>) -> Result<E
     if loaded.files == 0 {
         eprintln!("driftscan: no CloudTrail log files under {}", args.paths.join(", "));
     }
-    let mut history = History::open(&history_path(args.db, file))?;
+    let mut history = History::open(&history_path(args.db, file))?.queueing(slack_queue(file, args.notify.mode));
     let outcome = history.learn(&loaded, now, &args.scoring.config(file)).context("recording CloudTrail events")?;
     emit(&output::learn(&outcome, loaded.files, &skipped, args.format))?;
-    let recorded: Vec<notify::Recorded> =
-        outcome.changes.iter().map(|c| notify::Recorded { id: c.id, anomalous: c.anomalous }).collect();
-    tell(file, args.notify.mode, now, &recorded, || Ok(history));
+    tell(file, args.notify.mode, now, || Ok(history));
     Ok(if outcome.anomalous > 0 { Exit::Anomalous } else { Exit::InSync })
 }
 
@@ -754,15 +751,10 @@ fn write_whole(path: &Path, write: impl FnOnce(&mut dyn Write) -> std::io::Resul
         .with_context(|| format!("{}: cannot write the report", path.display()))
 }
 
-/// Posts a run's changes to Slack when a webhook is set. Never fails the run: whatever goes
-/// wrong is one warning on stderr, with the webhook address redacted, and the changes stay queued.
-fn tell(
-    file: Option<&Config>,
-    mode: notify::Mode,
-    now: DateTime<Utc>,
-    recorded: &[notify::Recorded],
-    history: impl FnOnce() -> Result<History>,
-) {
+/// Posts what is queued for Slack (the run queued its changes as it recorded them, see
+/// [`slack_queue`]) when a webhook is set. Never fails the run: whatever goes wrong is one
+/// warning on stderr, with the webhook address redacted, and the changes stay queued.
+fn tell(file: Option<&Config>, mode: notify::Mode, now: DateTime<Utc>, history: impl FnOnce() -> Result<History>) {
     if mode == notify::Mode::Off {
         return;
     }
@@ -771,8 +763,8 @@ fn tell(
         Some(Ok(w)) => w,
         Some(Err(e)) => return eprintln!("driftscan: warning: nothing posted to Slack: {e}"),
     };
-    let notifier = Notifier { webhook, retry: Retry::default(), mode };
-    let outcome = history().and_then(|mut h| notifier.after_run(&mut h, recorded, now));
+    let notifier = Notifier { webhook, retry: Retry::default() };
+    let outcome = history().and_then(|mut h| notifier.send_pending(&mut h, now));
     match outcome {
         Ok(o) => {
             if let Some(e) = o.failed {
@@ -789,7 +781,7 @@ fn notify_cmd(args: NotifyCmdArgs, file: Option<&Config>, now: DateTime<Utc>) ->
         None => bail!("{var} is not set: create an incoming webhook in Slack and export its address"),
         Some(w) => w.map_err(anyhow::Error::msg)?,
     };
-    let notifier = Notifier { webhook, retry: Retry::default(), mode: notify::Mode::Anomalous };
+    let notifier = Notifier { webhook, retry: Retry::default() };
     if args.test {
         let posted = notifier.test_message(now);
         if let Some(e) = posted.error {

@@ -12,7 +12,7 @@ use crate::aws::access::{self, Access};
 use crate::aws::{self, Wanted};
 use crate::catalog::{self, Family};
 use crate::diff::{self, Coverage, Options};
-use crate::history::History;
+use crate::history::{History, Queue};
 use crate::ignore::IgnoreRules;
 use crate::normalise::normalise_all;
 use crate::ownership;
@@ -32,6 +32,8 @@ pub struct ScanConfig {
     pub regions: Vec<String>,
     /// History database; `None` records nothing.
     pub db: Option<PathBuf>,
+    /// Where the recorded changes are queued to be told (Slack), in the recording transaction.
+    pub queue: Option<Queue>,
     /// Report AWS-created defaults as unmanaged.
     pub include_defaults: bool,
     /// How changes are scored when recorded.
@@ -84,7 +86,8 @@ pub async fn run(cfg: &ScanConfig, now: DateTime<Utc>, progress: &Progress) -> R
 
     // An existing history is opened before calling AWS, so an unusable one fails fast; a new one
     // is created only once there is a scan to record, so a failed scan leaves nothing behind.
-    let mut history = cfg.db.as_deref().filter(|p| p.exists()).map(History::open).transpose()?;
+    let open = |db: &std::path::Path| History::open(db).map(|h| h.queueing(cfg.queue));
+    let mut history = cfg.db.as_deref().filter(|p| p.exists()).map(open).transpose()?;
 
     // ARNs are not compared, so they are read before normalising drops them.
     let accounts: BTreeMap<String, String> =
@@ -117,7 +120,7 @@ pub async fn run(cfg: &ScanConfig, now: DateTime<Utc>, progress: &Progress) -> R
         unscanned: coverage.unscanned.clone(),
     };
     if history.is_none() {
-        history = cfg.db.as_deref().map(History::open).transpose()?;
+        history = cfg.db.as_deref().map(open).transpose()?;
     }
     if let Some(h) = history.as_mut() {
         let id = h.record(&mut report, &declared, &live, &coverage, &cfg.scoring, now).context("recording the scan")?;

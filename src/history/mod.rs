@@ -23,13 +23,13 @@ use sha2::{Digest, Sha256};
 
 pub use behind::Behind;
 pub use events::{LearnOutcome, LearnedChange};
-pub use notifications::{Delivery, Pending};
+pub use notifications::{Delivery, Pending, Queue};
 pub use query::{ChangeRow, Facets, Window};
 pub use scans::ScanPoint;
 
 use crate::cloudtrail::Loaded;
 use crate::diff::Coverage;
-use crate::report::Report;
+use crate::report::{Report, Status};
 use crate::resource::Resource;
 use crate::scoring;
 
@@ -50,6 +50,8 @@ pub fn rfc3339(t: DateTime<Utc>) -> String {
 pub struct History {
     conn: Connection,
     path: std::path::PathBuf,
+    /// Where the changes this history records are queued to be told, if anywhere.
+    queue: Option<Queue>,
 }
 
 impl History {
@@ -67,9 +69,17 @@ impl History {
             // the -wal and -shm files the database file's permissions.
             make_private(path).with_context(|| format!("restricting {} to its owner", path.display()))?;
         }
-        let mut h = History { conn, path: path.to_path_buf() };
+        let mut h = History { conn, path: path.to_path_buf(), queue: None };
         h.prepare().with_context(|| format!("history {}", path.display())).map_err(|e| storage_error(path, e))?;
         Ok(h)
+    }
+
+    /// Queues what [`Self::record`] and [`Self::learn`] record for `queue`'s channel, in the
+    /// same transaction: a run killed after recording still has its changes queued, and the next
+    /// run tells them.
+    pub fn queueing(mut self, queue: Option<Queue>) -> Self {
+        self.queue = queue;
+        self
     }
 
     fn prepare(&mut self) -> Result<()> {
@@ -105,6 +115,7 @@ impl History {
         scoring: &scoring::Config,
         now: DateTime<Utc>,
     ) -> Result<i64> {
+        let queue = self.queue;
         self.in_transaction(|tx| {
             let since: Option<String> = tx
                 .query_row(
@@ -162,6 +173,13 @@ impl History {
             let workspace = report.scan.workspace.clone();
             let ctx = lifecycle::ScanContext { scan_id, now, since, coverage, scoring, workspace: workspace.as_deref() };
             lifecycle::apply(tx, &ctx, report)?;
+            if let Some(q) = queue {
+                // What the scan opened or moved: a change carried unchanged was told already.
+                let told = report.changes.iter().filter(|c| matches!(c.status, Some(Status::Opened | Status::Updated)));
+                let ids: Vec<i64> =
+                    told.filter(|c| q.wants(c.anomalous == Some(true))).filter_map(|c| c.change_id).collect();
+                notifications::queue(tx, q.channel, &ids, now)?;
+            }
             hold_for_tests();
             Ok(scan_id)
         })
@@ -170,7 +188,15 @@ impl History {
     /// Records CloudTrail events in one transaction: each (event, resource) once, scored against
     /// the history before it (events are in time order), then learned.
     pub fn learn(&mut self, loaded: &Loaded, now: DateTime<Utc>, scoring: &scoring::Config) -> Result<LearnOutcome> {
-        self.in_transaction(|tx| events::record(tx, loaded, now, scoring))
+        let queue = self.queue;
+        self.in_transaction(|tx| {
+            let outcome = events::record(tx, loaded, now, scoring)?;
+            if let Some(q) = queue {
+                let ids: Vec<i64> = outcome.changes.iter().filter(|c| q.wants(c.anomalous)).map(|c| c.id).collect();
+                notifications::queue(tx, q.channel, &ids, now)?;
+            }
+            Ok(outcome)
+        })
     }
 
     /// The changes whose time falls in `window`, oldest first.

@@ -6,7 +6,7 @@
 
 use anyhow::Result;
 use chrono::{DateTime, Utc};
-use rusqlite::{params, OptionalExtension};
+use rusqlite::{params, OptionalExtension, Transaction};
 
 use super::query::{self, ChangeRow};
 use super::{rfc3339, History};
@@ -29,40 +29,52 @@ pub struct Delivery {
     pub error: Option<String>,
 }
 
+/// Where a run's changes are queued, and which: see [`History::queueing`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Queue {
+    pub channel: &'static str,
+    /// Only changes scored anomalous; else every change the run recorded.
+    pub anomalous_only: bool,
+}
+
+impl Queue {
+    pub(super) fn wants(self, anomalous: bool) -> bool {
+        anomalous || !self.anomalous_only
+    }
+}
+
+/// Queues changes `ids` for `channel`, each at its current revision, unless already queued or
+/// told. A drift whose CloudTrail event was already queued is marked `covered`: one message for
+/// one change. Returns how many were newly queued.
+pub(super) fn queue(tx: &Transaction, channel: &str, ids: &[i64], now: DateTime<Utc>) -> Result<usize> {
+    let mut queued = 0;
+    for &id in ids {
+        // The event that explains a drift has the drift's resource and changed_at as its time.
+        let told_event: Option<i64> = tx
+            .query_row(
+                "SELECT e.id FROM changes c
+                   JOIN changes e ON e.source = 'cloudtrail' AND e.resource_id = c.resource_id AND e.time = c.changed_at
+                   JOIN notifications n ON n.change_id = e.id AND n.channel = ?1
+                  WHERE c.id = ?2 AND c.source = 'scan' LIMIT 1",
+                params![channel, id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let status = if told_event.is_some() { "covered" } else { "pending" };
+        queued += tx.execute(
+            "INSERT OR IGNORE INTO notifications (channel, change_id, revision, status, queued_at, error)
+             SELECT ?1, id, coalesce(updated_at, first_seen), ?3, ?4, ?5 FROM changes WHERE id = ?2",
+            params![channel, id, status, rfc3339(now), told_event.map(|e| format!("told with CloudTrail change {e}"))],
+        )? * usize::from(status == "pending");
+    }
+    Ok(queued)
+}
+
 impl History {
-    /// Queues changes `ids` for `channel`, each at its current revision, unless already queued or
-    /// told. A drift whose CloudTrail event was already queued is marked `covered`: one message
-    /// for one change. Returns how many were newly queued.
-    pub fn queue_notifications(&mut self, channel: &str, ids: &[i64], now: DateTime<Utc>) -> Result<usize> {
-        let tx = self.conn.transaction()?;
-        let mut queued = 0;
-        for &id in ids {
-            // The event that explains a drift has the drift's resource and changed_at as its time.
-            let told_event: Option<i64> = tx
-                .query_row(
-                    "SELECT e.id FROM changes c
-                       JOIN changes e ON e.source = 'cloudtrail' AND e.resource_id = c.resource_id AND e.time = c.changed_at
-                       JOIN notifications n ON n.change_id = e.id AND n.channel = ?1
-                      WHERE c.id = ?2 AND c.source = 'scan' LIMIT 1",
-                    params![channel, id],
-                    |r| r.get(0),
-                )
-                .optional()?;
-            let status = if told_event.is_some() { "covered" } else { "pending" };
-            queued += tx.execute(
-                "INSERT OR IGNORE INTO notifications (channel, change_id, revision, status, queued_at, error)
-                 SELECT ?1, id, coalesce(updated_at, first_seen), ?3, ?4, ?5 FROM changes WHERE id = ?2",
-                params![
-                    channel,
-                    id,
-                    status,
-                    rfc3339(now),
-                    told_event.map(|e| format!("told with CloudTrail change {e}"))
-                ],
-            )? * usize::from(status == "pending");
-        }
-        tx.commit()?;
-        Ok(queued)
+    /// [`queue`] in a transaction of its own.
+    #[cfg(test)]
+    fn queue_notifications(&mut self, channel: &str, ids: &[i64], now: DateTime<Utc>) -> Result<usize> {
+        self.in_transaction(|tx| queue(tx, channel, ids, now))
     }
 
     /// The changes queued for `channel` and not yet told (this run's and earlier failures),
@@ -139,5 +151,30 @@ mod tests {
         let status: String =
             h.conn.query_row("SELECT status FROM notifications WHERE change_id = 2", [], |r| r.get(0)).unwrap();
         assert_eq!(status, "covered");
+    }
+
+    #[test]
+    fn what_learn_records_is_queued_in_its_own_transaction_and_only_as_asked() {
+        let mut loader = crate::cloudtrail::Loader::new();
+        let trail = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/cloudtrail/estate");
+        loader.add_path(&trail).unwrap();
+        let loaded = loader.finish();
+        let now = chrono::DateTime::parse_from_rfc3339("2026-12-01T00:00:00Z").unwrap().with_timezone(&Utc);
+        let cfg = crate::scoring::Config::default();
+        let dir = tempfile::tempdir().unwrap();
+        let learn = |name: &str, queue: Option<Queue>| {
+            let mut h = History::open(&dir.path().join(name)).unwrap().queueing(queue);
+            let outcome = h.learn(&loaded, now, &cfg).unwrap();
+            // Read back through a second connection: what was queued is committed with the changes.
+            drop(h);
+            let h = History::open(&dir.path().join(name)).unwrap();
+            (outcome, h.pending_notifications("slack").unwrap().len())
+        };
+        let (outcome, queued) = learn("all.db", Some(Queue { channel: "slack", anomalous_only: false }));
+        assert!(outcome.added > 0);
+        assert_eq!(queued, outcome.added);
+        let (outcome, queued) = learn("anomalous.db", Some(Queue { channel: "slack", anomalous_only: true }));
+        assert_eq!(queued, outcome.anomalous);
+        assert_eq!(learn("none.db", None).1, 0);
     }
 }

@@ -15,7 +15,7 @@ use clap::ValueEnum;
 
 pub use webhook::{Posted, Retry, Webhook};
 
-use crate::history::{rfc3339, ChangeRow, Delivery, History};
+use crate::history::{rfc3339, ChangeRow, Delivery, History, Queue};
 
 /// The channel name in the history's bookkeeping.
 pub const CHANNEL: &str = "slack";
@@ -32,12 +32,21 @@ pub enum Mode {
     Off,
 }
 
-/// Where and how to tell.
+impl Mode {
+    /// Where a run queues the changes this mode tells; `None` for `off`.
+    pub fn queue(self) -> Option<Queue> {
+        match self {
+            Mode::Off => None,
+            Mode::Anomalous | Mode::All => Some(Queue { channel: CHANNEL, anomalous_only: self == Mode::Anomalous }),
+        }
+    }
+}
+
+/// Where to tell, and how hard to try.
 #[derive(Debug, Clone)]
 pub struct Notifier {
     pub webhook: Webhook,
     pub retry: Retry,
-    pub mode: Mode,
 }
 
 /// What a notification step did.
@@ -49,25 +58,7 @@ pub struct Outcome {
     pub failed: Option<String>,
 }
 
-/// A change a run recorded, as the notifier needs it.
-#[derive(Debug, Clone, Copy)]
-pub struct Recorded {
-    pub id: i64,
-    pub anomalous: bool,
-}
-
 impl Notifier {
-    /// Queues this run's changes that `mode` selects, then sends everything queued (earlier
-    /// failures included) in one message and records how it went.
-    pub fn after_run(&self, history: &mut History, recorded: &[Recorded], now: DateTime<Utc>) -> Result<Outcome> {
-        if self.mode == Mode::Off {
-            return Ok(Outcome::default());
-        }
-        let ids: Vec<i64> = recorded.iter().filter(|r| self.mode == Mode::All || r.anomalous).map(|r| r.id).collect();
-        history.queue_notifications(CHANNEL, &ids, now)?;
-        self.send_pending(history, now)
-    }
-
     /// Sends every change still queued, in one message.
     pub fn send_pending(&self, history: &mut History, now: DateTime<Utc>) -> Result<Outcome> {
         let pending = history.pending_notifications(CHANNEL)?;
