@@ -50,6 +50,35 @@ pub async fn run_all(configs: &[ScanConfig], now: DateTime<Utc>, progress: &Prog
         }
         out.push(Outcome { workspace, result });
     }
+    for warning in shared_accounts(&out) {
+        eprintln!("driftscan: warning: {warning}");
+    }
+    out
+}
+
+/// Workspaces that scanned the same account in the same region: each reports as unmanaged what
+/// only the other's states declare, so every resource of one shows up as noise in the other.
+/// An account split into several stacks belongs in one workspace with all their states.
+fn shared_accounts(outcomes: &[Outcome]) -> Vec<String> {
+    let scanned: Vec<(&str, &str, &Report)> = outcomes
+        .iter()
+        .filter_map(|o| {
+            let r = o.result.as_ref().ok()?;
+            Some((o.workspace.as_str(), r.scan.account.as_deref()?, r))
+        })
+        .collect();
+    let mut out = Vec::new();
+    for (i, (first, account, a)) in scanned.iter().enumerate() {
+        for (second, other, b) in &scanned[i + 1..] {
+            let Some(region) = a.scan.regions.iter().find(|r| b.scan.regions.contains(r)) else { continue };
+            if account == other {
+                out.push(format!(
+                    "workspaces {first} and {second} both scan account {account} in {region}: each reports what only the \
+                     other's states declare as unmanaged; list all of an account's states in one workspace"
+                ));
+            }
+        }
+    }
     out
 }
 

@@ -218,3 +218,24 @@ fn config_check_accepts_a_good_file_and_names_the_line_of_a_bad_one() {
     assert_eq!(out.code, 1);
     assert!(out.stderr.contains("/nonexistent/d.hcl: cannot read"), "{}", out.stderr);
 }
+
+#[test]
+fn two_workspaces_on_one_account_are_warned_about() {
+    let estate = Estate::create();
+    let states = r#"["infra/terraform.tfstate", "envs/*/terraform.tfstate"]"#;
+    let config = format!(
+        "history = \"history.db\"\n\nworkspace \"network\" {{\n  states = {states}\n}}\n\nworkspace \"apps\" {{\n  states = {states}\n}}\n"
+    );
+    std::fs::write(estate.path("driftscan.hcl"), config).unwrap();
+    let out = run(&mut estate.command(&["scan", "--format", "json"]));
+    assert_eq!(out.code, 0, "stdout:\n{}\nstderr:\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr.contains("driftscan: warning: workspaces network and apps both scan account 123456789012 in "),
+        "{}",
+        out.stderr
+    );
+    // One workspace alone is no warning.
+    let one = run(&mut estate.command(&["scan", "--format", "json", "--workspace", "apps"]));
+    assert_eq!(one.code, 0, "{}", one.stderr);
+    assert!(!one.stderr.contains("warning"), "{}", one.stderr);
+}
