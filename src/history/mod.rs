@@ -204,16 +204,6 @@ impl History {
         query::list(&self.conn, window)
     }
 
-    /// The same changes one at a time, never all held.
-    pub fn each_change(&self, window: &Window, each: impl FnMut(ChangeRow) -> Result<()>) -> Result<()> {
-        query::each(&self.conn, window, each)
-    }
-
-    /// What filters look at in each of those changes, read without the rest.
-    pub fn each_change_facets(&self, window: &Window, each: impl FnMut(query::Facets)) -> Result<()> {
-        query::each_facets(&self.conn, window, each)
-    }
-
     /// Marks change `id` as reviewed, and with `expected` teaches the model it was normal.
     pub fn ack(&mut self, id: i64, expected: bool, now: DateTime<Utc>, scoring: &scoring::Config) -> Result<ChangeRow> {
         self.in_transaction(|tx| query::ack(tx, id, expected, now, scoring))
