@@ -2,7 +2,8 @@
 //! with the changes worth a look.
 //!
 //! The history keeps what was told (`notifications`): a change is queued by the run that recorded
-//! it, and leaves the queue only when a message containing it was accepted. A delivery that fails
+//! it, in the transaction that records it ([`Mode::queue`] says which), and leaves the queue only
+//! when a message containing it was accepted. A delivery that fails
 //! stays queued for the next run, so nothing is lost and nothing is told twice. Notifying never
 //! fails the run: the caller turns an error into a warning.
 
