@@ -5,7 +5,7 @@
 use std::sync::mpsc::{sync_channel, Receiver};
 use std::thread::JoinHandle;
 
-use anyhow::{anyhow, Result};
+use anyhow::{anyhow, Context, Result};
 
 use super::query::{self, ChangeRow, Facets, Window};
 use super::History;
@@ -60,7 +60,8 @@ impl History {
                 let _ = batch_tx.send(batch);
             }
             Ok(())
-        })?;
+        });
+        let reader = reader.context("starting a thread to read the history")?;
         match counted.recv() {
             Ok(t) => Ok((t, Behind { batches, reader })),
             // The thread ended without counting: its error says why.

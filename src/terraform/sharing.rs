@@ -42,13 +42,14 @@ pub(super) fn parse_in_order(
         let mut mine = Parsed::default();
         let mut helper = None;
         let mut filling: Option<Batch> = None;
+        let mut no_thread = false;
         let mut block_no = 0;
         let walked = walk(&mut |block| {
             block_no += 1;
-            if helper.is_none() && block_no > alone && cores > 1 {
+            if helper.is_none() && block_no > alone && cores > 1 && !no_thread {
                 let (hand, take) = sync_channel::<Batch>(AHEAD);
                 let waiting = &waiting;
-                let theirs = s.spawn(move || -> Result<Parsed, Refused> {
+                let spawned = std::thread::Builder::new().spawn_scoped(s, move || -> Result<Parsed, Refused> {
                     let mut theirs = Parsed::default();
                     for batch in take {
                         waiting.fetch_sub(1, Ordering::Relaxed);
@@ -60,7 +61,11 @@ pub(super) fn parse_in_order(
                     }
                     Ok(theirs)
                 });
-                helper = Some((hand, theirs));
+                // A machine that will not start a thread (a process limit) reads on this one.
+                match spawned {
+                    Ok(theirs) => helper = Some((hand, theirs)),
+                    Err(_) => no_thread = true,
+                }
             }
             if let Some((hand, _)) = &helper {
                 // A batch is started only while the other thread has room for it, and counted
