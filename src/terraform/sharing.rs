@@ -2,8 +2,9 @@
 //!
 //! Parsing a resource's JSON into the attributes a scan keeps is most of reading a state, and one
 //! resource does not depend on another. The thread that reads and cuts the file parses too; past
-//! the first blocks it hands a block to a second thread whenever that one has room, so the two
-//! share the work however fast each runs, and never more than [`AHEAD`] batches wait between them.
+//! the first blocks it hands a batch of blocks to a second thread whenever that one has room, so
+//! the two share the work however fast each runs, and never more than [`AHEAD`] batches wait
+//! between them.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::sync_channel;
