@@ -447,8 +447,7 @@ pub fn run() -> Result<Exit> {
                 db: history_path(args.db, file),
                 scoring: args.scoring.config(file),
                 fail_on: args.fail_on,
-                ignore_required: args.ignore_file.is_some(),
-                ignore_file: args.ignore_file.unwrap_or_else(|| PathBuf::from(".driftignore")),
+                ignore_file: args.ignore_file,
                 tf_dir: args.tf_dir,
             };
             let progress = Progress::for_stderr(args.quiet);
@@ -500,8 +499,7 @@ fn scan_configs(args: &ScanArgs, file: Option<&Config>, db: Option<PathBuf>) -> 
             queue,
             include_defaults: args.include_defaults,
             scoring,
-            ignore_required: args.ignore_file.is_some(),
-            ignore_file: args.ignore_file.clone().unwrap_or_else(|| PathBuf::from(".driftignore")),
+            ignore_file: args.ignore_file.clone(),
             tf_dir: args.tf_dir.clone(),
             workspace: None,
             access: Access::default(),
@@ -533,7 +531,6 @@ fn scan_configs(args: &ScanArgs, file: Option<&Config>, db: Option<PathBuf>) -> 
             } else {
                 Access { region: ws.state_region.clone(), ..access.clone() }
             };
-            let ignore_file = args.ignore_file.clone().or_else(|| ws.ignore_file.clone());
             ScanConfig {
                 states: ws.states.clone(),
                 regions: ws.regions.iter().chain(&args.regions).cloned().collect(),
@@ -541,8 +538,7 @@ fn scan_configs(args: &ScanArgs, file: Option<&Config>, db: Option<PathBuf>) -> 
                 queue,
                 include_defaults: ws.include_defaults || args.include_defaults,
                 scoring: scoring.clone(),
-                ignore_required: ignore_file.is_some(),
-                ignore_file: ignore_file.unwrap_or_else(|| PathBuf::from(".driftignore")),
+                ignore_file: args.ignore_file.clone().or_else(|| ws.ignore_file.clone()),
                 tf_dir: args.tf_dir.clone().or_else(|| ws.tf_dir.clone()),
                 workspace: Some(ws.name.clone()),
                 access,

@@ -13,7 +13,6 @@ use crate::aws::{self, Wanted};
 use crate::catalog::{self, Family};
 use crate::diff::{self, Coverage, Options};
 use crate::history::{History, Queue};
-use crate::ignore::IgnoreRules;
 use crate::normalise::normalise_all;
 use crate::ownership;
 use crate::progress::Progress;
@@ -38,10 +37,8 @@ pub struct ScanConfig {
     pub include_defaults: bool,
     /// How changes are scored when recorded.
     pub scoring: scoring::Config,
-    /// The `.driftignore` to read.
-    pub ignore_file: PathBuf,
-    /// Whether a missing `ignore_file` is an error (the user named it) or no rules (the default).
-    pub ignore_required: bool,
+    /// The ignore file the user named; `None` reads `./.driftignore` when it exists.
+    pub ignore_file: Option<PathBuf>,
     /// Terraform sources to read `ignore_changes` and `source` from; with no `states`, its
     /// `backend "s3"` block names the state.
     pub tf_dir: Option<PathBuf>,
@@ -57,11 +54,9 @@ pub struct ScanConfig {
 pub async fn run(cfg: &ScanConfig, now: DateTime<Utc>, progress: &Progress) -> Result<Report> {
     let clock = Instant::now();
     // Bad rules or sources fail here, before AWS is called and before the history is touched.
-    let rules = IgnoreRules::load(&cfg.ignore_file, cfg.ignore_required)?;
-    let tf_sources = cfg.tf_dir.as_deref().map(sources::load_dir).transpose()?;
-    let (states, state_access) = state_sources(cfg, tf_sources.as_ref())?;
+    let suppress = Suppress::load(cfg.ignore_file.as_deref(), cfg.tf_dir.as_deref())?;
+    let (states, state_access) = state_sources(cfg, suppress.sources.as_ref())?;
     let files = remote::load_states(&states, &state_access).await?;
-    let suppress = Suppress { rules, sources: tf_sources };
     let sdk = cfg.access.sdk_config().await;
     // In a workspace, unmanaged resources belong to the account the credentials are for.
     let account = match &cfg.workspace {

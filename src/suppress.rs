@@ -41,7 +41,21 @@ pub struct Suppress {
     pub sources: Option<Sources>,
 }
 
+/// The ignore file read when none is named, if it exists.
+const DEFAULT_IGNORE_FILE: &str = ".driftignore";
+
 impl Suppress {
+    /// Reads what a run is told not to report: the ignore file the user named (missing is an
+    /// error), else `./.driftignore` when there is one; and the `ignore_changes` of the sources
+    /// in `tf_dir`. Bad rules or sources fail here, before AWS is called.
+    pub fn load(ignore_file: Option<&Path>, tf_dir: Option<&Path>) -> anyhow::Result<Suppress> {
+        let rules = match ignore_file {
+            Some(named) => IgnoreRules::load(named, true)?,
+            None => IgnoreRules::load(Path::new(DEFAULT_IGNORE_FILE), false)?,
+        };
+        Ok(Suppress { rules, sources: tf_dir.map(crate::terraform::sources::load_dir).transpose()? })
+    }
+
     /// The families to list: those with a type not ignored entirely, and those another listed
     /// family needs.
     pub fn families(&self) -> Vec<Family> {
@@ -95,11 +109,7 @@ impl Suppress {
             }
             let ignore_changes = self.ignore_changes(d);
             let (rtype, id) = (d.rtype.clone(), d.id.clone());
-            let ignored = |path: &[&str]| {
-                self.rules.field_ignored(&rtype, &id, path)
-                    || self.rules.field_ignored(&rtype, &id, &aliased(path))
-                    || ignore_changes.is_some_and(|ic| lifecycle_ignores(ic, path))
-            };
+            let ignored = |path: &[&str]| self.attribute_ignored(&rtype, &id, ignore_changes, path);
             strip_fields(d, li.map(|li| &mut live[li]), ignored);
         }
         for (li, l) in live.iter().enumerate() {
@@ -128,19 +138,23 @@ impl Suppress {
         if self.rules.resource_ignored(rtype, id) {
             return true;
         }
-        let Some(attr) = attr else { return false };
-        let path = [attr];
-        self.rules.field_ignored(rtype, id, &path)
-            || self.rules.field_ignored(rtype, id, &aliased(&path))
-            || self
-                .sources
-                .as_ref()
-                .and_then(|s| s.block_for(address))
-                .is_some_and(|block| lifecycle_ignores(&block.ignore_changes, &path))
+        attr.is_some_and(|attr| self.attribute_ignored(rtype, id, self.ignore_changes_at(address), &[attr]))
+    }
+
+    /// Whether an attribute path of a resource is left out: by the ignore file (under either
+    /// name of the tag map) or by its block's `ignore_changes`.
+    fn attribute_ignored(&self, rtype: &str, id: &str, ignore_changes: Option<&IgnoreChanges>, path: &[&str]) -> bool {
+        self.rules.field_ignored(rtype, id, path)
+            || self.rules.field_ignored(rtype, id, &aliased(path))
+            || ignore_changes.is_some_and(|ic| lifecycle_ignores(ic, path))
     }
 
     fn ignore_changes(&self, d: &Resource) -> Option<&IgnoreChanges> {
-        let address = &d.declared.as_ref()?.address;
+        self.ignore_changes_at(&d.declared.as_ref()?.address)
+    }
+
+    /// The `ignore_changes` of the block that declares `address`, when the sources were read.
+    fn ignore_changes_at(&self, address: &str) -> Option<&IgnoreChanges> {
         Some(&self.sources.as_ref()?.block_for(address)?.ignore_changes)
     }
 

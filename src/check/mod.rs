@@ -20,7 +20,6 @@ pub use report::{CheckReport, Clobber, Drift, FailOn, PlanMeta, Planned, Seen, S
 use crate::catalog;
 use crate::diff::Options;
 use crate::history::History;
-use crate::ignore::IgnoreRules;
 use crate::plan::{self, attrs, Action, AttrChange, Plan};
 use crate::progress::Progress;
 use crate::report::ChangeKind;
@@ -28,7 +27,7 @@ use crate::resource::Resource;
 use crate::scan;
 use crate::scoring::{self, Observation};
 use crate::suppress::Suppress;
-use crate::terraform::{sensitive, sources};
+use crate::terraform::sensitive;
 
 /// What a check needs, validated from the command line.
 #[derive(Debug, Clone)]
@@ -41,9 +40,8 @@ pub struct CheckConfig {
     pub db: PathBuf,
     pub scoring: scoring::Config,
     pub fail_on: FailOn,
-    /// `.driftignore` rules, as a scan reads them; a missing file is no rules unless `ignore_required`.
-    pub ignore_file: PathBuf,
-    pub ignore_required: bool,
+    /// The ignore file the user named; `None` reads `./.driftignore` when it exists (as a scan).
+    pub ignore_file: Option<PathBuf>,
     /// Terraform sources whose `lifecycle { ignore_changes }` the drift honours.
     pub tf_dir: Option<PathBuf>,
 }
@@ -52,10 +50,7 @@ pub struct CheckConfig {
 pub async fn run(cfg: &CheckConfig, now: DateTime<Utc>, progress: &Progress) -> Result<CheckReport> {
     let plan = plan::read(&cfg.plan)?;
     // Bad rules or sources, and an unusable history, fail before AWS is called.
-    let suppress = Suppress {
-        rules: IgnoreRules::load(&cfg.ignore_file, cfg.ignore_required)?,
-        sources: cfg.tf_dir.as_deref().map(sources::load_dir).transpose()?,
-    };
+    let suppress = Suppress::load(cfg.ignore_file.as_deref(), cfg.tf_dir.as_deref())?;
     let history = if cfg.db.exists() { Some(History::open(&cfg.db)?) } else { None };
     let mut notes = Vec::new();
 

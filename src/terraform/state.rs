@@ -7,8 +7,8 @@
 //! ([`blocks`]), each parsed as a slice into only the attributes the caller keeps, so its raw
 //! text is never held whole (a 1 GB state costs its parsed resources, not the text and a `Value`
 //! tree besides); a large state's blocks are parsed on two threads ([`sharing`]). A state the
-//! cutter refuses is read again by serde alone, and one that fails
-//! that too is read whole to say exactly what is wrong.
+//! cutter refuses is read again by serde alone, and one that fails that too is read whole to say
+//! exactly what is wrong.
 
 use std::collections::BTreeSet;
 use std::io::Read;
