@@ -42,20 +42,23 @@ impl History {
                 return Ok(());
             }
             let mut batch = Vec::with_capacity(BATCH);
-            let went_away = query::each(&snapshot, &window, |r| {
+            // The writer stopped listening (an error of its own, or `| head`): stop quietly.
+            let mut went_away = false;
+            let read = query::each(&snapshot, &window, |r| {
                 if keep(&r) {
                     batch.push(r);
                     if batch.len() == BATCH {
                         let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
-                        batch_tx.send(full).map_err(|_| anyhow!(WentAway))?;
+                        went_away = batch_tx.send(full).is_err();
+                        anyhow::ensure!(!went_away, "the report's writer went away");
                     }
                 }
                 Ok(())
             });
-            match went_away {
-                Err(e) if e.is::<WentAway>() => return Ok(()),
-                other => other?,
+            if went_away {
+                return Ok(());
             }
+            read?;
             if !batch.is_empty() {
                 let _ = batch_tx.send(batch);
             }
@@ -87,18 +90,6 @@ impl Behind {
 fn join(reader: JoinHandle<Result<()>>) -> Result<()> {
     reader.join().unwrap_or_else(|_| Err(anyhow!("the history reader panicked")))
 }
-
-/// The writer stopped listening (an error, or `| head`): the reader stops quietly.
-#[derive(Debug)]
-struct WentAway;
-
-impl std::fmt::Display for WentAway {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("the report's writer went away")
-    }
-}
-
-impl std::error::Error for WentAway {}
 
 #[cfg(test)]
 mod tests {
