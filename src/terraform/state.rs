@@ -58,7 +58,7 @@ impl Attributes {
         self == Attributes::All
             || KEPT
                 .get_or_init(|| {
-                    let compared = crate::catalog::COVERED.iter().flat_map(|s| s.compared.iter().copied());
+                    let compared = crate::catalog::covered().iter().flat_map(|s| s.compared.iter().copied());
                     let mut by_len: Vec<Vec<&str>> = Vec::new();
                     for name in compared.chain(PLACING) {
                         if by_len.len() <= name.len() {
