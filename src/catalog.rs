@@ -87,12 +87,15 @@ pub struct TypeSpec {
     pub compared: &'static [&'static str],
     /// How its import id is made; `None` imports by the id.
     pub import: Option<ImportId>,
+    /// Compared attributes that hold policy documents: compared as documents (see
+    /// [`crate::policy`]), not as text.
+    pub documents: &'static [&'static str],
 }
 
 impl TypeSpec {
     /// A type listed by `family` and compared on `compared`, live under its own name.
     pub const fn new(name: &'static str, family: Family, compared: &'static [&'static str]) -> TypeSpec {
-        TypeSpec { name, live: name, family, compared, import: None }
+        TypeSpec { name, live: name, family, compared, import: None, documents: &[] }
     }
 
     /// Compared with the live resources of another type (`aws_default_vpc` with `aws_vpc`).
@@ -103,6 +106,11 @@ impl TypeSpec {
     /// Imported by an id made from its attributes.
     pub const fn imported_by(self, import: ImportId) -> TypeSpec {
         TypeSpec { import: Some(import), ..self }
+    }
+
+    /// With attributes that hold policy documents.
+    pub const fn with_documents(self, documents: &'static [&'static str]) -> TypeSpec {
+        TypeSpec { documents, ..self }
     }
 
     /// Where the list that finds it holds.

@@ -25,6 +25,7 @@ pub mod normalise;
 pub mod notify;
 pub mod output;
 pub mod ownership;
+pub mod policy;
 pub mod plan;
 pub mod progress;
 pub mod report;

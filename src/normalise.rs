@@ -17,6 +17,7 @@ const PASSES: &[(&str, Pass)] = &[
     ("tags_all_is_what_aws_sees", tags_all_is_what_aws_sees),
     ("keep_compared", keep_compared),
     ("aws_reserved_tags", aws_reserved_tags),
+    ("policy_documents", policy_documents),
     ("security_group_rules", security_group_rules),
     ("standalone_rule_spelling", standalone_rule_spelling),
     ("route_and_acl_blocks", route_and_acl_blocks),
@@ -86,6 +87,17 @@ fn tags_all_is_what_aws_sees(r: &mut Resource) {
 fn keep_compared(r: &mut Resource) {
     let Some(spec) = catalog::spec(&r.rtype) else { return };
     r.attributes.retain(|k, _| spec.compared.contains(&k.as_str()));
+}
+
+/// A policy document's text differs between Terraform and AWS without meaning anything (see
+/// [`crate::policy`]): each is compared as its canonical document.
+fn policy_documents(r: &mut Resource) {
+    let Some(spec) = catalog::spec(&r.rtype) else { return };
+    for key in spec.documents {
+        if let Some(v) = r.attributes.get_mut(*key) {
+            *v = crate::policy::canonical(v).unwrap_or(Value::Null);
+        }
+    }
 }
 
 /// `aws:`-prefixed tags are set by AWS services (CloudFormation, Auto Scaling) and cannot be
