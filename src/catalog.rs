@@ -87,6 +87,10 @@ pub struct TypeSpec {
     pub compared: &'static [&'static str],
     /// How its import id is made; `None` imports by the id.
     pub import: Option<ImportId>,
+    /// How both sides' id is made from the attributes, for types whose Terraform id is made up
+    /// (`role-20240101...` for a policy attachment): `None` matches by the id. It is also the
+    /// import id unless `import` says otherwise.
+    pub identity: Option<ImportId>,
     /// Compared attributes that hold policy documents: compared as documents (see
     /// [`crate::policy`]), not as text.
     pub documents: &'static [&'static str],
@@ -95,7 +99,7 @@ pub struct TypeSpec {
 impl TypeSpec {
     /// A type listed by `family` and compared on `compared`, live under its own name.
     pub const fn new(name: &'static str, family: Family, compared: &'static [&'static str]) -> TypeSpec {
-        TypeSpec { name, live: name, family, compared, import: None, documents: &[] }
+        TypeSpec { name, live: name, family, compared, import: None, identity: None, documents: &[] }
     }
 
     /// Compared with the live resources of another type (`aws_default_vpc` with `aws_vpc`).
@@ -106,6 +110,11 @@ impl TypeSpec {
     /// Imported by an id made from its attributes.
     pub const fn imported_by(self, import: ImportId) -> TypeSpec {
         TypeSpec { import: Some(import), ..self }
+    }
+
+    /// Matched by an id made from its attributes, not by Terraform's.
+    pub const fn identified_by(self, identity: ImportId) -> TypeSpec {
+        TypeSpec { identity: Some(identity), ..self }
     }
 
     /// With attributes that hold policy documents.
@@ -151,6 +160,11 @@ pub fn is_global(rtype: &str) -> bool {
     spec(rtype).is_some_and(|s| s.scope() == Scope::Global)
 }
 
+/// Whether the type's resources belong to no region (IAM's): they carry [`GLOBAL`].
+pub fn in_no_region(rtype: &str) -> bool {
+    spec(rtype).is_some_and(|s| s.family.service == Service::Iam)
+}
+
 /// The (type, region) key coverage is kept under: a global type's listing holds for the whole
 /// account, whatever region its resources are in.
 pub fn coverage_key(rtype: &str, region: &str) -> (String, String) {
@@ -161,7 +175,7 @@ pub fn coverage_key(rtype: &str, region: &str) -> (String, String) {
 /// The id `terraform import` (and an `import` block) takes for a resource of this type, given
 /// the attributes the live side has. Most types import by their id; a few by something else.
 pub fn import_id(rtype: &str, id: &str, attributes: &Map<String, Value>) -> String {
-    match spec(rtype).and_then(|s| s.import) {
+    match spec(rtype).and_then(|s| s.import.or(s.identity)) {
         Some(make) => make(id, attributes),
         None => id.to_owned(),
     }

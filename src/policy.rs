@@ -111,7 +111,9 @@ fn principal(value: Value) -> Value {
 
 fn account_root(id: Value) -> Value {
     match id.as_str() {
-        Some(s) if s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit()) => Value::from(format!("arn:aws:iam::{s}:root")),
+        Some(s) if s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit()) => {
+            Value::from(format!("arn:aws:iam::{s}:root"))
+        }
         _ => id,
     }
 }
@@ -188,7 +190,8 @@ mod tests {
 
     #[test]
     fn an_account_principal_is_its_root_arn() {
-        let a = json!({"Statement": {"Effect": "Allow", "Principal": {"AWS": "123456789012"}, "Action": "sts:AssumeRole"}});
+        let a =
+            json!({"Statement": {"Effect": "Allow", "Principal": {"AWS": "123456789012"}, "Action": "sts:AssumeRole"}});
         let b = json!({"Statement": [{"Effect": "Allow", "Principal": {"AWS": ["arn:aws:iam::123456789012:root"]}, "Action": "sts:AssumeRole"}]});
         assert_eq!(c(a), c(b));
     }

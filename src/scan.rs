@@ -155,6 +155,10 @@ pub fn most_common<K, V: AsRef<str>>(map: &BTreeMap<K, V>) -> Option<String> {
 /// A declared AWS resource with its region set: its own (ARN, `region`, zone), else the default.
 /// `origin` names where it was declared, for the error when neither tells.
 pub fn with_region(mut r: Resource, default_region: Option<&str>, origin: &str) -> Result<Resource> {
+    // IAM's resources are in no region: its one list holds for the whole account.
+    if catalog::in_no_region(&r.rtype) {
+        r.region = Some(catalog::GLOBAL.to_owned());
+    }
     if r.region.is_none() {
         r.region = Some(default_region.map(str::to_owned).with_context(|| {
             format!(
@@ -169,7 +173,8 @@ pub fn with_region(mut r: Resource, default_region: Option<&str>, origin: &str) 
 /// The regions to list: every region a declared resource is in, plus `extra`; the default region
 /// when there is nothing else.
 pub fn regions_to_scan(declared: &[Resource], extra: &[String], default_region: Option<&str>) -> Result<Vec<String>> {
-    let mut regions: BTreeSet<String> = declared.iter().filter_map(|r| r.region.clone()).collect();
+    let mut regions: BTreeSet<String> =
+        declared.iter().filter_map(|r| r.region.clone()).filter(|r| r != catalog::GLOBAL).collect();
     regions.extend(extra.iter().cloned());
     if regions.is_empty() {
         regions.extend(default_region.map(str::to_owned));

@@ -445,7 +445,10 @@ mod tests {
     fn a_check_lists_the_families_of_what_it_declares_and_what_they_need() {
         let none = Suppress::default();
         assert_eq!(ops(&none.families_for(["aws_instance", "aws_instance", "random_pet"])), ["DescribeInstances"]);
-        assert_eq!(ops(&none.families_for(["aws_security_group"])), ["DescribeSecurityGroups", "DescribeSecurityGroupRules"]);
+        assert_eq!(
+            ops(&none.families_for(["aws_security_group"])),
+            ["DescribeSecurityGroups", "DescribeSecurityGroupRules"]
+        );
         assert_eq!(
             ops(&none.families_for(["aws_network_interface", "aws_vpc"])),
             ["DescribeVpcs", "DescribeNatGateways", "DescribeNetworkInterfaces"]

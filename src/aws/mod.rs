@@ -9,6 +9,7 @@
 pub mod access;
 mod calls;
 pub mod ec2;
+pub mod iam;
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::time::Duration;
@@ -29,7 +30,7 @@ use crate::report::Unscanned;
 use crate::resource::Resource;
 
 /// Every service driftscan lists, each declared once in its module.
-pub const SERVICES: &[ServiceSpec] = &[ec2::SERVICE];
+pub const SERVICES: &[ServiceSpec] = &[ec2::SERVICE, iam::SERVICE];
 
 /// What a service module declares: its lists and types, and where CloudTrail logs its writes.
 #[derive(Debug)]
@@ -212,6 +213,7 @@ pub async fn inventory(
 async fn list(ctx: &Ctx<'_>, family: Family, wanted: &Wanted) -> Result<Vec<Resource>, ListError> {
     match family.service {
         Service::Ec2 => ec2::list(ctx, family, wanted).await,
+        Service::Iam => iam::list(ctx, family, wanted).await,
         other => Err(ListError(format!("no lists for {other:?}"))),
     }
 }

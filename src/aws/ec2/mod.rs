@@ -180,8 +180,7 @@ const TYPES: &[TypeSpec] = &[
     TypeSpec::new("aws_key_pair", &KEY_PAIRS, &["key_name", "fingerprint", "key_type", "tags"]),
     TypeSpec::new("aws_launch_template", &LAUNCH_TEMPLATES, &["name", "default_version", "latest_version", "tags"]),
     TypeSpec::new("aws_network_acl", &NETWORK_ACLS, NETWORK_ACL),
-    TypeSpec::new("aws_default_network_acl", &NETWORK_ACLS, &["ingress", "egress", "tags"])
-        .adopts("aws_network_acl"),
+    TypeSpec::new("aws_default_network_acl", &NETWORK_ACLS, &["ingress", "egress", "tags"]).adopts("aws_network_acl"),
 ];
 
 /// `rtb-..._10.0.0.0/16`
