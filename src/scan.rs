@@ -179,7 +179,9 @@ pub fn regions_to_scan(declared: &[Resource], extra: &[String], default_region: 
     if regions.is_empty() {
         regions.extend(default_region.map(str::to_owned));
     }
-    if regions.is_empty() {
+    // A state of global resources alone (IAM) is still scanned: its lists need no region.
+    let global_only = declared.iter().any(|r| r.region.as_deref() == Some(catalog::GLOBAL));
+    if regions.is_empty() && !global_only {
         bail!("no region to scan: the states name none; pass --region or set AWS_REGION");
     }
     Ok(regions.into_iter().collect())

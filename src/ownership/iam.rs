@@ -49,6 +49,25 @@ pub fn policies(declared: &mut [Resource], live: &mut [Resource], out: &mut Vec<
     for kind in KINDS {
         decide(kind, declared, live, out);
     }
+    user_groups(declared, live);
+}
+
+/// `aws_iam_user_group_membership` holds some of a user's groups, not all of them (other
+/// declarations may add more): of the user's live groups, only those it names are compared. A
+/// user added to a group is thus drift of the group's `aws_iam_group_membership` alone.
+fn user_groups(declared: &[Resource], live: &mut [Resource]) {
+    const TYPE: &str = "aws_iam_user_group_membership";
+    let named: HashMap<&str, BTreeSet<String>> = declared
+        .iter()
+        .filter(|d| d.rtype == TYPE)
+        .map(|d| (d.id.as_str(), entries(d, "groups").into_iter().collect()))
+        .collect();
+    for l in live.iter_mut().filter(|l| l.rtype == TYPE) {
+        let Some(names) = named.get(l.id.as_str()) else { continue };
+        if let Some(Value::Array(groups)) = l.attributes.get_mut("groups") {
+            groups.retain(|g| g.as_str().is_some_and(|g| names.contains(g)));
+        }
+    }
 }
 
 fn decide(kind: &Kind, declared: &mut [Resource], live: &mut [Resource], out: &mut Vec<Change>) {
@@ -216,6 +235,24 @@ mod tests {
         let unknown = run(&mut declared, &mut live);
         assert_eq!(unknown.len(), 1);
         assert_eq!(unknown[0].id, format!("app/{ADMIN}"));
+    }
+
+    #[test]
+    fn a_user_group_membership_compares_only_the_groups_it_names() {
+        let declared = vec![decl(
+            "aws_iam_user_group_membership",
+            "bob",
+            "aws_iam_user_group_membership.bob",
+            json!({"user": "bob", "groups": ["ops"]}),
+        )];
+        let mut live = vec![found(
+            "aws_iam_user_group_membership",
+            "bob",
+            json!({"user": "bob", "groups": ["devs", "ops"]}),
+            LiveFacts::default(),
+        )];
+        user_groups(&declared, &mut live);
+        assert_eq!(live[0].attributes["groups"], json!(["ops"]));
     }
 
     #[test]

@@ -8,6 +8,7 @@ mod family;
 mod faults;
 mod harness;
 mod history;
+mod iam;
 mod notify;
 mod proxy;
 mod report;

@@ -159,8 +159,11 @@ fn children(
 fn policy(p: &ManagedPolicyDetail) -> Option<Resource> {
     let arn = p.arn()?;
     let document = p.policy_version_list().iter().find(|v| v.is_default_version()).and_then(|v| v.document());
+    // A policy's ARN ends with its path and name, so the name is known even where a response
+    // leaves `PolicyName` out (the emulator's does).
+    let name = p.policy_name().or_else(|| arn.rsplit('/').next());
     let a = json!({
-        "name": p.policy_name(), "path": p.path().unwrap_or("/"), "description": p.description(), "policy": document,
+        "name": name, "path": p.path().unwrap_or("/"), "description": p.description(), "policy": document,
     });
     Some(item("aws_iam_policy", arn.to_owned(), object(a), None))
 }
