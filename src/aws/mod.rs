@@ -38,6 +38,8 @@ pub struct ServiceSpec {
     pub service: Service,
     /// CloudTrail's `eventSource` for the service's calls.
     pub event_source: &'static str,
+    /// Its write events and where each names the resources it changed (see `cloudtrail::ids`).
+    pub events: &'static [(&'static str, &'static [&'static str])],
     pub lists: &'static [ListSpec],
     pub types: &'static [TypeSpec],
 }

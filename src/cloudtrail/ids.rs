@@ -247,7 +247,63 @@ fn starts_word(name: &str, prefix: &str) -> bool {
     name.strip_prefix(prefix).is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_uppercase()))
 }
 
+/// The resources a write event of another service changed, by that service's own table: the
+/// event names there are its writes, and only they are read (no generic search).
+pub fn changed_by(rules: &[(&str, &[&str])], event_name: &str, req: &Value, resp: &Value) -> Vec<TrailResource> {
+    let Some((_, paths)) = rules.iter().find(|(name, _)| *name == event_name) else { return Vec::new() };
+    let mut found: Vec<(String, String)> = Vec::new();
+    for alternatives in paths.iter() {
+        for path in alternatives.split('|') {
+            let before = found.len();
+            read_path(path, req, resp, &mut found);
+            if found.len() > before {
+                break;
+            }
+        }
+    }
+    let mut out: Vec<TrailResource> = Vec::new();
+    for (rtype, id) in found {
+        let resource = TrailResource { rtype, id };
+        if !out.contains(&resource) {
+            out.push(resource);
+        }
+    }
+    out
+}
+
+/// `{req.roleName}:{req.policyName}=aws_iam_role_policy`: an id made of several fields, for
+/// types whose id joins names (each field must give exactly one string).
+fn read_template(template: &str, rtype: &str, req: &Value, resp: &Value, out: &mut Vec<(String, String)>) {
+    let mut id = String::new();
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        id.push_str(&rest[..open]);
+        let Some(close) = rest[open..].find('}') else { return };
+        let path = &rest[open + 1..open + close];
+        let mut segments = path.split('.');
+        let root = match segments.next() {
+            Some("req") => req,
+            Some("resp") => resp,
+            _ => return,
+        };
+        let segments: Vec<&str> = segments.collect();
+        let mut strings = Vec::new();
+        walk(root, &segments, &mut strings);
+        let [one] = strings[..] else { return };
+        id.push_str(one);
+        rest = &rest[open + close + 1..];
+    }
+    id.push_str(rest);
+    out.push((rtype.to_owned(), id));
+}
+
 fn read_path(path: &str, req: &Value, resp: &Value, out: &mut Vec<(String, String)>) {
+    if path.starts_with('{') {
+        if let Some((template, rtype)) = path.rsplit_once('=') {
+            read_template(template, rtype, req, resp, out);
+        }
+        return;
+    }
     let (path, fixed) = match path.split_once('=') {
         Some((path, rtype)) => (path, Some(rtype)),
         None => (path, None),

@@ -49,6 +49,8 @@ const NETWORK_ACLS: ListSpec = regional("DescribeNetworkAcls", &[]);
 pub const SERVICE: ServiceSpec = ServiceSpec {
     service: Service::Ec2,
     event_source: "ec2.amazonaws.com",
+    // EC2's events are many and have a generic fallback of their own: `cloudtrail::ids`.
+    events: &[],
     lists: &[
         VPCS,
         SUBNETS,

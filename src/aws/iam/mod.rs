@@ -7,6 +7,7 @@
 //! up to 1,000, so IAM calls grow as ceil(N / 1000). AWS-managed policies are not asked for.
 
 mod details;
+mod events;
 mod profiles;
 
 use aws_sdk_iam::types::Tag;
@@ -30,6 +31,7 @@ const OIDC: ListSpec = global("ListOpenIDConnectProviders");
 pub const SERVICE: ServiceSpec = ServiceSpec {
     service: Service::Iam,
     event_source: "iam.amazonaws.com",
+    events: events::EVENTS,
     lists: &[DETAILS, PROFILES, OIDC],
     types: TYPES,
 };
