@@ -72,9 +72,14 @@ pub async fn run(cfg: &ScanConfig, now: DateTime<Utc>, progress: &Progress) -> R
     let default_region = sdk.region().map(|r| r.to_string());
 
     let mut declared: Vec<Resource> = Vec::new();
+    let mut not_compared: BTreeMap<String, usize> = BTreeMap::new();
     for file in &files {
-        for r in file.resources.iter().filter(|r| r.is_aws() && catalog::is_covered(&r.rtype)) {
-            declared.push(with_region(r.clone(), default_region.as_deref(), &file.path)?);
+        for r in file.resources.iter().filter(|r| r.is_aws()) {
+            if catalog::is_covered(&r.rtype) {
+                declared.push(with_region(r.clone(), default_region.as_deref(), &file.path)?);
+            } else {
+                *not_compared.entry(r.rtype.clone()).or_default() += 1;
+            }
         }
     }
     let regions = regions_to_scan(&declared, &cfg.regions, default_region.as_deref())?;
@@ -98,6 +103,8 @@ pub async fn run(cfg: &ScanConfig, now: DateTime<Utc>, progress: &Progress) -> R
         c.workspace = cfg.workspace.clone();
     }
     summary.api_calls = api_calls;
+    summary.not_compared = not_compared.values().sum();
+    summary.not_compared_types = not_compared;
     let finished = now + chrono::Duration::from_std(clock.elapsed()).unwrap_or_default();
     let mut report = Report {
         scan: ScanMeta {

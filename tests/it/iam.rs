@@ -50,6 +50,8 @@ fn an_untouched_iam_estate_is_in_sync_and_each_change_is_reported_once() {
     // Every IAM type of the estate was compared, and the access key was not: it is not listed.
     assert_eq!(report["summary"]["managed"], 21, "{report:#}");
     assert_eq!(report["unscanned"], serde_json::json!([]));
+    assert_eq!(report["summary"]["not_compared"], 1, "the access key: {report:#}");
+    assert_eq!(report["summary"]["not_compared_types"], serde_json::json!({"aws_iam_access_key": 1}));
 
     estate.drift(&[
         "trust-widened",
