@@ -33,4 +33,5 @@ pub mod scan;
 pub mod scoring;
 pub mod suppress;
 pub mod terraform;
+pub mod text;
 pub mod workspace;

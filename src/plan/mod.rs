@@ -132,12 +132,12 @@ pub fn read(path: &str) -> Result<Plan, PlanError> {
 /// Parses the bytes of a plan; `input` names it in results and errors.
 pub fn parse(input: &str, bytes: &[u8]) -> Result<Plan, PlanError> {
     let input_s = || input.to_owned();
-    let text =
-        std::str::from_utf8(bytes).map_err(|e| PlanError::NotUtf8 { input: input_s(), offset: e.valid_up_to() })?;
+    // `terraform show -json > plan.json` in Windows PowerShell 5 writes UTF-16 with a BOM.
+    let text = crate::text::decode(bytes).map_err(|offset| PlanError::NotUtf8 { input: input_s(), offset })?;
     if text.trim().is_empty() {
         return Err(PlanError::Empty { input: input_s() });
     }
-    let value: Value = serde_json::from_str(text).map_err(|e| json_error(input, &e))?;
+    let value: Value = serde_json::from_str(&text).map_err(|e| json_error(input, &e))?;
     check_kind(input, &value)?;
     let raw: RawPlan =
         serde_json::from_value(value).map_err(|e| PlanError::NotPlan { input: input_s(), why: e.to_string() })?;
@@ -147,11 +147,12 @@ pub fn parse(input: &str, bytes: &[u8]) -> Result<Plan, PlanError> {
         if c.mode != "managed" {
             return Ok(None);
         }
+        let address = c.address().map_err(|why| PlanError::NotPlan { input: input_s(), why })?;
         let action = Action::parse(&c.change.actions).ok_or_else(|| PlanError::NotPlan {
             input: input_s(),
-            why: format!("{}: unknown actions {:?}", c.address, c.change.actions),
+            why: format!("{address}: unknown actions {:?}", c.change.actions),
         })?;
-        Ok(Some(change(c, action, &regions)))
+        Ok(Some(change(c, address, action, &regions)))
     };
     let mut changes = Vec::new();
     for c in raw.resource_changes {
@@ -175,7 +176,7 @@ pub fn parse(input: &str, bytes: &[u8]) -> Result<Plan, PlanError> {
     })
 }
 
-fn change(c: RawChange, action: Action, regions: &ProviderRegions) -> ResourceChange {
+fn change(c: RawChange, address: String, action: Action, regions: &ProviderRegions) -> ResourceChange {
     let body = &c.change;
     let sides = attrs::Sides {
         before: &body.before,
@@ -198,10 +199,10 @@ fn change(c: RawChange, action: Action, regions: &ProviderRegions) -> ResourceCh
     };
     let id = known.get("id").and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_owned);
     ResourceChange {
-        region: region_of(known).or_else(|| regions.of(&c.address)),
+        region: region_of(known).or_else(|| regions.of(&address)),
         account: probe.account(),
         id,
-        address: c.address,
+        address,
         rtype: c.rtype,
         provider: short_provider(&c.provider_name),
         deposed: c.deposed,

@@ -308,15 +308,19 @@ fn parse<K: Keep>(path: &Path, bytes: &[u8]) -> Result<StateFile, StateError> {
 
 /// The slow path for bytes in memory: serde over the whole text, then a diagnosis.
 pub(crate) fn parse_whole<K: Keep>(path: &Path, bytes: &[u8]) -> Result<StateFile, StateError> {
-    let text =
-        std::str::from_utf8(bytes).map_err(|e| StateError::NotUtf8 { path: path.into(), offset: e.valid_up_to() })?;
+    let text = crate::text::decode(bytes).map_err(|offset| StateError::NotUtf8 { path: path.into(), offset })?;
+    if text.len() != bytes.len() {
+        // It had a byte-order mark (UTF-16 from PowerShell, or UTF-8 from an editor): parse the
+        // text without it, by the fast path again.
+        return parse::<K>(path, text.as_bytes());
+    }
     if text.trim().is_empty() {
         return Err(StateError::Empty { path: path.into() });
     }
     // One typed pass; a state that fails it is parsed again as a `Value` to diagnose it.
-    match serde_json::from_str::<RawState<K>>(text) {
+    match serde_json::from_str::<RawState<K>>(&text) {
         Ok(raw) if is_version_4(&raw) => Ok(build(path, raw)),
-        _ => diagnose::<K>(path, text),
+        _ => diagnose::<K>(path, &text),
     }
 }
 

@@ -209,6 +209,9 @@ def v02():
     sens = {"user_data": True}
     prior = [state_resource("aws_instance.web[0]", refreshed, v, sens)]
     drift = [rc("aws_instance.web[0]", ["update"], before, refreshed, v=v, before_sensitive=sens, after_sensitive=sens)]
+    # Terraform 1.0.x writes resource_drift entries without "address": only its parts.
+    for d in drift:
+        del d["address"]
     changes = [
         rc("aws_instance.web[0]", ["update"], refreshed,
            {**refreshed, "instance_type": "t3.micro", "user_data": "c2VjcmV0LXYy"}, v=v,

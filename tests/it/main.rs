@@ -4,6 +4,7 @@
 mod bad_input;
 mod check;
 mod cli;
+mod encodings;
 mod family;
 mod faults;
 mod harness;
