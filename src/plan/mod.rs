@@ -10,7 +10,7 @@ pub mod attrs;
 mod error;
 mod raw;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
 use std::path::Path;
 
@@ -39,6 +39,9 @@ pub struct Plan {
     pub drift: Vec<ResourceChange>,
     /// Managed resources of `prior_state`, as declared resources.
     pub prior: Vec<Resource>,
+    /// Terraform 1.2+ (`relevant_attributes`): per resource address, the top-level attributes
+    /// whose drift matters to this plan. `None` when the plan does not say.
+    pub relevant: Option<BTreeMap<String, BTreeSet<String>>>,
 }
 
 /// What Terraform will do to one resource instance.
@@ -162,6 +165,15 @@ pub fn parse(input: &str, bytes: &[u8]) -> Result<Plan, PlanError> {
     for c in raw.resource_drift.unwrap_or_default() {
         drift.extend(convert(c)?.filter(|d| d.action == Action::Delete || !d.attributes.is_empty()));
     }
+    let relevant = raw.relevant_attributes.map(|list| {
+        let mut by_address: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for r in list {
+            // A path's first step is the top-level attribute, the level drift is reported at.
+            let name = r.attribute.first().and_then(Value::as_str);
+            by_address.entry(r.resource).or_default().extend(name.map(str::to_owned));
+        }
+        by_address
+    });
     let mut prior = Vec::new();
     if let Some(root) = raw.prior_state.and_then(|s| s.values).and_then(|v| v.root_module) {
         collect_prior(input, &root, &mut prior);
@@ -173,6 +185,7 @@ pub fn parse(input: &str, bytes: &[u8]) -> Result<Plan, PlanError> {
         changes,
         drift,
         prior,
+        relevant,
     })
 }
 

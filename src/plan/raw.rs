@@ -17,7 +17,18 @@ pub struct RawPlan {
     /// Added in format 0.2 (Terraform 0.15.4); absent before, and absent when nothing drifted.
     pub resource_drift: Option<Vec<RawChange>>,
     pub prior_state: Option<RawState>,
+    /// Terraform 1.2+: the drifted attribute paths that matter to this plan.
+    pub relevant_attributes: Option<Vec<RawRelevant>>,
     pub configuration: Option<RawConfiguration>,
+}
+
+/// One entry of `relevant_attributes`: a resource address and an attribute path, whose steps are
+/// attribute names and, inside them, list indexes or map keys.
+#[derive(Debug, Deserialize)]
+pub struct RawRelevant {
+    pub resource: String,
+    #[serde(default)]
+    pub attribute: Vec<Value>,
 }
 
 /// One entry of `resource_changes` or `resource_drift`.
