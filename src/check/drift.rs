@@ -22,8 +22,12 @@ use crate::resource::{Declaration, LiveFacts, Resource};
 
 /// Types declared apart from their parent (a rule of a group, a route of a table): which of the
 /// parent's inline entries they own is decided from them.
-const CHILDREN: &[&str] =
-    &["aws_security_group_rule", "aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_egress_rule", "aws_route"];
+const CHILDREN: &[&str] = &[
+    "aws_security_group_rule",
+    "aws_vpc_security_group_ingress_rule",
+    "aws_vpc_security_group_egress_rule",
+    "aws_route",
+];
 
 /// Terraform's drift, normalised and with owned children taken out; updates whose every
 /// attribute turns out to be no drift are left out, deletions are kept as they are.
@@ -72,7 +76,8 @@ pub fn from_plan(plan: &Plan) -> Vec<Drift> {
     // In the plan's order: `updates` is `plan.drift` less its deletions.
     let mut out = Vec::new();
     for d in &plan.drift {
-        let next = if d.action == Action::Delete { Some(drift(d, d.attributes.clone())) } else { kept.next().flatten() };
+        let next =
+            if d.action == Action::Delete { Some(drift(d, d.attributes.clone())) } else { kept.next().flatten() };
         out.extend(next);
     }
     out

@@ -74,7 +74,12 @@ fn rules_declared_as_separate_resources_are_not_drift_of_the_group() {
     let separate = json!({"id": "sgrule-1", "security_group_id": SG, "type": "ingress", "protocol": "tcp",
                           "from_port": 22, "to_port": 22, "cidr_blocks": ["10.0.0.0/8"], "description": ""});
     let refreshed = group(json!([ssh]), json!({}), json!("web"));
-    let seen = drift_entry("aws_security_group.web", "aws_security_group", group(json!([]), json!({}), json!("web")), refreshed.clone());
+    let seen = drift_entry(
+        "aws_security_group.web",
+        "aws_security_group",
+        group(json!([]), json!({}), json!("web")),
+        refreshed.clone(),
+    );
     let the_group = prior("aws_security_group.web", "aws_security_group", refreshed);
     let p = plan(
         vec![seen.clone()],
@@ -108,9 +113,7 @@ fn inline_rules_added_outside_terraform_read_as_the_scan_shows_them() {
 
 #[test]
 fn tags_and_tags_all_are_one_drift_and_relevant_attributes_say_what_the_plan_touches() {
-    let vpc = |name: &str, cidr: &str| {
-        json!({"id": "vpc-0a1b", "cidr_block": cidr, "tags": {"Name": name}, "tags_all": {"Name": name}, "enable_dns_support": true})
-    };
+    let vpc = |name: &str, cidr: &str| json!({"id": "vpc-0a1b", "cidr_block": cidr, "tags": {"Name": name}, "tags_all": {"Name": name}, "enable_dns_support": true});
     let deleted = json!({"address": "aws_eip.old", "mode": "managed", "type": "aws_eip", "name": "old",
                          "provider_name": PROVIDER, "change": {"actions": ["delete"], "before": {"id": "eipalloc-1"}, "after": null}});
     let p = plan(

@@ -128,7 +128,10 @@ mod tests {
         // Rules as a plan writes them read the same way, one line per source.
         let planned = json!([{"protocol": "tcp", "from_port": 22, "to_port": 22, "cidr_blocks": ["10.0.0.0/8", "10.1.0.0/16"],
                               "ipv6_cidr_blocks": [], "security_groups": [], "self": false, "description": "ssh"}]);
-        assert_eq!(describe(&planned, &json!([])), vec![r#"- tcp 22-22 10.0.0.0/8 "ssh""#, r#"- tcp 22-22 10.1.0.0/16 "ssh""#]);
+        assert_eq!(
+            describe(&planned, &json!([])),
+            vec![r#"- tcp 22-22 10.0.0.0/8 "ssh""#, r#"- tcp 22-22 10.1.0.0/16 "ssh""#]
+        );
     }
 
     #[test]

@@ -10,6 +10,7 @@ mod faults;
 mod harness;
 mod history;
 mod notify;
+mod plan_drift;
 mod proxy;
 mod report;
 mod scan;
