@@ -188,3 +188,26 @@ fn writers_started_at_once_on_a_new_history_all_succeed_and_record_everything_on
         .unwrap();
     assert_eq!((rows, distinct), (48, 48), "each of the 48 events recorded exactly once");
 }
+
+/// `learn`, `ack` and `notify` write the history too: each waits for a run that holds it and
+/// gives up after its --lock-timeout, in one line, as a scan does.
+#[test]
+fn every_writer_waits_for_the_lock_and_gives_up_in_one_line() {
+    let estate = Estate::create();
+    let trail = tempfile::tempdir().unwrap();
+    let file = write_trail(trail.path(), "t.json", routine(&estate.id("sg_web"), &estate.id("web_0")));
+    let mut first = held_scan(&estate, 6_000);
+    for args in [vec!["learn", "--cloudtrail", file.to_str().unwrap()], vec!["ack", "1"], vec!["notify"]] {
+        let mut cmd = estate.command(&args);
+        cmd.args(["--db", "history.db", "--lock-timeout", "1s"])
+            .env("DRIFTSCAN_SLACK_WEBHOOK", "https://hooks.slack.com/services/T000/B000/XXXX");
+        let started = Instant::now();
+        let out = run(&mut cmd);
+        assert_eq!(out.code, 1, "{args:?}: {}", out.stderr);
+        assert!(started.elapsed() >= Duration::from_secs(1), "{args:?} did not wait");
+        assert!(out.stderr.contains("history.db: another driftscan run (pid"), "{args:?}: {}", out.stderr);
+        assert_eq!(out.stderr.lines().count(), 1, "{args:?}: {}", out.stderr);
+    }
+    assert!(first.wait().unwrap().success());
+    assert_eq!(count(&estate, "changes"), 0, "nothing was learned while the scan held the history");
+}
