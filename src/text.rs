@@ -43,6 +43,11 @@ pub fn decode(bytes: &[u8]) -> Result<Cow<'_, str>, usize> {
     Ok(Cow::Owned(text))
 }
 
+/// Whether `start` (a file's first bytes) opens with a byte-order mark [`decode`] reads.
+pub fn has_bom(start: &[u8]) -> bool {
+    [UTF8_BOM, UTF16LE_BOM, UTF16BE_BOM].iter().any(|bom| start.starts_with(bom))
+}
+
 /// The bytes of `bytes` as UTF-8 without a byte-order mark, borrowed when they already are.
 pub fn to_utf8(bytes: &[u8]) -> Result<Cow<'_, [u8]>, usize> {
     Ok(match decode(bytes)? {
@@ -87,6 +92,7 @@ mod tests {
         let be: Vec<u8> = UTF16BE_BOM.iter().copied().chain(text.encode_utf16().flat_map(u16::to_be_bytes)).collect();
         assert_eq!(decode(&be).unwrap(), text);
         assert!(matches!(decode(text.as_bytes()).unwrap(), Cow::Borrowed(_)), "UTF-8 is not copied");
+        assert!(has_bom(&utf16le("{")[..3]) && has_bom(b"\xef\xbb\xbf{") && !has_bom(b"{\"v"));
     }
 
     #[test]

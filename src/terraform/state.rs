@@ -268,6 +268,14 @@ fn read<K: Keep>(path: &Path) -> Result<StateFile, StateError> {
     if let Ok(state) = read_blocks::<K>(path, open()?) {
         return Ok(state);
     }
+    // A byte-order mark (UTF-16 from PowerShell, UTF-8 from an editor): the text is decoded
+    // whole first, whatever the file's size, rather than refused as not JSON.
+    let mut start = [0u8; 3];
+    let n = open()?.read(&mut start).unwrap_or(0);
+    if crate::text::has_bom(&start[..n]) {
+        let bytes = std::fs::read(path).map_err(|source| StateError::Io { path: path.into(), source })?;
+        return parse_whole::<K>(path, &bytes);
+    }
     // The slow path, for a file the fast one refused: one serde pass over the stream, which
     // reads what the cutter does not (escaped keys, say) and otherwise names the fault.
     let file = open()?;
