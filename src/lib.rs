@@ -34,4 +34,5 @@ pub mod scan;
 pub mod scoring;
 pub mod suppress;
 pub mod terraform;
+pub mod text;
 pub mod workspace;

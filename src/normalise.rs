@@ -41,6 +41,18 @@ fn normalise_in_place(r: &mut Resource) {
     }
 }
 
+/// [`normalise`] for both sides of the drift Terraform itself saw (a plan's `resource_drift`),
+/// on any type: every pass but `keep_compared`. That pass keeps what the live inventory
+/// reproduces faithfully; both of these sides come from the provider, so every attribute
+/// Terraform saw change is still compared, only spelled as a scan spells it.
+pub fn normalise_refreshed(r: &mut Resource) {
+    for (name, pass) in PASSES {
+        if *name != "keep_compared" {
+            pass(r);
+        }
+    }
+}
+
 /// [`normalise`] over one side of a scan, shared between the machine's cores: each resource is
 /// normalised on its own, and a large state's declared side took a fifth of its read on one.
 /// Below a few thousand resources threads cost more than they save.

@@ -63,7 +63,7 @@ pub async fn run(cfg: &ScanConfig, now: DateTime<Utc>, progress: &Progress) -> R
         Some(ws) => match access::account_id(&sdk).await {
             Ok(a) => Some(a),
             Err(e) => {
-                eprintln!("driftscan: warning: workspace {ws}: {e:#}");
+                eprintln!("driftscan: warning: workspace {ws}: {}", crate::error::one_line(&e));
                 None
             }
         },
