@@ -9,6 +9,8 @@
 pub mod access;
 mod calls;
 pub mod ec2;
+pub mod kms;
+pub mod s3;
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::time::Duration;
@@ -29,7 +31,7 @@ use crate::report::Unscanned;
 use crate::resource::Resource;
 
 /// Every service driftscan lists, each declared once in its module.
-pub const SERVICES: &[ServiceSpec] = &[ec2::SERVICE];
+pub const SERVICES: &[ServiceSpec] = &[ec2::SERVICE, s3::SERVICE, kms::SERVICE];
 
 /// What a service module declares: its lists and types, and where CloudTrail logs its writes.
 #[derive(Debug)]
@@ -212,6 +214,8 @@ pub async fn inventory(
 async fn list(ctx: &Ctx<'_>, family: Family, wanted: &Wanted) -> Result<Vec<Resource>, ListError> {
     match family.service {
         Service::Ec2 => ec2::list(ctx, family, wanted).await,
+        Service::S3 => s3::list(ctx, family, wanted).await,
+        Service::Kms => kms::list(ctx, family, wanted).await,
         other => Err(ListError(format!("no lists for {other:?}"))),
     }
 }
