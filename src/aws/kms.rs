@@ -46,7 +46,9 @@ const TYPES: &[TypeSpec] = &[
 ];
 
 /// Where CloudTrail names the key or alias a KMS event changed. Key ids have no prefix to tell
-/// their type, so each path names it; `CreateKey` has the new key only in its response.
+/// their type, so each path names it; `CreateKey` has the new key only in its response. A caller
+/// may give a key by its ARN, which `keyId` then records as given: the reader should take the
+/// id after `:key/` (as the `alias_target_key_arn` pass does for aliases).
 pub const EVENTS: &[(&str, &[&str])] = &[
     ("CreateKey", &["resp.keyMetadata.keyId=aws_kms_key"]),
     ("EnableKey", &["req.keyId=aws_kms_key"]),
@@ -159,6 +161,25 @@ fn map_alias(entry: &AliasListEntry) -> Option<Resource> {
 mod tests {
     use super::*;
     use aws_sdk_kms::types::{KeySpec, KeyUsageType};
+    use serde_json::json;
+
+    #[test]
+    fn every_event_names_a_key_or_an_alias() {
+        // Shapes of CloudTrail KMS records: the key in the request, a new key in the response.
+        let request = json!({"requestParameters": {"keyId": "1234abcd-12ab-34cd-56ef-1234567890ab",
+            "aliasName": "alias/app", "targetKeyId": "1234abcd-12ab-34cd-56ef-1234567890ab"}, "responseElements": null});
+        let created = json!({"requestParameters": {"keyUsage": "ENCRYPT_DECRYPT"},
+            "responseElements": {"keyMetadata": {"keyId": "1234abcd-12ab-34cd-56ef-1234567890ab", "keyState": "Enabled"}}});
+        for (event, paths) in EVENTS {
+            for path in *paths {
+                let record = if *event == "CreateKey" { &created } else { &request };
+                let (id, spec) = crate::aws::event_path(path, record);
+                let want = if path.ends_with(ALIAS) { "alias/app" } else { "1234abcd-12ab-34cd-56ef-1234567890ab" };
+                assert_eq!(id, Some(want), "{event}");
+                assert!(spec.is_some_and(|s| TYPES.iter().any(|t| t.name == s.name)), "{event}: {path}");
+            }
+        }
+    }
 
     #[test]
     fn aws_aliases_are_never_unmanaged() {

@@ -230,6 +230,21 @@ fn live(rtype: &str, id: &str, attributes: Map<String, Value>, facts: crate::res
     Resource { rtype: rtype.into(), id: id.into(), region: None, attributes, declared: None, live: Some(facts) }
 }
 
+/// The id a CloudTrail record's event path (`req.a.b=type`, see `cloudtrail::ids`) names, and
+/// the type it gives, for the event tables' tests.
+#[cfg(test)]
+fn event_path<'r>(path: &str, record: &'r Value) -> (Option<&'r str>, Option<&'static TypeSpec>) {
+    let (path, rtype) = path.split_once('=').unwrap_or((path, ""));
+    let (side, rest) = path.split_once('.').expect("a path starts at req or resp");
+    let root = match side {
+        "req" => "requestParameters",
+        "resp" => "responseElements",
+        other => panic!("{other}: a path starts at req or resp"),
+    };
+    let pointer = format!("/{root}/{}", rest.replace('.', "/"));
+    (record.pointer(&pointer).and_then(Value::as_str), crate::catalog::spec(rtype))
+}
+
 /// Runs `f` for each item with at most [`ATTRIBUTE_CALLS_IN_FLIGHT`] in flight.
 async fn bounded<T, F, Fut, O>(items: Vec<T>, f: F) -> Vec<O>
 where

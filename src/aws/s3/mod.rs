@@ -307,6 +307,22 @@ mod tests {
     use std::collections::HashSet;
 
     #[test]
+    fn every_event_names_the_bucket_as_a_type_of_this_module() {
+        // The request of a CloudTrail S3 management event, as CloudTrail records it.
+        let record = json!({"eventSource": "s3.amazonaws.com", "eventName": "PutBucketPublicAccessBlock",
+            "requestParameters": {"bucketName": "logs", "Host": "logs.s3.amazonaws.com", "publicAccessBlock": "",
+                "PublicAccessBlockConfiguration": {"BlockPublicAcls": false}},
+            "responseElements": null});
+        for (event, paths) in EVENTS {
+            for path in *paths {
+                let (id, spec) = crate::aws::event_path(path, &record);
+                assert_eq!(id, Some("logs"), "{event}");
+                assert!(spec.is_some_and(|s| TYPES.iter().any(|t| t.name == s.name)), "{event}: {path}");
+            }
+        }
+    }
+
+    #[test]
     fn configuration_ids_name_their_bucket() {
         let mut wanted = Wanted::new();
         wanted.insert(BUCKET.into(), HashSet::from(["logs".to_owned()]));
