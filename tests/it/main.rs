@@ -16,6 +16,7 @@ mod schedule;
 mod schedules;
 mod secrets;
 mod state;
+mod storage_services;
 mod storage;
 mod suppress;
 mod webhook_server;

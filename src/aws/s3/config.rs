@@ -23,6 +23,23 @@ pub(super) enum Read {
     Logging,
 }
 
+impl Read {
+    /// The S3 operation behind the read, for messages.
+    pub(super) fn operation(self) -> &'static str {
+        match self {
+            Read::Tags => "GetBucketTagging",
+            Read::Policy => "GetBucketPolicy",
+            Read::PublicAccessBlock => "GetPublicAccessBlock",
+            Read::Versioning => "GetBucketVersioning",
+            Read::Encryption => "GetBucketEncryption",
+            Read::Ownership => "GetBucketOwnershipControls",
+            Read::Acl => "GetBucketAcl",
+            Read::Lifecycle => "GetBucketLifecycleConfiguration",
+            Read::Logging => "GetBucketLogging",
+        }
+    }
+}
+
 /// The bucket is gone (deleted between the listing and this read).
 pub(super) const NO_SUCH_BUCKET: &str = "NoSuchBucket";
 

@@ -228,7 +228,8 @@ async fn describe(client: &Client, name: &str, region: &str, d: &Declared) -> Re
     }
     let mut got: BTreeMap<Read, Value> = BTreeMap::new();
     for what in reads {
-        got.insert(what, read(client, name, what).await?);
+        let answer = read(client, name, what).await;
+        got.insert(what, answer.map_err(|e| e.map(|ListError(why)| ListError(format!("{}: {why}", what.operation()))))?);
     }
     let mut out = vec![bucket_resource(name, region, bucket_attributes(d, &got))];
     for (rtype, ids) in &d.configs {
