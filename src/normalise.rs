@@ -613,8 +613,11 @@ mod tests {
     fn an_alias_target_given_as_an_arn_is_not_drift() {
         let arn = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
         let declared = normalise(res("aws_kms_alias", "alias/app", json!({"target_key_id": arn})));
-        let live =
-            normalise(res("aws_kms_alias", "alias/app", json!({"target_key_id": "1234abcd-12ab-34cd-56ef-1234567890ab"})));
+        let live = normalise(res(
+            "aws_kms_alias",
+            "alias/app",
+            json!({"target_key_id": "1234abcd-12ab-34cd-56ef-1234567890ab"}),
+        ));
         assert_eq!(declared.attributes, live.attributes);
     }
 

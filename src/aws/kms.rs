@@ -96,11 +96,11 @@ async fn list_keys(client: &Client, wanted: &HashSet<String>) -> Result<Vec<Reso
             return Ok(None);
         }
         let mut a = key_attributes(meta);
-        let aws_managed = meta.key_manager() == Some(&KeyManagerType::Aws);
-        if wanted.contains(&id) && !aws_managed {
+        let facts = key_facts(meta);
+        if wanted.contains(&id) && !facts.aws_default {
             read_declared(client, &id, &mut a).await?;
         }
-        Ok(Some(live(KEY, meta.key_id(), a, LiveFacts { aws_default: aws_managed, ..LiveFacts::default() })))
+        Ok(Some(live(KEY, meta.key_id(), a, facts)))
     })
     .await;
     described.into_iter().filter_map(Result::transpose).collect()
@@ -109,6 +109,12 @@ async fn list_keys(client: &Client, wanted: &HashSet<String>) -> Result<Vec<Reso
 /// A key pending deletion is already gone as far as Terraform is concerned.
 fn pending_deletion(meta: &KeyMetadata) -> bool {
     matches!(meta.key_state(), Some(KeyState::PendingDeletion | KeyState::PendingReplicaDeletion))
+}
+
+/// AWS-managed keys (`aws/s3`, `aws/ebs`, ...) are made by the services that use them, for
+/// them: never unmanaged, and never Terraform's to compare.
+fn key_facts(meta: &KeyMetadata) -> LiveFacts {
+    LiveFacts { aws_default: meta.key_manager() == Some(&KeyManagerType::Aws), ..LiveFacts::default() }
 }
 
 fn key_attributes(meta: &KeyMetadata) -> Map<String, Value> {
@@ -204,6 +210,10 @@ mod tests {
                 .unwrap()
         };
         assert!(pending_deletion(&meta(KeyState::PendingDeletion)));
+        let mut managed = meta(KeyState::Enabled);
+        assert!(!key_facts(&managed).aws_default);
+        managed.key_manager = Some(KeyManagerType::Aws);
+        assert!(key_facts(&managed).aws_default, "an AWS-managed key is never unmanaged");
         assert!(!pending_deletion(&meta(KeyState::Disabled)));
         let a = key_attributes(&meta(KeyState::Enabled));
         assert_eq!(a["customer_master_key_spec"], "SYMMETRIC_DEFAULT");

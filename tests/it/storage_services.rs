@@ -48,9 +48,14 @@ impl Storage {
     /// A scan of the storage state, JSON out, through `endpoint`.
     fn scan_at(&self, endpoint: &str) -> Value {
         let mut cmd = self.moto.driftscan();
-        cmd.current_dir(self.dir.path())
-            .env("AWS_ENDPOINT_URL", endpoint)
-            .args(["scan", "--state", "storage/terraform.tfstate", "--no-history", "--format", "json"]);
+        cmd.current_dir(self.dir.path()).env("AWS_ENDPOINT_URL", endpoint).args([
+            "scan",
+            "--state",
+            "storage/terraform.tfstate",
+            "--no-history",
+            "--format",
+            "json",
+        ]);
         let out = run(&mut cmd);
         assert!(matches!(out.code, 0 | 2 | 3), "scan failed ({}):\n{}", out.code, out.stderr);
         out.json()
@@ -134,7 +139,12 @@ fn each_out_of_band_change_is_reported_once_with_its_attribute() {
     assert_eq!(changes(&report), want, "{report:#}");
 
     let by = |rtype: &str, attribute: &str| {
-        report["changes"].as_array().unwrap().iter().find(|c| c["type"] == rtype && c["attribute"] == attribute).cloned()
+        report["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["type"] == rtype && c["attribute"] == attribute)
+            .cloned()
     };
     let policy = by("aws_s3_bucket_policy", "policy").unwrap();
     assert_eq!(policy["actual"]["Statement"][0]["Principal"], "*", "a readable document: {policy:#}");

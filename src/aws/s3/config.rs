@@ -62,7 +62,9 @@ pub(super) async fn read(client: &Client, bucket: &str, what: Read) -> Result<Va
                 client.get_public_access_block().bucket(bucket).send().await,
                 "NoSuchPublicAccessBlockConfiguration",
             )?;
-            let Some(c) = out.as_ref().and_then(|o| o.public_access_block_configuration()) else { return Ok(Value::Null) };
+            let Some(c) = out.as_ref().and_then(|o| o.public_access_block_configuration()) else {
+                return Ok(Value::Null);
+            };
             Ok(json!({
                 "block_public_acls": c.block_public_acls().unwrap_or(false),
                 "block_public_policy": c.block_public_policy().unwrap_or(false),
@@ -125,9 +127,10 @@ pub(super) async fn read(client: &Client, bucket: &str, what: Read) -> Result<Va
         }
         Read::Logging => {
             let out = client.get_bucket_logging().bucket(bucket).send().await.map_err(fail)?;
-            Ok(out.logging_enabled().map_or(Value::Null, |l| {
-                json!({"target_bucket": l.target_bucket(), "target_prefix": l.target_prefix()})
-            }))
+            Ok(out.logging_enabled().map_or(
+                Value::Null,
+                |l| json!({"target_bucket": l.target_bucket(), "target_prefix": l.target_prefix()}),
+            ))
         }
     }
 }
@@ -261,7 +264,10 @@ mod tests {
         let logs = "http://acs.amazonaws.com/groups/s3/LogDelivery";
         assert_eq!(canned_acl(&acl(json!([g("o1", "FULL_CONTROL")]))), "private");
         assert_eq!(canned_acl(&acl(json!([g("o1", "FULL_CONTROL"), g(all, "READ")]))), "public-read");
-        assert_eq!(canned_acl(&acl(json!([g(logs, "WRITE"), g("o1", "FULL_CONTROL"), g(logs, "READ_ACP")]))), "log-delivery-write");
+        assert_eq!(
+            canned_acl(&acl(json!([g(logs, "WRITE"), g("o1", "FULL_CONTROL"), g(logs, "READ_ACP")]))),
+            "log-delivery-write"
+        );
         assert_eq!(canned_acl(&acl(json!([g("o1", "FULL_CONTROL"), g("someone", "READ")]))), "(custom grants)");
     }
 }

@@ -120,10 +120,8 @@ pub(super) async fn list(ctx: &Ctx<'_>, family: &ListSpec, wanted: &Wanted) -> R
     for (_, region) in buckets.iter().filter(|(name, _)| declared.contains_key(name.as_str())) {
         clients.entry(region.as_str()).or_insert_with(|| client(ctx, region));
     }
-    let work: Vec<(&String, &String, &Declared)> = buckets
-        .iter()
-        .filter_map(|(name, region)| Some((name, region, declared.get(name.as_str())?)))
-        .collect();
+    let work: Vec<(&String, &String, &Declared)> =
+        buckets.iter().filter_map(|(name, region)| Some((name, region, declared.get(name.as_str())?))).collect();
     let clients = &clients;
     let read_back = bounded(work, |(name, region, d)| async move {
         let found = describe(&clients[region.as_str()], name, region, d).await;
@@ -194,7 +192,8 @@ async fn list_buckets(client: &Client) -> Result<Vec<(String, String)>, ListErro
         }
     })
     .await;
-    let mut buckets: Vec<(String, String)> = located.into_iter().filter_map(Result::transpose).collect::<Result<_, _>>()?;
+    let mut buckets: Vec<(String, String)> =
+        located.into_iter().filter_map(Result::transpose).collect::<Result<_, _>>()?;
     buckets.sort();
     Ok(buckets)
 }
@@ -221,7 +220,8 @@ fn bucket_of(id: &str) -> &str {
 /// A declared bucket's live resources: the bucket with what it declares inline, and each
 /// declared configuration that exists, owned by the bucket.
 async fn describe(client: &Client, name: &str, region: &str, d: &Declared) -> Result<Vec<Resource>, Option<ListError>> {
-    let mut reads: BTreeSet<Read> = d.configs.keys().filter_map(|t| CONFIGS.iter().find(|c| c.0 == *t)).map(|c| c.1).collect();
+    let mut reads: BTreeSet<Read> =
+        d.configs.keys().filter_map(|t| CONFIGS.iter().find(|c| c.0 == *t)).map(|c| c.1).collect();
     if d.bucket {
         reads.insert(Read::Tags);
         reads.extend(INLINE.iter().filter(|(_, separate, _)| !d.configs.contains_key(separate)).map(|i| i.2));
@@ -229,7 +229,10 @@ async fn describe(client: &Client, name: &str, region: &str, d: &Declared) -> Re
     let mut got: BTreeMap<Read, Value> = BTreeMap::new();
     for what in reads {
         let answer = read(client, name, what).await;
-        got.insert(what, answer.map_err(|e| e.map(|ListError(why)| ListError(format!("{}: {why}", what.operation()))))?);
+        got.insert(
+            what,
+            answer.map_err(|e| e.map(|ListError(why)| ListError(format!("{}: {why}", what.operation()))))?,
+        );
     }
     let mut out = vec![bucket_resource(name, region, bucket_attributes(d, &got))];
     for (rtype, ids) in &d.configs {
