@@ -161,10 +161,13 @@ fn client(ctx: &Ctx<'_>, region: &str) -> Client {
     Client::from_conf(conf)
 }
 
+/// Pages of 10,000, the most `ListBuckets` returns.
+const BUCKET_PAGE: i32 = 10_000;
+
 /// Every bucket of the account with its region: from `ListBuckets` when it says (`BucketRegion`),
 /// else one `GetBucketLocation` per bucket, bounded.
 async fn list_buckets(client: &Client) -> Result<Vec<(String, String)>, ListError> {
-    let mut pages = client.list_buckets().into_paginator().send();
+    let mut pages = client.list_buckets().max_buckets(BUCKET_PAGE).into_paginator().send();
     let mut found: Vec<(String, Option<String>)> = Vec::new();
     while let Some(page) = pages.next().await {
         for b in page?.buckets() {
