@@ -23,6 +23,10 @@ const PASSES: &[(&str, Pass)] = &[
     ("standalone_rule_spelling", standalone_rule_spelling),
     ("route_and_acl_blocks", route_and_acl_blocks),
     ("iam_spelling", iam_spelling),
+    ("s3_default_encryption", s3_default_encryption),
+    ("s3_block_spelling", s3_block_spelling),
+    ("unset_bucket_acl", unset_bucket_acl),
+    ("alias_target_key_arn", alias_target_key_arn),
     ("unordered_sets", unordered_sets),
     ("empty_is_absent", empty_is_absent),
 ];
@@ -253,6 +257,93 @@ fn route_and_acl_blocks(r: &mut Resource) {
     }
 }
 
+/// Since 2023 S3 encrypts every bucket with SSE-S3 (AES256) unless told otherwise, and a bucket
+/// read back says so: a provider-3 state that declares no encryption has `[]` there. The default
+/// rule, on either side, counts as no rule.
+fn s3_default_encryption(r: &mut Resource) {
+    if r.rtype != "aws_s3_bucket" {
+        return;
+    }
+    let Some(v) = r.attributes.get_mut("server_side_encryption_configuration") else { return };
+    let rules = v.pointer("/0/rule").and_then(Value::as_array);
+    let is_default = |rule: &Value| {
+        let by_default = rule.pointer("/apply_server_side_encryption_by_default/0");
+        by_default.and_then(|d| d.get("sse_algorithm")).and_then(Value::as_str) == Some("AES256")
+            && by_default.and_then(|d| d.get("kms_master_key_id")).and_then(Value::as_str).unwrap_or("").is_empty()
+            && rule.get("bucket_key_enabled").and_then(Value::as_bool) != Some(true)
+    };
+    if rules.is_some_and(|rules| rules.len() == 1 && is_default(&rules[0])) {
+        *v = Value::Null;
+    }
+}
+
+/// S3 configuration blocks (`rule`, `versioning_configuration`, `access_control_policy`, the
+/// bucket's inline blocks): Terraform writes every field of a nested block, unset ones as `""`,
+/// `[]` or `0`, and keeps sets in its own order; S3 leaves unset fields out. Empty fields are
+/// dropped at every depth, a lifecycle rule's unset `days` (0) and delete marker (`false`) too,
+/// `mfa_delete = "Disabled"` (what S3 says once versioning was ever set) is no MFA delete, grantee
+/// display names (which S3 stopped returning) are dropped, and blocks are sorted.
+fn s3_block_spelling(r: &mut Resource) {
+    if !r.rtype.starts_with("aws_s3_") {
+        return;
+    }
+    let lifecycle = r.rtype == "aws_s3_bucket_lifecycle_configuration";
+    for v in r.attributes.values_mut().filter(|v| v.is_array()) {
+        prune_block(v, lifecycle);
+        if v.as_array().is_some_and(Vec::is_empty) {
+            *v = Value::Null;
+        }
+    }
+}
+
+/// Whether a value is gone after pruning.
+fn prune_block(v: &mut Value, lifecycle: bool) -> bool {
+    match v {
+        Value::Object(fields) => {
+            fields.retain(|k, field| {
+                let unset = match (k.as_str(), &*field) {
+                    ("display_name", _) => true,
+                    ("mfa_delete", Value::String(s)) => s == "Disabled",
+                    (_, Value::Number(n)) => lifecycle && n.as_i64() == Some(0),
+                    (_, Value::Bool(b)) => lifecycle && !b,
+                    _ => false,
+                };
+                !unset && !prune_block(field, lifecycle)
+            });
+            fields.sort_keys();
+            fields.is_empty()
+        }
+        Value::Array(items) => {
+            items.retain_mut(|item| !prune_block(item, lifecycle));
+            items.sort_by_cached_key(Value::to_string);
+            items.is_empty()
+        }
+        Value::String(s) => s.is_empty(),
+        Value::Null => true,
+        _ => false,
+    }
+}
+
+/// Provider 4 and later leave a bucket's deprecated inline `acl` null unless it was set, and S3
+/// keeps no canned ACL to compare it with: an unset `acl` is not evidence of anything.
+fn unset_bucket_acl(r: &mut Resource) {
+    if r.rtype == "aws_s3_bucket" && r.attributes.get("acl").is_some_and(Value::is_null) {
+        r.attributes.remove("acl");
+    }
+}
+
+/// An alias's `target_key_id` may be written as the key's ARN; KMS answers with the key id.
+fn alias_target_key_arn(r: &mut Resource) {
+    if r.rtype != "aws_kms_alias" {
+        return;
+    }
+    if let Some(Value::String(target)) = r.attributes.get_mut("target_key_id") {
+        if let Some((_, id)) = target.split_once(":key/").filter(|_| target.starts_with("arn:")) {
+            *target = id.to_owned();
+        }
+    }
+}
+
 fn canonical_protocol(p: &str) -> String {
     match p.to_ascii_lowercase().as_str() {
         "-1" | "all" | "" => "-1".into(),
@@ -361,6 +452,10 @@ mod tests {
         ("standalone_rule_spelling", &["standalone_rule_protocol_spelling_and_all_traffic_ports_are_not_drift"]),
         ("route_and_acl_blocks", &["route_and_acl_block_empty_fields_spelling_and_order_are_not_drift"]),
         ("iam_spelling", &["inline_policy_blocks_and_provider_urls_are_compared_as_aws_means_them"]),
+        ("s3_default_encryption", &["default_bucket_encryption_is_not_drift"]),
+        ("s3_block_spelling", &["s3_block_empty_fields_defaults_and_order_are_not_drift"]),
+        ("unset_bucket_acl", &["an_unset_inline_bucket_acl_is_not_drift"]),
+        ("alias_target_key_arn", &["an_alias_target_given_as_an_arn_is_not_drift"]),
         ("unordered_sets", &["set_order_and_duplicates_are_not_drift"]),
         ("empty_is_absent", &["empty_values_equal_fields_the_api_leaves_out"]),
     ];
@@ -538,6 +633,94 @@ mod tests {
                  "to_port": 22, "icmp_code": 0, "icmp_type": 0},
                 {"rule_no": 200, "protocol": "-1", "action": "allow", "cidr_block": "10.0.0.0/8",
                  "icmp_code": 0, "icmp_type": 0}]}),
+        ));
+        assert_eq!(declared.attributes, live.attributes);
+    }
+
+    #[test]
+    fn default_bucket_encryption_is_not_drift() {
+        let aes = |key: &str| {
+            json!([{"rule": [{"apply_server_side_encryption_by_default": [{"kms_master_key_id": key, "sse_algorithm": "AES256"}],
+                               "bucket_key_enabled": false}]}])
+        };
+        let declared = normalise(res("aws_s3_bucket", "b", json!({"server_side_encryption_configuration": []})));
+        let live = normalise(res("aws_s3_bucket", "b", json!({"server_side_encryption_configuration": aes("")})));
+        assert_eq!(declared.attributes, live.attributes);
+        let kms = json!([{"rule": [{"apply_server_side_encryption_by_default": [{"kms_master_key_id": "k", "sse_algorithm": "aws:kms"}]}]}]);
+        let changed = normalise(res("aws_s3_bucket", "b", json!({"server_side_encryption_configuration": kms})));
+        assert_ne!(changed.attributes, live.attributes, "a KMS key instead of the default is a change");
+    }
+
+    #[test]
+    fn s3_block_empty_fields_defaults_and_order_are_not_drift() {
+        let declared = normalise(res(
+            "aws_s3_bucket_lifecycle_configuration",
+            "b",
+            json!({"rule": [
+                {"id": "b", "status": "Enabled", "prefix": "", "filter": [{"prefix": "", "and": [], "tag": []}],
+                 "expiration": [{"date": "", "days": 30, "expired_object_delete_marker": false}], "transition": []},
+                {"id": "a", "status": "Enabled", "prefix": "", "filter": [{"prefix": "logs/"}], "expiration": [],
+                 "abort_incomplete_multipart_upload": [{"days_after_initiation": 7}]}]}),
+        ));
+        let live = normalise(res(
+            "aws_s3_bucket_lifecycle_configuration",
+            "b",
+            json!({"rule": [
+                {"status": "Enabled", "id": "a", "filter": [{"prefix": "logs/"}],
+                 "abort_incomplete_multipart_upload": [{"days_after_initiation": 7}]},
+                {"id": "b", "status": "Enabled", "filter": [{"prefix": null}], "expiration": [{"days": 30, "date": null}]}]}),
+        ));
+        assert_eq!(declared.attributes, live.attributes);
+
+        let declared = normalise(res(
+            "aws_s3_bucket_versioning",
+            "b",
+            json!({"versioning_configuration": [{"status": "Enabled", "mfa_delete": ""}]}),
+        ));
+        let live = normalise(res(
+            "aws_s3_bucket_versioning",
+            "b",
+            json!({"versioning_configuration": [{"status": "Enabled", "mfa_delete": "Disabled"}]}),
+        ));
+        assert_eq!(declared.attributes, live.attributes);
+        let suspended = normalise(res(
+            "aws_s3_bucket_versioning",
+            "b",
+            json!({"versioning_configuration": [{"status": "Suspended"}]}),
+        ));
+        assert_ne!(declared.attributes, suspended.attributes);
+
+        let declared = normalise(res(
+            "aws_s3_bucket_acl",
+            "b,private",
+            json!({"access_control_policy": [{"grant": [{"grantee": [{"display_name": "me", "email_address": "", "id": "o1",
+                   "type": "CanonicalUser", "uri": ""}], "permission": "FULL_CONTROL"}], "owner": [{"display_name": "me", "id": "o1"}]}]}),
+        ));
+        let live = normalise(res(
+            "aws_s3_bucket_acl",
+            "b,private",
+            json!({"access_control_policy": [{"owner": [{"id": "o1"}], "grant": [{"permission": "FULL_CONTROL",
+                   "grantee": [{"type": "CanonicalUser", "id": "o1", "uri": null, "email_address": null}]}]}]}),
+        ));
+        assert_eq!(declared.attributes, live.attributes);
+    }
+
+    #[test]
+    fn an_unset_inline_bucket_acl_is_not_drift() {
+        let declared = normalise(res("aws_s3_bucket", "b", json!({"acl": null, "bucket": "b"})));
+        let live = normalise(res("aws_s3_bucket", "b", json!({"acl": "private", "bucket": "b"})));
+        assert!(!declared.attributes.contains_key("acl"));
+        assert_eq!(live.attributes["acl"], "private", "a live ACL is kept for provider-3 states that set one");
+    }
+
+    #[test]
+    fn an_alias_target_given_as_an_arn_is_not_drift() {
+        let arn = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+        let declared = normalise(res("aws_kms_alias", "alias/app", json!({"target_key_id": arn})));
+        let live = normalise(res(
+            "aws_kms_alias",
+            "alias/app",
+            json!({"target_key_id": "1234abcd-12ab-34cd-56ef-1234567890ab"}),
         ));
         assert_eq!(declared.attributes, live.attributes);
     }

@@ -674,7 +674,11 @@ def iam_setup():
     iam = boto3.client("iam", region_name=EAST)
     policies = {
         "admin": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
+        # The scan lists every service for unmanaged resources: S3 and KMS listing is allowed too.
         "scanner": [{"Effect": "Allow", "Action": "ec2:Describe*", "Resource": "*"},
+                    {"Effect": "Allow", "Resource": "*", "Action": [
+                        "s3:ListAllMyBuckets", "s3:GetBucketLocation", "kms:ListKeys", "kms:DescribeKey",
+                        "kms:ListAliases"]},
                     {"Effect": "Deny", "Action": "ec2:DescribeVolumes", "Resource": "*"}],
     }
     for user, statements in policies.items():

@@ -10,6 +10,8 @@ pub mod access;
 mod calls;
 pub mod ec2;
 pub mod iam;
+pub mod kms;
+pub mod s3;
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::time::Duration;
@@ -30,7 +32,7 @@ use crate::report::Unscanned;
 use crate::resource::Resource;
 
 /// Every service driftscan lists, each declared once in its module.
-pub const SERVICES: &[ServiceSpec] = &[ec2::SERVICE, iam::SERVICE];
+pub const SERVICES: &[ServiceSpec] = &[ec2::SERVICE, iam::SERVICE, s3::SERVICE, kms::SERVICE];
 
 /// What a service module declares: its lists and types, and where CloudTrail logs its writes.
 #[derive(Debug)]
@@ -216,7 +218,8 @@ async fn list(ctx: &Ctx<'_>, family: Family, wanted: &Wanted) -> Result<Vec<Reso
     match family.service {
         Service::Ec2 => ec2::list(ctx, family, wanted).await,
         Service::Iam => iam::list(ctx, family, wanted).await,
-        other => Err(ListError(format!("no lists for {other:?}"))),
+        Service::S3 => s3::list(ctx, family, wanted).await,
+        Service::Kms => kms::list(ctx, family, wanted).await,
     }
 }
 
@@ -228,6 +231,21 @@ fn text(s: Option<&str>) -> Value {
 /// A new live resource with its attributes.
 fn live(rtype: &str, id: &str, attributes: Map<String, Value>, facts: crate::resource::LiveFacts) -> Resource {
     Resource { rtype: rtype.into(), id: id.into(), region: None, attributes, declared: None, live: Some(facts) }
+}
+
+/// The id a CloudTrail record's event path (`req.a.b=type`, see `cloudtrail::ids`) names, and
+/// the type it gives, for the event tables' tests.
+#[cfg(test)]
+fn event_path<'r>(path: &str, record: &'r Value) -> (Option<&'r str>, Option<&'static TypeSpec>) {
+    let (path, rtype) = path.split_once('=').unwrap_or((path, ""));
+    let (side, rest) = path.split_once('.').expect("a path starts at req or resp");
+    let root = match side {
+        "req" => "requestParameters",
+        "resp" => "responseElements",
+        other => panic!("{other}: a path starts at req or resp"),
+    };
+    let pointer = format!("/{root}/{}", rest.replace('.', "/"));
+    (record.pointer(&pointer).and_then(Value::as_str), crate::catalog::spec(rtype))
 }
 
 /// Runs `f` for each item with at most [`ATTRIBUTE_CALLS_IN_FLIGHT`] in flight.

@@ -284,7 +284,11 @@ pub fn changed_by(rules: &[(&str, &[&str])], event_name: &str, req: &Value, resp
         }
     }
     let mut out: Vec<TrailResource> = Vec::new();
-    for (rtype, id) in found {
+    for (rtype, mut id) in found {
+        // A caller may name a KMS key by its ARN; Terraform's id is the key id after `:key/`.
+        if let Some((_, key)) = id.split_once(":key/") {
+            id = key.to_owned();
+        }
         let resource = TrailResource { rtype, id };
         if !out.contains(&resource) {
             out.push(resource);

@@ -20,6 +20,7 @@ mod schedules;
 mod secrets;
 mod state;
 mod storage;
+mod storage_services;
 mod suppress;
 mod webhook_server;
 mod workspaces;

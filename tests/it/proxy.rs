@@ -30,6 +30,9 @@ pub enum Fault {
     Truncate,
     /// Forwarded after this many milliseconds.
     Slow(u64),
+    /// Forwarded, with every `.0` in the response body replaced by `.1`: for an emulator's
+    /// answer that strays from the AWS API's shape.
+    Replace(&'static str, &'static str),
 }
 
 /// Decides, from the request's sequence number (from 1) and its body (`Action=DescribeVolumes&...`),
@@ -143,7 +146,7 @@ fn handle(client: TcpStream, upstream: &str, n: u64, plan: &Plan, counts: &Count
         Some(Fault::Truncate) => {
             counts.faulted.fetch_add(1, Ordering::SeqCst);
         }
-        None => {}
+        Some(Fault::Replace(..)) | None => {}
     }
     counts.forwarded.fetch_add(1, Ordering::SeqCst);
     let mut up = TcpStream::connect(upstream)?;
@@ -160,6 +163,30 @@ fn handle(client: TcpStream, upstream: &str, n: u64, plan: &Plan, counts: &Count
         client.flush()?;
         return client.shutdown(std::net::Shutdown::Both);
     }
+    if let Some(Fault::Replace(from, to)) = fault {
+        response = replace_in_body(&response, from, to);
+    }
     client.write_all(&response)?;
     client.flush()
+}
+
+/// The response with `from` replaced by `to` in its body and its `Content-Length` made right.
+fn replace_in_body(response: &[u8], from: &str, to: &str) -> Vec<u8> {
+    let text = String::from_utf8_lossy(response);
+    let Some((head, body)) = text.split_once("\r\n\r\n") else { return response.to_vec() };
+    if !body.contains(from) {
+        return response.to_vec();
+    }
+    let body = body.replace(from, to);
+    let head: Vec<String> = head
+        .split("\r\n")
+        .map(|line| {
+            if line.to_ascii_lowercase().starts_with("content-length:") {
+                format!("Content-Length: {}", body.len())
+            } else {
+                line.to_owned()
+            }
+        })
+        .collect();
+    format!("{}\r\n\r\n{body}", head.join("\r\n")).into_bytes()
 }

@@ -158,10 +158,17 @@ fn aws_defaults_are_unmanaged_only_when_asked() {
         report["changes"].as_array().unwrap().iter().filter(|c| c["kind"] == "unmanaged").collect();
     let types: BTreeSet<&str> = unmanaged.iter().map(|c| c["type"].as_str().unwrap()).collect();
     // Default VPCs and their subnets in both regions, and every VPC's `default` group, main
-    // route table and default network ACL.
+    // route table and default network ACL; the `alias/aws/*` aliases of AWS-managed KMS keys.
     assert_eq!(
         types,
-        BTreeSet::from(["aws_network_acl", "aws_route_table", "aws_security_group", "aws_subnet", "aws_vpc"]),
+        BTreeSet::from([
+            "aws_kms_alias",
+            "aws_network_acl",
+            "aws_route_table",
+            "aws_security_group",
+            "aws_subnet",
+            "aws_vpc"
+        ]),
         "{report:#}"
     );
     // us-east-1's default VPC; eu-west-1's is adopted as aws_default_vpc.default.
@@ -205,9 +212,12 @@ fn a_type_that_cannot_be_listed_is_unscanned_not_deleted() {
     for u in &iam {
         assert_eq!(u["region"], "global", "{u}");
         let reason = u["reason"].as_str().unwrap();
-        assert!(["GetAccountAuthorizationDetails", "ListInstanceProfiles", "ListOpenIDConnectProviders"]
-            .iter()
-            .any(|op| reason.starts_with(op)), "{u}");
+        assert!(
+            ["GetAccountAuthorizationDetails", "ListInstanceProfiles", "ListOpenIDConnectProviders"]
+                .iter()
+                .any(|op| reason.starts_with(op)),
+            "{u}"
+        );
     }
     // The volume grew, but nobody could look: neither drifted nor deleted.
     assert_eq!(report["changes"], json!([]));
