@@ -135,8 +135,9 @@ pub fn scan(r: &Report) -> String {
         let types: Vec<String> = s.not_compared_types.iter().map(|(t, n)| format!("{t} {n}")).collect();
         let _ = writeln!(
             out,
-            "Not compared: {} declared resources of types driftscan does not compare yet ({})",
+            "Not compared: {} declared resource{} of types driftscan does not compare yet ({})",
             s.not_compared,
+            if s.not_compared == 1 { "" } else { "s" },
             types.join(", ")
         );
     }
