@@ -117,3 +117,51 @@ fn iam_calls_do_not_grow_with_the_roles_listed() {
     assert_eq!(calls["GetOpenIDConnectProvider"], 1, "{calls:#}");
     assert!(calls.get("GetRole").is_none() && calls.get("GetRolePolicy").is_none(), "{calls:#}");
 }
+
+/// A plan made before a role's trust policy was widened by hand, and that changes the trust
+/// policy itself: applying it would silently undo the hand edit. `check` finds the clobber by
+/// a live scan of the plan's IAM resources alone.
+#[test]
+fn check_finds_a_trust_policy_clobber_in_a_stale_plan() {
+    let estate = IamEstate::create();
+    let state: Value =
+        serde_json::from_slice(&std::fs::read(estate.dir.path().join("iam/terraform.tfstate")).unwrap()).unwrap();
+    let app = state["resources"].as_array().unwrap().iter().find(|r| r["type"] == "aws_iam_role" && r["name"] == "app");
+    let before = app.unwrap()["instances"][0]["attributes"].clone();
+    let mut after = before.clone();
+    after["assume_role_policy"] = Value::from(
+        r#"{"Statement":[{"Action":"sts:AssumeRole","Condition":{"StringEquals":{"aws:SourceAccount":"123456789012"}},"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"}}],"Version":"2012-10-17"}"#,
+    );
+    let resource = |v: &Value| {
+        serde_json::json!({"address": "aws_iam_role.app", "mode": "managed", "type": "aws_iam_role", "name": "app",
+                           "provider_name": "registry.terraform.io/hashicorp/aws", "schema_version": 0,
+                           "values": v, "sensitive_values": {}})
+    };
+    let plan = serde_json::json!({
+        "format_version": "1.2", "terraform_version": "1.9.8",
+        "planned_values": {"root_module": {"resources": [resource(&after)]}},
+        "resource_changes": [{"address": "aws_iam_role.app", "mode": "managed", "type": "aws_iam_role", "name": "app",
+                              "provider_name": "registry.terraform.io/hashicorp/aws",
+                              "change": {"actions": ["update"], "before": before, "after": after, "after_unknown": {},
+                                         "before_sensitive": {}, "after_sensitive": {}}}],
+        "prior_state": {"format_version": "1.0", "terraform_version": "1.9.8",
+                        "values": {"root_module": {"resources": [resource(&before)]}}},
+        "timestamp": "2026-12-01T09:30:00Z", "applyable": true, "complete": true, "errored": false
+    });
+    std::fs::write(estate.dir.path().join("plan.json"), serde_json::to_vec(&plan).unwrap()).unwrap();
+    estate.drift(&["trust-widened"]);
+
+    let mut cmd = estate.moto.driftscan();
+    cmd.current_dir(estate.dir.path()).args(["check", "--plan", "plan.json", "--format", "json"]);
+    let out = run(&mut cmd);
+    assert_eq!(out.code, 2, "{}\n{}", out.stdout, out.stderr);
+    let r = out.json();
+    let clobbers: Vec<(&str, &str, &str)> = r["clobber"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["address"].as_str().unwrap(), c["attribute"].as_str().unwrap(), c["source"].as_str().unwrap()))
+        .collect();
+    assert_eq!(clobbers, [("aws_iam_role.app", "assume_role_policy", "live")], "{r:#}");
+    assert_eq!(r["summary"]["live_scan"], "done");
+}
