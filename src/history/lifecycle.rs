@@ -303,7 +303,7 @@ fn resolve(
     let mut resolved = Vec::new();
     for row in open {
         let (r, state) = row?;
-        let listed = ctx.coverage.scanned.contains(&(r.rtype.clone(), r.region.clone()));
+        let listed = ctx.coverage.scanned.contains(&crate::catalog::coverage_key(&r.rtype, &r.region));
         let state_read = state.as_ref().map_or(true, |s| states.contains(s));
         if !seen.contains(&r.id) && listed && state_read {
             resolved.push(r);

@@ -196,3 +196,34 @@ fn a_bucket_read_that_fails_leaves_s3_unscanned_never_deleted() {
     assert_eq!(changes(&report), BTreeSet::new(), "{report:#}");
     assert!(report["summary"]["managed"].as_u64().unwrap() >= 4, "{report:#}");
 }
+
+/// A bucket is listed for the whole account but lives in a region: a drift of it, once put
+/// back, is resolved by the next scan like any other.
+#[test]
+fn a_bucket_drift_put_back_is_resolved() {
+    let s = Storage::create();
+    s.drift(&["public-access-block-off"]);
+    let scan = || {
+        let mut cmd = s.moto.driftscan();
+        cmd.current_dir(s.dir.path()).env("AWS_ENDPOINT_URL", &s.proxy.endpoint).args([
+            "scan",
+            "--state",
+            "storage/terraform.tfstate",
+            "--db",
+            "history.db",
+            "--format",
+            "json",
+        ]);
+        run(&mut cmd).json()
+    };
+    let first = scan();
+    assert_eq!(first["summary"]["opened"], 1, "{first:#}");
+    let bucket = s.id("bucket_data");
+    s.moto.python(&format!(
+        "import boto3\nboto3.client('s3').put_public_access_block(Bucket='{bucket}', PublicAccessBlockConfiguration=\
+         {{'BlockPublicAcls': True, 'IgnorePublicAcls': True, 'BlockPublicPolicy': True, 'RestrictPublicBuckets': True}})"
+    ));
+    let second = scan();
+    assert_eq!(second["changes"], serde_json::json!([]), "{second:#}");
+    assert_eq!(second["summary"]["resolved"], 1, "{second:#}");
+}
