@@ -821,6 +821,25 @@ def every_type_unmanaged(ids, east, west):
     return made
 
 
+def service_cli(script, doc, create, drift):
+    """The command line of a one-service estate (estate_iam.py, estate_storage.py): `create --out
+    DIR` prints the ids it made as JSON, `drift --out DIR NAME...` changes the live estate."""
+    p = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="cmd", required=True)
+    c = sub.add_parser("create", help="create the estate and write its Terraform state")
+    c.add_argument("--out", required=True, help="folder the state and estate.json are written under")
+    d = sub.add_parser("drift", help="change the live estate out of band")
+    d.add_argument("--out", required=True)
+    d.add_argument("names", nargs="+")
+    a = p.parse_args()
+    if not os.environ.get("AWS_ENDPOINT_URL"):
+        sys.exit(f"{script}: AWS_ENDPOINT_URL is not set; this script only talks to a local emulator")
+    if a.cmd == "create":
+        print(json.dumps(create(a.out)))
+    else:
+        drift(a.out, a.names)
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="cmd", required=True)

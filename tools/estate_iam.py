@@ -22,14 +22,13 @@ them. `drift --out DIR NAME...` changes the live estate out of band.
     aws_iam_openid_connect_provider.github, aws_iam_policy.read_only, aws_iam_policy.admin
   and, made by AWS, never declared: the service-linked role AWSServiceRoleForAutoScaling.
 """
-import argparse
 import json
 import os
 import sys
 
 import boto3
 
-from estate import AWS, instance_entry, resource, state
+from estate import AWS, instance_entry, resource, state, service_cli
 
 ACCOUNT = os.environ.get("ESTATE_ACCOUNT", "123456789012")
 DEFAULT_TAGS = {"ManagedBy": "terraform"}
@@ -233,22 +232,5 @@ def drift(out, names):
             sys.exit(f"estate_iam.py: unknown drift {name}")
 
 
-def main():
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = p.add_subparsers(dest="cmd", required=True)
-    c = sub.add_parser("create", help="create the IAM estate and write iam/terraform.tfstate")
-    c.add_argument("--out", required=True)
-    d = sub.add_parser("drift", help="change the live IAM estate out of band")
-    d.add_argument("--out", required=True)
-    d.add_argument("names", nargs="+")
-    a = p.parse_args()
-    if not os.environ.get("AWS_ENDPOINT_URL"):
-        sys.exit("estate_iam.py: AWS_ENDPOINT_URL is not set; this script only talks to a local emulator")
-    if a.cmd == "create":
-        print(json.dumps(create(a.out)))
-    else:
-        drift(a.out, a.names)
-
-
 if __name__ == "__main__":
-    main()
+    service_cli("estate_iam.py", __doc__, create, drift)

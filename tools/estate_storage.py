@@ -25,13 +25,14 @@ The estate, as the Terraform configuration would declare it:
 
 The names of what was made are written to `storage/estate.json` so tests can name them.
 """
-import argparse
 import json
 import os
 import sys
 import uuid
 
 import boto3
+
+from estate import service_cli
 
 ACCOUNT = "123456789012"
 EAST = "us-east-1"
@@ -326,22 +327,5 @@ def drift(out, names):
     print(json.dumps(made))
 
 
-def main():
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = p.add_subparsers(dest="cmd", required=True)
-    c = sub.add_parser("create", help="create the estate and write its Terraform state")
-    c.add_argument("--out", required=True, help="folder under which storage/ is written")
-    d = sub.add_parser("drift", help="change the live estate out of band")
-    d.add_argument("--out", required=True)
-    d.add_argument("names", nargs="+")
-    a = p.parse_args()
-    if not os.environ.get("AWS_ENDPOINT_URL"):
-        sys.exit("estate_storage.py: AWS_ENDPOINT_URL is not set; this script only talks to a local emulator")
-    if a.cmd == "create":
-        print(json.dumps(create(a.out)))
-    else:
-        drift(a.out, a.names)
-
-
 if __name__ == "__main__":
-    main()
+    service_cli("estate_storage.py", __doc__, create, drift)
