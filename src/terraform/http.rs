@@ -121,11 +121,23 @@ pub async fn get(url: &str, headers: Vec<(&'static str, String)>) -> Result<Vec<
                 let text: String = resp.into_string().unwrap_or_default().chars().take(200).collect();
                 Err(Failure::Status(code, text.split_whitespace().collect::<Vec<_>>().join(" ")))
             }
-            Err(ureq::Error::Transport(t)) => Err(Failure::Transport(t.to_string())),
+            Err(ureq::Error::Transport(t)) => Err(Failure::Transport(transport(&t))),
         }
     })
     .await
     .unwrap_or_else(|e| Err(Failure::Transport(e.to_string())))
+}
+
+/// A transport failure without the URL ureq puts in its message (the caller names the source).
+fn transport(t: &ureq::Transport) -> String {
+    let mut why = t.kind().to_string();
+    if let Some(m) = t.message() {
+        why = format!("{why}: {m}");
+    }
+    if let Some(source) = std::error::Error::source(t) {
+        why = format!("{why}: {source}");
+    }
+    why
 }
 
 /// Reads the state an `http` backend holds at `url`, with basic auth when `auth` is given.

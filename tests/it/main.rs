@@ -16,6 +16,8 @@ mod schedule;
 mod schedules;
 mod secrets;
 mod state;
+mod state_server;
+mod state_sources;
 mod storage;
 mod suppress;
 mod webhook_server;

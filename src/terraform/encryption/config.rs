@@ -85,7 +85,17 @@ impl Config {
         if text.trim_start().starts_with('{') {
             bail!("{origin}: the JSON form of the encryption configuration is not read; write it in HCL");
         }
-        let body: hcl::Body = hcl::parse(text).map_err(|e| anyhow!("{origin}: cannot parse HCL: {}", one_line(&e)))?;
+        // hcl-edit's parser, as for `.tf` sources, for an error with its line and a one-line message.
+        let body: hcl::Body = hcl::edit::parser::parse_body(text)
+            .map_err(|e| {
+                let why = e.message().lines().next().unwrap_or("syntax error").to_owned();
+                anyhow!(
+                    "{origin}: cannot parse HCL at line {}, column {}: {why}",
+                    e.location().line(),
+                    e.location().column()
+                )
+            })?
+            .into();
         let mut cfg = Config::default();
         for block in body.blocks() {
             let labels: Vec<&str> = block.labels().iter().map(|l| l.as_str()).collect();
@@ -161,11 +171,6 @@ fn reference(expr: &Expression) -> Option<(String, String)> {
         [_, kind, name] => Some(key(kind, name)),
         _ => None,
     }
-}
-
-/// A parser error on one line: hcl's message draws the line with a caret below it.
-fn one_line(e: &hcl::Error) -> String {
-    e.to_string().split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 #[cfg(test)]
