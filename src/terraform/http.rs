@@ -25,19 +25,19 @@ impl std::fmt::Debug for Auth {
 }
 
 impl Auth {
-    /// The credentials Terraform's `http` backend takes: the block's `username` and `password`
-    /// when it sets them (`block`), else `TF_HTTP_USERNAME` / `TF_HTTP_PASSWORD`.
+    /// The credentials Terraform's `http` backend takes: each of `username` and `password` from
+    /// the block when it sets it (`block`; empty is unset), else from `TF_HTTP_USERNAME` /
+    /// `TF_HTTP_PASSWORD`.
     pub fn resolve(block: Option<&Auth>) -> Option<Auth> {
-        if let Some(b) = block {
-            return Some(b.clone());
+        let pick = |set: Option<&String>, var: &str| {
+            set.filter(|v| !v.is_empty()).cloned().or_else(|| std::env::var(var).ok().filter(|v| !v.is_empty()))
+        };
+        let username = pick(block.map(|b| &b.username), "TF_HTTP_USERNAME");
+        let password = pick(block.map(|b| &b.password), "TF_HTTP_PASSWORD");
+        if username.is_none() && password.is_none() {
+            return None;
         }
-        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
-        match (var("TF_HTTP_USERNAME"), var("TF_HTTP_PASSWORD")) {
-            (None, None) => None,
-            (username, password) => {
-                Some(Auth { username: username.unwrap_or_default(), password: password.unwrap_or_default() })
-            }
-        }
+        Some(Auth { username: username.unwrap_or_default(), password: password.unwrap_or_default() })
     }
 
     fn header(&self) -> String {

@@ -18,6 +18,7 @@ mod secrets;
 mod state;
 mod state_server;
 mod state_sources;
+mod state_sources_scan;
 mod storage;
 mod suppress;
 mod webhook_server;

@@ -28,7 +28,7 @@ fn state(args: &[&str], env: &[(&str, &str)]) -> Run {
 }
 
 /// Runs `cmd` with `input` on its standard input.
-fn run_with_stdin(cmd: &mut Command, input: &[u8]) -> Run {
+pub fn run_with_stdin(cmd: &mut Command, input: &[u8]) -> Run {
     let mut child = cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
     child.stdin.take().unwrap().write_all(input).unwrap();
     let out = child.wait_with_output().unwrap();
