@@ -263,7 +263,9 @@ impl Reader<'_> {
         if ws.states.is_empty() && ws.tf_dir.is_none() {
             return Err(self.err(
                 b.ident.span(),
-                format!("workspace {name:?} has neither states nor a tf_dir whose backend or cloud block names the state"),
+                format!(
+                    "workspace {name:?} has neither states nor a tf_dir whose backend or cloud block names the state"
+                ),
             ));
         }
         if ws.external_id.is_some() && ws.role_arn.is_none() {

@@ -52,7 +52,8 @@ pub fn backend_state(backend: &Backend) -> Result<BackendState> {
         "remote" | "cloud" => {
             let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
             let from_env = kind == "cloud";
-            let host = get("hostname").or_else(|| from_env.then(|| tfc::default_host())).unwrap_or_else(|| "app.terraform.io".into());
+            let host = get("hostname").or_else(|| from_env.then(tfc::default_host));
+            let host = host.unwrap_or_else(|| "app.terraform.io".into());
             let org = get("organization")
                 .or_else(|| if from_env { env("TF_CLOUD_ORGANIZATION") } else { None })
                 .with_context(|| format!("{at}: {what} has no literal organization"))?;
