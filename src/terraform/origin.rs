@@ -66,9 +66,10 @@ pub async fn load_states(patterns: &[String], opts: &Options) -> Result<Vec<Stat
                 files.push(from_bytes(pattern, &http::fetch_state(pattern, auth.as_ref()).await?, opts).await?);
             }
         } else if tfc::is_tfc(pattern) {
+            // Named with its host, however it was written, so the history sees one name for it.
             let ws = tfc::Workspace::parse(pattern)?;
             if seen.insert(ws.url()) {
-                files.push(from_bytes(pattern, &tfc::fetch_state(&ws).await?, opts).await?);
+                files.push(from_bytes(&ws.url(), &tfc::fetch_state(&ws).await?, opts).await?);
             }
         } else {
             local.push(pattern.clone());
@@ -107,7 +108,14 @@ async fn read_local(path: &Path, opts: &Options) -> Result<StateFile> {
         Ok(file) => Ok(file),
         Err(e @ (StateError::Io { .. } | StateError::Directory { .. })) => Err(e.into()),
         Err(e) => {
-            let bytes = std::fs::read(path).map_err(|source| StateError::Io { path: path.into(), source })?;
+            // Only the head is read to tell: a huge file that is not JSON is not read whole again.
+            let io = |source| StateError::Io { path: path.into(), source };
+            let mut head = Vec::new();
+            std::fs::File::open(path).and_then(|f| f.take(HEAD).read_to_end(&mut head)).map_err(io)?;
+            if !encryption::may_be_encrypted(&head) {
+                return Err(e.into());
+            }
+            let bytes = std::fs::read(path).map_err(io)?;
             if encryption::is_encrypted(&bytes) {
                 from_bytes(&path.display().to_string(), &bytes, opts).await
             } else {
@@ -116,3 +124,6 @@ async fn read_local(path: &Path, opts: &Options) -> Result<StateFile> {
         }
     }
 }
+
+/// How much of a refused local file is read to tell whether it is an encrypted state.
+const HEAD: u64 = 64 * 1024;

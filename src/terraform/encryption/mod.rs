@@ -56,11 +56,14 @@ struct Envelope {
 /// before `encrypted_data`, so the envelope names `"encrypted_data"` near its start, and only
 /// bytes that do are parsed whole to be sure.
 pub fn is_encrypted(bytes: &[u8]) -> bool {
-    let head = &bytes[..bytes.len().min(64 * 1024)];
-    let starts_object = head.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
-    starts_object
+    may_be_encrypted(&bytes[..bytes.len().min(64 * 1024)]) && serde_json::from_slice::<Envelope>(bytes).is_ok()
+}
+
+/// Whether the first bytes of a file may start an encrypted state: an object that names
+/// `"encrypted_data"`.
+pub fn may_be_encrypted(head: &[u8]) -> bool {
+    head.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{')
         && memchr::memmem::find(head, b"\"encrypted_data\"").is_some()
-        && serde_json::from_slice::<Envelope>(bytes).is_ok()
 }
 
 /// Decrypts the state `name` holds in `bytes`, with `cfg`; `access` reaches KMS.

@@ -111,3 +111,37 @@ fn metadata_may_be_an_object_and_an_alias_names_it() {
     provider.attributes.insert("encrypted_metadata_alias".into(), hcl::Expression::String("team-key".into()));
     assert_eq!(run(&serde_json::to_vec(&v).unwrap(), Some(&cfg)).unwrap(), STATE);
 }
+
+proptest::proptest! {
+    /// A damaged envelope (bytes flipped anywhere: the metadata, the nonce, the ciphertext, the
+    /// tag) never panics and never opens to something else: it opens to the state, or fails in
+    /// one line that names the state.
+    #[test]
+    fn damaged_envelopes_fail_in_one_line(flips in proptest::collection::vec((0usize..1 << 16, proptest::prelude::any::<u8>()), 1..4)) {
+        static SEALED: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+        let mut bytes = SEALED.get_or_init(|| envelope(PASSPHRASE, "main")).clone();
+        let len = bytes.len();
+        for (i, v) in flips {
+            bytes[i % len] = v;
+        }
+        if !is_encrypted(&bytes) {
+            return Ok(());
+        }
+        match run(&bytes, Some(&config(PASSPHRASE))) {
+            Ok(plain) => proptest::prop_assert_eq!(plain, STATE),
+            Err(e) => {
+                let msg = e.to_string();
+                proptest::prop_assert!(msg.starts_with("envs/prod.tfstate: ") && !msg.contains('\n'), "{}", msg);
+            }
+        }
+    }
+
+    /// Any text as TF_ENCRYPTION parses or fails in one line naming it.
+    #[test]
+    fn any_configuration_text_parses_or_fails_in_one_line(text in "\\PC{0,200}") {
+        if let Err(e) = Config::parse(&text, "TF_ENCRYPTION") {
+            let msg = e.to_string();
+            proptest::prop_assert!(msg.starts_with("TF_ENCRYPTION: ") && !msg.contains('\n'), "{}", msg);
+        }
+    }
+}
