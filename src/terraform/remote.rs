@@ -42,7 +42,13 @@ pub fn backend_state(backend: &Backend) -> Result<BackendState> {
             Ok(BackendState { url: format!("s3://{bucket}/{key}"), region: get("region"), auth: None })
         }
         "http" => {
-            let address = get("address").with_context(|| format!("{at}: {what} has no literal address"))?;
+            // GitLab's setup leaves the block empty and gives the address at `terraform init`
+            // (`-backend-config`), or in TF_HTTP_ADDRESS, which the backend also reads.
+            let address = get("address")
+                .or_else(|| std::env::var("TF_HTTP_ADDRESS").ok().filter(|v| !v.is_empty()))
+                .with_context(|| {
+                    format!("{at}: {what} has no literal address; set TF_HTTP_ADDRESS or pass --state with the address")
+                })?;
             let auth = match (get("username"), get("password")) {
                 (None, None) => None,
                 (u, p) => Some(Auth { username: u.unwrap_or_default(), password: p.unwrap_or_default() }),

@@ -83,7 +83,7 @@ impl Config {
     /// it in errors.
     pub fn parse(text: &str, origin: &str) -> Result<Config> {
         if text.trim_start().starts_with('{') {
-            bail!("{origin}: the JSON form of the encryption configuration is not read; write it in HCL");
+            return Config::parse_json(text, origin);
         }
         // hcl-edit's parser, as for `.tf` sources, for an error with its line and a one-line message.
         let body: hcl::Body = hcl::edit::parser::parse_body(text)
@@ -110,6 +110,31 @@ impl Config {
                 _ => {} // plan, remote_state_data_sources: not what a state read needs
             }
         }
+        Ok(cfg)
+    }
+
+    /// OpenTofu's JSON form: `{"key_provider": {"pbkdf2": {"main": {...}}}, "method": {...},
+    /// "state": {"method": "method.aes_gcm.main", "fallback": {...}}}`.
+    fn parse_json(text: &str, origin: &str) -> Result<Config> {
+        let doc: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| anyhow!("{origin}: not valid JSON ({e})"))?;
+        let mut cfg = Config::default();
+        for (section, into) in [("key_provider", &mut cfg.key_providers), ("method", &mut cfg.methods)] {
+            for (kind, named) in doc[section].as_object().into_iter().flatten() {
+                for (name, body) in named.as_object().into_iter().flatten() {
+                    let attributes =
+                        body.as_object().into_iter().flatten().map(|(k, v)| (k.clone(), expression(v))).collect();
+                    into.insert(key(kind, name), Block { kind: kind.clone(), name: name.clone(), attributes });
+                }
+            }
+        }
+        fn json_target(v: &serde_json::Value) -> Target {
+            Target {
+                method: v.get("method").map(expression).as_ref().and_then(reference),
+                fallback: v.get("fallback").map(|f| Box::new(json_target(f))),
+            }
+        }
+        cfg.state = doc.get("state").map(json_target);
         Ok(cfg)
     }
 
@@ -152,10 +177,25 @@ fn target(body: &hcl::Body) -> Target {
     }
 }
 
-/// `key_provider.pbkdf2.main` (or `"key_provider.pbkdf2.main"`) -> (`pbkdf2`, `main`).
+/// A JSON value as the literal expression HCL would hold.
+fn expression(v: &serde_json::Value) -> Expression {
+    match v {
+        serde_json::Value::String(s) => Expression::String(s.clone()),
+        serde_json::Value::Bool(b) => Expression::Bool(*b),
+        serde_json::Value::Number(n) => n.as_u64().map_or(Expression::Null, |n| Expression::Number(n.into())),
+        serde_json::Value::Array(items) => Expression::Array(items.iter().map(expression).collect()),
+        _ => Expression::Null,
+    }
+}
+
+/// `key_provider.pbkdf2.main` (or `"key_provider.pbkdf2.main"`, or `"${key_provider.pbkdf2.main}"`
+/// as OpenTofu's JSON form may write it) -> (`pbkdf2`, `main`).
 fn reference(expr: &Expression) -> Option<(String, String)> {
     let parts: Vec<String> = match expr {
-        Expression::String(s) => s.split('.').map(str::to_owned).collect(),
+        Expression::String(s) => {
+            let s = s.strip_prefix("${").and_then(|s| s.strip_suffix('}')).unwrap_or(s);
+            s.split('.').map(str::to_owned).collect()
+        }
         Expression::Traversal(t) => {
             let Expression::Variable(root) = &t.expr else { return None };
             let mut parts = vec![root.as_str().to_owned()];
@@ -228,6 +268,22 @@ mod tests {
         let err = Config::parse("key_provider \"pbkdf2\" {\n  = \n", "TF_ENCRYPTION").unwrap_err().to_string();
         assert!(err.starts_with("TF_ENCRYPTION: cannot parse HCL"), "{err}");
         assert!(!err.contains('\n'), "{err}");
-        assert!(Config::parse("{\"state\": {}}", "TF_ENCRYPTION").unwrap_err().to_string().contains("JSON form"));
+        let err = Config::parse("{\"state\": ", "TF_ENCRYPTION").unwrap_err().to_string();
+        assert!(err.starts_with("TF_ENCRYPTION: not valid JSON"), "{err}");
+    }
+
+    #[test]
+    fn the_json_form_reads_as_the_hcl_form() {
+        let json = r#"{
+          "key_provider": {"pbkdf2": {"new": {"passphrase": "correct-horse-battery-staple", "key_length": 32}}},
+          "method": {"aes_gcm": {"new": {"keys": "${key_provider.pbkdf2.new}", "aad": [1, 2]}}},
+          "state": {"method": "method.aes_gcm.new", "fallback": {"method": "method.aes_gcm.old"}}
+        }"#;
+        let cfg = Config::parse(json, "TF_ENCRYPTION").unwrap();
+        assert_eq!(cfg.state.unwrap().methods(), vec![key("aes_gcm", "new"), key("aes_gcm", "old")]);
+        let method = &cfg.methods[&key("aes_gcm", "new")];
+        assert_eq!(method.reference("keys"), Some(key("pbkdf2", "new")));
+        let provider = &cfg.key_providers[&key("pbkdf2", "new")];
+        assert_eq!(provider.string("passphrase", "k").unwrap().as_deref(), Some("correct-horse-battery-staple"));
     }
 }
