@@ -91,6 +91,24 @@ fn token(host: &str) -> Result<String> {
     bail!("no token for {host}: set {} or run `terraform login {host}`", token_var(host))
 }
 
+/// The three calls a read makes, to word what failed.
+#[derive(Clone, Copy)]
+enum Step {
+    Workspace,
+    StateVersion,
+    Download,
+}
+
+impl Step {
+    fn what(self) -> &'static str {
+        match self {
+            Step::Workspace => "the workspace",
+            Step::StateVersion => "its current state version",
+            Step::Download => "the state",
+        }
+    }
+}
+
 /// Reads the workspace's current state.
 pub async fn fetch_state(ws: &Workspace) -> Result<Vec<u8>> {
     let url = ws.url();
@@ -99,41 +117,40 @@ pub async fn fetch_state(ws: &Workspace) -> Result<Vec<u8>> {
     let base = ws.base();
 
     let path = format!("/api/v2/organizations/{}/workspaces/{}", ws.organization, ws.name);
-    let workspace = api(&url, &format!("{base}{path}"), auth(), "the workspace").await?;
+    let workspace = api(ws, &format!("{base}{path}"), auth(), Step::Workspace).await?;
     let id = workspace["data"]["id"].as_str().with_context(|| format!("{url}: the API's workspace has no data.id"))?;
 
     let version_url = format!("{base}/api/v2/workspaces/{id}/current-state-version");
-    let version = api(&url, &version_url, auth(), "its current state version").await?;
+    let version = api(ws, &version_url, auth(), Step::StateVersion).await?;
     let download = version["data"]["attributes"]["hosted-state-download-url"]
         .as_str()
         .with_context(|| format!("{url}: the current state version has no hosted-state-download-url"))?;
     http::check(download).map_err(|e| anyhow!("{url}: the state's download address is refused: {e}"))?;
     let same_host = download.starts_with(&format!("{base}/"));
     let headers = if same_host { vec![("Authorization", format!("Bearer {token}"))] } else { Vec::new() };
-    http::get(download, headers).await.map_err(|f| failure(&url, "the state", f))
+    http::get(download, headers).await.map_err(|f| failure(ws, Step::Download, f))
 }
 
 /// One JSON:API call.
-async fn api(url: &str, call: &str, headers: Vec<(&'static str, String)>, what: &str) -> Result<Value> {
-    let body = http::get(call, headers).await.map_err(|f| failure(url, what, f))?;
-    serde_json::from_slice(&body).map_err(|e| anyhow!("{url}: the API's answer for {what} is not JSON ({e})"))
+async fn api(ws: &Workspace, call: &str, headers: Vec<(&'static str, String)>, step: Step) -> Result<Value> {
+    let body = http::get(call, headers).await.map_err(|f| failure(ws, step, f))?;
+    serde_json::from_slice(&body)
+        .map_err(|e| anyhow!("{}: the API's answer for {} is not JSON ({e})", ws.url(), step.what()))
 }
 
 /// A failed call, worded for the user; never the token.
-fn failure(url: &str, what: &str, f: Failure) -> anyhow::Error {
-    match f {
-        Failure::Status(401, _) => anyhow!(
-            "{url}: HTTP 401 reading {what}: the token was refused (check {})",
-            token_var(http::authority(&url["tfc://".len()..]))
-        ),
-        Failure::Status(404, _) if what == "its current state version" => {
-            anyhow!("{url}: the workspace has no state yet (HTTP 404)")
+fn failure(ws: &Workspace, step: Step, f: Failure) -> anyhow::Error {
+    let (url, what) = (ws.url(), step.what());
+    match (f, step) {
+        (Failure::Status(401, _), _) => {
+            anyhow!("{url}: HTTP 401 reading {what}: the token was refused (check {})", token_var(&ws.host))
         }
-        Failure::Status(404, _) => {
+        (Failure::Status(404, _), Step::Workspace) => {
             anyhow!("{url}: HTTP 404 reading {what}: no such organization or workspace, or the token cannot see it")
         }
-        Failure::Status(code, text) => anyhow!("{url}: HTTP {code} reading {what}: {text}"),
-        Failure::Transport(why) => anyhow!("{url}: cannot reach the API for {what}: {why}"),
+        (Failure::Status(404, _), Step::StateVersion) => anyhow!("{url}: the workspace has no state yet (HTTP 404)"),
+        (Failure::Status(code, text), _) => anyhow!("{url}: HTTP {code} reading {what}: {text}"),
+        (Failure::Transport(why), _) => anyhow!("{url}: cannot reach the API for {what}: {why}"),
     }
 }
 
