@@ -505,6 +505,17 @@ workspace "staging" {
 "#;
 
     #[test]
+    fn remote_addresses_in_states_are_taken_as_written() {
+        let c = parse(
+            "workspace \"w\" {\n  states = [\"tfc://acme/prod\", \"https://gitlab.com/api/v4/projects/7/terraform/state/p\", \"-\"]\n}\n",
+        )
+        .unwrap();
+        let states = &c.workspaces[0].states;
+        assert_eq!(states[..2], ["tfc://acme/prod", "https://gitlab.com/api/v4/projects/7/terraform/state/p"]);
+        assert_eq!(states[2], "conf/-", "a config's - is a file of that name, not standard input");
+    }
+
+    #[test]
     fn every_key_is_read_and_paths_follow_the_file() {
         let c = parse(FULL).unwrap();
         assert_eq!(c.history, Some(PathBuf::from("/var/lib/driftscan/history.db")));
