@@ -78,11 +78,23 @@ fn a_tf_dir_backend_http_or_cloud_block_names_the_state_on_its_server() {
         server.host
     );
     std::fs::write(cloud_dir.join("main.tf"), tf).unwrap();
-    let mut cmd = estate.command(&["scan", "--tf-dir", "tf-cloud", "--no-history", "--format", "json"]);
+    let mut cmd = estate.command(&["scan", "--tf-dir", "tf-cloud", "--db", "history.db", "--format", "json"]);
     let r = report(&run(cmd.env("TF_TOKEN_127_0_0_1", TFC_TOKEN)), 2);
     let url = format!("tfc://{}/acme/infra", server.host);
     assert_eq!(r["scan"]["states"], json!([url]));
     assert_eq!(resized_state(&r), url.as_str());
+    // The history records the state by its URL, and holds neither the token nor the password.
+    let recorded: String = estate
+        .db()
+        .query_row("SELECT state FROM changes WHERE attribute = 'instance_type'", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(recorded, url);
+    let mut bytes = Vec::new();
+    for f in ["history.db", "history.db-wal"] {
+        bytes.extend(std::fs::read(estate.path(f)).unwrap_or_default());
+    }
+    let text = String::from_utf8_lossy(&bytes);
+    assert!(!text.contains(TFC_TOKEN) && !text.contains(HTTP_PASSWORD), "a secret reached the history");
     // The download is on the API's own host: it carries the token, as Terraform sends it.
     let last = server.seen().pop().unwrap();
     assert_eq!((last.path.as_str(), last.authorization), ("/download/sv-9", Some(bearer)));
