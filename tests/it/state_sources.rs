@@ -157,6 +157,20 @@ fn hcp_terraform_is_read_through_the_current_state_version() {
     one_line_error(&state(&[&url], &no_home), &[&url, "no token for", "set TF_TOKEN_127_0_0_1"]);
     let wrong = [("TF_TOKEN_127_0_0_1", "wrong-token"), no_home[0]];
     one_line_error(&state(&[&url], &wrong), &[&url, "HTTP 401", "token was refused"]);
+    // Answers that are not the API's shape are named, not followed.
+    let bearer = format!("Bearer {TFC_TOKEN}");
+    server.serve("/api/v2/organizations/acme/workspaces/odd", Some(&bearer), "<html>maintenance</html>");
+    server.serve("/api/v2/organizations/acme/workspaces/plain", Some(&bearer), r#"{"data": {"id": "ws-2"}}"#);
+    server.serve(
+        "/api/v2/workspaces/ws-2/current-state-version",
+        Some(&bearer),
+        r#"{"data": {"attributes": {"hosted-state-download-url": "http://archivist.example.com/sv"}}}"#,
+    );
+    let token = [("TF_TOKEN_127_0_0_1", TFC_TOKEN)];
+    let odd = format!("tfc://{}/acme/odd", server.host);
+    one_line_error(&state(&[&odd], &token), &[&odd, "answer for the workspace is not JSON"]);
+    let plain = format!("tfc://{}/acme/plain", server.host);
+    one_line_error(&state(&[&plain], &token), &[&plain, "download address is refused", "over https://"]);
     let other = format!("tfc://{}/acme/staging", server.host);
     one_line_error(
         &state(&[&other], &[("TF_TOKEN_127_0_0_1", TFC_TOKEN)]),
