@@ -82,8 +82,14 @@ pub async fn load_states(patterns: &[String], opts: &Options) -> Result<Vec<Stat
     Ok(files)
 }
 
-/// Standard input, whole.
+/// Standard input, whole. A terminal is refused: the run would wait for a state typed in.
 fn read_stdin() -> Result<Vec<u8>> {
+    use std::io::IsTerminal;
+    if std::io::stdin().is_terminal() {
+        anyhow::bail!(
+            "-: standard input is a terminal; pipe a state into it (terraform state pull | driftscan ... --state -)"
+        );
+    }
     let mut bytes = Vec::new();
     std::io::stdin()
         .lock()
