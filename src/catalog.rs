@@ -1,70 +1,183 @@
-//! The resource types driftscan covers and, for each, the attributes it compares, the AWS list
-//! call that finds it and the live type it is compared with.
+//! The inventory's one shape: every covered resource type, declared once in the module of its
+//! AWS service (`aws::ec2::TYPES`, `aws::iam::TYPES`, ...), with the list call that finds it,
+//! that call's scope, the attributes compared and the id `terraform import` takes. Everything
+//! else (normalising, suppressing, diffing, coverage, CloudTrail) reads it from here.
 //!
 //! An attribute is compared only when the live inventory can produce it faithfully: comparing
 //! anything else is how drift tools earn false positives.
 
-/// One list call (with its paginator) that finds the live resources of one or more types.
+use std::sync::LazyLock;
+
+use serde_json::{Map, Value};
+
+/// The AWS service behind a list call: each has its own SDK client and module under `aws/`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Family {
-    Vpcs,
-    Subnets,
-    SecurityGroups,
-    SecurityGroupRules,
-    Instances,
-    Volumes,
-    Addresses,
-    RouteTables,
-    InternetGateways,
-    NatGateways,
-    NetworkInterfaces,
-    KeyPairs,
-    LaunchTemplates,
-    NetworkAcls,
+pub enum Service {
+    Ec2,
+    Iam,
+    S3,
+    Kms,
 }
 
-impl Family {
-    /// Every family, in the order scans list them.
-    pub const ALL: &'static [Family] = &[
-        Family::Vpcs,
-        Family::Subnets,
-        Family::SecurityGroups,
-        Family::SecurityGroupRules,
-        Family::Instances,
-        Family::Volumes,
-        Family::Addresses,
-        Family::RouteTables,
-        Family::InternetGateways,
-        Family::NatGateways,
-        Family::NetworkInterfaces,
-        Family::KeyPairs,
-        Family::LaunchTemplates,
-        Family::NetworkAcls,
-    ];
+/// Where a list call's answer holds: one region, or the whole account (IAM, the S3 bucket list).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    Regional,
+    Global,
+}
 
-    /// The EC2 operation behind the family, for messages.
-    pub fn operation(self) -> &'static str {
-        match self {
-            Family::Vpcs => "DescribeVpcs",
-            Family::Subnets => "DescribeSubnets",
-            Family::SecurityGroups => "DescribeSecurityGroups",
-            Family::SecurityGroupRules => "DescribeSecurityGroupRules",
-            Family::Instances => "DescribeInstances",
-            Family::Volumes => "DescribeVolumes",
-            Family::Addresses => "DescribeAddresses",
-            Family::RouteTables => "DescribeRouteTables",
-            Family::InternetGateways => "DescribeInternetGateways",
-            Family::NatGateways => "DescribeNatGateways",
-            Family::NetworkInterfaces => "DescribeNetworkInterfaces",
-            Family::KeyPairs => "DescribeKeyPairs",
-            Family::LaunchTemplates => "DescribeLaunchTemplates",
-            Family::NetworkAcls => "DescribeNetworkAcls",
-        }
+/// The region label of what a global list finds complete: coverage, unscanned entries and the
+/// resources of global services (IAM) carry it instead of a region.
+pub const GLOBAL: &str = "global";
+
+/// One list call (with its paginator) that finds the live resources of one or more types.
+#[derive(Debug)]
+pub struct ListSpec {
+    /// The operation, for messages and call counts; unique, it names the list.
+    pub operation: &'static str,
+    pub service: Service,
+    pub scope: Scope,
+    /// Lists whose answer this one's ownership needs (a NAT gateway owns interfaces): they are
+    /// listed too, even when every type of theirs is ignored.
+    pub needs: &'static [&'static str],
+}
+
+/// A list, compared and hashed by its operation name.
+pub type Family = &'static ListSpec;
+
+impl PartialEq for ListSpec {
+    fn eq(&self, other: &Self) -> bool {
+        self.operation == other.operation
+    }
+}
+impl Eq for ListSpec {}
+impl std::hash::Hash for ListSpec {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.operation.hash(state);
+    }
+}
+
+impl ListSpec {
+    /// The covered types this list's answer proves complete or incomplete.
+    pub fn types(&'static self) -> impl Iterator<Item = &'static TypeSpec> {
+        covered().iter().filter(move |s| s.family == self)
     }
 
-    /// The covered types this family's listing proves complete or incomplete.
-    pub fn types(self) -> impl Iterator<Item = &'static TypeSpec> {
-        COVERED.iter().filter(move |s| s.family == self)
+    /// The operation behind the list, for messages.
+    pub fn operation(&self) -> &'static str {
+        self.operation
+    }
+}
+
+/// The id `terraform import` takes for a live resource of a type, from its attributes.
+pub type ImportId = fn(id: &str, attributes: &Map<String, Value>) -> String;
+
+/// One covered Terraform resource type.
+#[derive(Debug, Clone, Copy)]
+pub struct TypeSpec {
+    /// Terraform type name.
+    pub name: &'static str,
+    /// The type the live inventory reports it as: `aws_default_vpc` adopts a VPC AWS made, so it
+    /// is compared with the live `aws_vpc` of the same id.
+    pub live: &'static str,
+    /// The list call that finds it.
+    pub family: Family,
+    /// Attributes compared, by Terraform name, in report order. `tags` compares `tags_all`
+    /// when the state has it, so provider `default_tags` are not drift.
+    pub compared: &'static [&'static str],
+    /// How its import id is made; `None` imports by the id.
+    pub import: Option<ImportId>,
+    /// How both sides' id is made from the attributes, for types whose Terraform id is made up
+    /// (`role-20240101...` for a policy attachment): `None` matches by the id. It is also the
+    /// import id unless `import` says otherwise.
+    pub identity: Option<ImportId>,
+    /// Compared attributes that hold policy documents: compared as documents (see
+    /// [`crate::policy`]), not as text.
+    pub documents: &'static [&'static str],
+}
+
+impl TypeSpec {
+    /// A type listed by `family` and compared on `compared`, live under its own name.
+    pub const fn new(name: &'static str, family: Family, compared: &'static [&'static str]) -> TypeSpec {
+        TypeSpec { name, live: name, family, compared, import: None, identity: None, documents: &[] }
+    }
+
+    /// Compared with the live resources of another type (`aws_default_vpc` with `aws_vpc`).
+    pub const fn adopts(self, live: &'static str) -> TypeSpec {
+        TypeSpec { live, ..self }
+    }
+
+    /// Imported by an id made from its attributes.
+    pub const fn imported_by(self, import: ImportId) -> TypeSpec {
+        TypeSpec { import: Some(import), ..self }
+    }
+
+    /// Matched by an id made from its attributes, not by Terraform's.
+    pub const fn identified_by(self, identity: ImportId) -> TypeSpec {
+        TypeSpec { identity: Some(identity), ..self }
+    }
+
+    /// With attributes that hold policy documents.
+    pub const fn with_documents(self, documents: &'static [&'static str]) -> TypeSpec {
+        TypeSpec { documents, ..self }
+    }
+
+    /// Where the list that finds it holds.
+    pub fn scope(&self) -> Scope {
+        self.family.scope
+    }
+}
+
+/// Every covered type, service by service, in the order scans report them.
+pub fn covered() -> &'static [TypeSpec] {
+    static COVERED: LazyLock<Vec<TypeSpec>> =
+        LazyLock::new(|| crate::aws::SERVICES.iter().flat_map(|s| s.types.iter().copied()).collect());
+    &COVERED
+}
+
+/// Every list, service by service, in the order scans run them.
+pub fn families() -> Vec<Family> {
+    crate::aws::SERVICES.iter().flat_map(|s| s.lists.iter()).collect()
+}
+
+/// The list named by its operation.
+pub fn family(operation: &str) -> Option<Family> {
+    crate::aws::SERVICES.iter().flat_map(|s| s.lists.iter()).find(|l| l.operation == operation)
+}
+
+/// The spec of a covered type, or `None` when driftscan does not compare that type yet.
+pub fn spec(rtype: &str) -> Option<&'static TypeSpec> {
+    covered().iter().find(|s| s.name == rtype)
+}
+
+/// Whether live inventory covers this type.
+pub fn is_covered(rtype: &str) -> bool {
+    spec(rtype).is_some()
+}
+
+/// Whether the type is listed once per account rather than per region.
+pub fn is_global(rtype: &str) -> bool {
+    spec(rtype).is_some_and(|s| s.scope() == Scope::Global)
+}
+
+/// Whether the type's resources belong to no region (IAM's): they carry [`GLOBAL`].
+pub fn in_no_region(rtype: &str) -> bool {
+    spec(rtype).is_some_and(|s| s.family.service == Service::Iam)
+}
+
+/// The (type, region) key coverage is kept under: a global type's listing holds for the whole
+/// account, whatever region its resources are in.
+pub fn coverage_key(rtype: &str, region: &str) -> (String, String) {
+    let region = if is_global(rtype) { GLOBAL } else { region };
+    (rtype.to_owned(), region.to_owned())
+}
+
+/// The id `terraform import` (and an `import` block) takes for a resource of this type, given
+/// the attributes the live side has. Most types import by their id; a few by something else.
+pub fn import_id(rtype: &str, id: &str, attributes: &Map<String, Value>) -> String {
+    match spec(rtype).and_then(|s| s.import.or(s.identity)) {
+        Some(make) => make(id, attributes),
+        None => id.to_owned(),
     }
 }
 
@@ -82,235 +195,9 @@ pub const ROUTE_FIELDS: &[(&str, &str)] = &[
     ("egress_only_gateway_id", "egress_only_gateway_id"),
 ];
 
-/// One covered Terraform resource type.
-#[derive(Debug, Clone, Copy)]
-pub struct TypeSpec {
-    /// Terraform type name.
-    pub name: &'static str,
-    /// The type the live inventory reports it as: `aws_default_vpc` adopts a VPC AWS made, so it
-    /// is compared with the live `aws_vpc` of the same id.
-    pub live: &'static str,
-    /// The list call that finds it.
-    pub family: Family,
-    /// Attributes compared, by Terraform name, in report order. `tags` compares `tags_all`
-    /// when the state has it, so provider `default_tags` are not drift.
-    pub compared: &'static [&'static str],
-}
-
-const VPC: &[&str] = &["cidr_block", "instance_tenancy", "enable_dns_support", "enable_dns_hostnames", "tags"];
-const SUBNET: &[&str] = &["vpc_id", "cidr_block", "availability_zone", "map_public_ip_on_launch", "tags"];
-const VPC_RULE: &[&str] = &[
-    "security_group_id",
-    "ip_protocol",
-    "from_port",
-    "to_port",
-    "cidr_ipv4",
-    "cidr_ipv6",
-    "prefix_list_id",
-    "referenced_security_group_id",
-    "description",
-    "tags",
-];
-
-/// Every covered type, in the order scans report them.
-pub const COVERED: &[TypeSpec] = &[
-    TypeSpec { name: "aws_vpc", live: "aws_vpc", family: Family::Vpcs, compared: VPC },
-    TypeSpec { name: "aws_default_vpc", live: "aws_vpc", family: Family::Vpcs, compared: VPC },
-    TypeSpec { name: "aws_subnet", live: "aws_subnet", family: Family::Subnets, compared: SUBNET },
-    TypeSpec { name: "aws_default_subnet", live: "aws_subnet", family: Family::Subnets, compared: SUBNET },
-    TypeSpec {
-        name: "aws_security_group",
-        live: "aws_security_group",
-        family: Family::SecurityGroups,
-        compared: &["name", "description", "vpc_id", "ingress", "egress", "tags"],
-    },
-    TypeSpec {
-        name: "aws_default_security_group",
-        live: "aws_security_group",
-        family: Family::SecurityGroups,
-        compared: &["vpc_id", "ingress", "egress", "tags"],
-    },
-    TypeSpec {
-        // One Terraform rule may hold several sources; `ownership` builds its live counterpart
-        // from the group's rules.
-        name: "aws_security_group_rule",
-        live: "aws_security_group_rule",
-        family: Family::SecurityGroups,
-        compared: &[
-            "security_group_id",
-            "type",
-            "protocol",
-            "from_port",
-            "to_port",
-            "cidr_blocks",
-            "ipv6_cidr_blocks",
-            "prefix_list_ids",
-            "source_security_group_id",
-            "self",
-            "description",
-        ],
-    },
-    TypeSpec {
-        name: "aws_vpc_security_group_ingress_rule",
-        live: "aws_vpc_security_group_ingress_rule",
-        family: Family::SecurityGroupRules,
-        compared: VPC_RULE,
-    },
-    TypeSpec {
-        name: "aws_vpc_security_group_egress_rule",
-        live: "aws_vpc_security_group_egress_rule",
-        family: Family::SecurityGroupRules,
-        compared: VPC_RULE,
-    },
-    TypeSpec {
-        name: "aws_instance",
-        live: "aws_instance",
-        family: Family::Instances,
-        compared: &[
-            "instance_type",
-            "ami",
-            "subnet_id",
-            "vpc_security_group_ids",
-            "key_name",
-            "iam_instance_profile",
-            "monitoring",
-            "private_ip",
-            "tags",
-        ],
-    },
-    TypeSpec {
-        name: "aws_ebs_volume",
-        live: "aws_ebs_volume",
-        family: Family::Volumes,
-        compared: &["size", "type", "availability_zone", "encrypted", "iops", "throughput", "tags"],
-    },
-    TypeSpec {
-        // `instance` and `network_interface` are left out: `aws_eip_association` owns them, and the
-        // state of an EIP created before its association says "" until the next refresh.
-        name: "aws_eip",
-        live: "aws_eip",
-        family: Family::Addresses,
-        compared: &["domain", "public_ip", "tags"],
-    },
-    TypeSpec {
-        name: "aws_eip_association",
-        live: "aws_eip_association",
-        family: Family::Addresses,
-        compared: &["allocation_id", "instance_id", "network_interface_id"],
-    },
-    TypeSpec {
-        name: "aws_route_table",
-        live: "aws_route_table",
-        family: Family::RouteTables,
-        compared: &["vpc_id", "route", "propagating_vgws", "tags"],
-    },
-    TypeSpec {
-        name: "aws_default_route_table",
-        live: "aws_route_table",
-        family: Family::RouteTables,
-        compared: &["route", "propagating_vgws", "tags"],
-    },
-    TypeSpec {
-        name: "aws_route",
-        live: "aws_route",
-        family: Family::RouteTables,
-        compared: &[
-            "route_table_id",
-            "destination_cidr_block",
-            "destination_ipv6_cidr_block",
-            "destination_prefix_list_id",
-            "gateway_id",
-            "nat_gateway_id",
-            "network_interface_id",
-            "transit_gateway_id",
-            "vpc_peering_connection_id",
-            "egress_only_gateway_id",
-        ],
-    },
-    TypeSpec {
-        name: "aws_route_table_association",
-        live: "aws_route_table_association",
-        family: Family::RouteTables,
-        compared: &["route_table_id", "subnet_id", "gateway_id"],
-    },
-    TypeSpec {
-        name: "aws_internet_gateway",
-        live: "aws_internet_gateway",
-        family: Family::InternetGateways,
-        compared: &["vpc_id", "tags"],
-    },
-    TypeSpec {
-        name: "aws_nat_gateway",
-        live: "aws_nat_gateway",
-        family: Family::NatGateways,
-        compared: &["allocation_id", "subnet_id", "connectivity_type", "private_ip", "tags"],
-    },
-    TypeSpec {
-        name: "aws_network_interface",
-        live: "aws_network_interface",
-        family: Family::NetworkInterfaces,
-        compared: &["subnet_id", "description", "private_ips", "security_groups", "source_dest_check", "tags"],
-    },
-    TypeSpec {
-        // Terraform's id for a key pair is its name. The public key cannot be read back; the
-        // fingerprint AWS computed from it can.
-        name: "aws_key_pair",
-        live: "aws_key_pair",
-        family: Family::KeyPairs,
-        compared: &["key_name", "fingerprint", "key_type", "tags"],
-    },
-    TypeSpec {
-        name: "aws_launch_template",
-        live: "aws_launch_template",
-        family: Family::LaunchTemplates,
-        compared: &["name", "default_version", "latest_version", "tags"],
-    },
-    TypeSpec {
-        name: "aws_network_acl",
-        live: "aws_network_acl",
-        family: Family::NetworkAcls,
-        compared: &["vpc_id", "subnet_ids", "ingress", "egress", "tags"],
-    },
-    TypeSpec {
-        name: "aws_default_network_acl",
-        live: "aws_network_acl",
-        family: Family::NetworkAcls,
-        compared: &["ingress", "egress", "tags"],
-    },
-];
-
-/// The spec of a covered type, or `None` when driftscan does not compare that type yet.
-pub fn spec(rtype: &str) -> Option<&'static TypeSpec> {
-    COVERED.iter().find(|s| s.name == rtype)
-}
-
-/// Whether live inventory covers this type.
-pub fn is_covered(rtype: &str) -> bool {
-    spec(rtype).is_some()
-}
-
-/// The id `terraform import` (and an `import` block) takes for a resource of this type, given
-/// the attributes the live side has. Most types import by their id; a few by something else.
-pub fn import_id(rtype: &str, id: &str, attributes: &serde_json::Map<String, serde_json::Value>) -> String {
-    let text = |k: &str| attributes.get(k).and_then(|v| v.as_str()).unwrap_or_default().to_owned();
-    match rtype {
-        // `rtb-..._10.0.0.0/16`
-        "aws_route" => {
-            let dest = ["destination_cidr_block", "destination_ipv6_cidr_block", "destination_prefix_list_id"]
-                .iter()
-                .map(|k| text(k))
-                .find(|d| !d.is_empty())
-                .unwrap_or_default();
-            format!("{}_{}", text("route_table_id"), dest)
-        }
-        // `subnet-.../rtb-...`
-        "aws_route_table_association" => {
-            let target =
-                [text("subnet_id"), text("gateway_id")].into_iter().find(|t| !t.is_empty()).unwrap_or_default();
-            format!("{}/{}", target, text("route_table_id"))
-        }
-        _ => id.to_owned(),
-    }
+/// A string attribute, `""` when absent: for import ids.
+pub fn text_of(attributes: &Map<String, Value>, key: &str) -> String {
+    attributes.get(key).and_then(Value::as_str).unwrap_or_default().to_owned()
 }
 
 #[cfg(test)]
@@ -319,11 +206,34 @@ mod tests {
 
     #[test]
     fn every_type_is_listed_by_a_family_and_compares_the_live_type() {
-        for s in COVERED {
-            assert!(Family::ALL.contains(&s.family), "{}", s.name);
+        let all = families();
+        for s in covered() {
+            assert!(all.contains(&s.family), "{}", s.name);
             let live = spec(s.live).unwrap_or_else(|| panic!("{} compares with uncovered {}", s.name, s.live));
             assert_eq!(live.family, s.family, "{}", s.name);
             assert!(s.compared.iter().all(|a| live.compared.contains(a)), "{}: compares what {} lacks", s.name, s.live);
         }
+    }
+
+    #[test]
+    fn each_type_and_list_is_declared_once() {
+        let mut names: Vec<&str> = covered().iter().map(|s| s.name).collect();
+        let before = names.len();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), before, "a type is declared twice");
+        let mut ops: Vec<&str> = families().iter().map(|f| f.operation).collect();
+        ops.sort_unstable();
+        ops.dedup();
+        assert_eq!(ops.len(), families().len(), "a list is declared twice");
+        for f in families() {
+            assert!(f.needs.iter().all(|n| family(n).is_some()), "{} needs an unknown list", f.operation);
+        }
+    }
+
+    #[test]
+    fn global_types_share_one_coverage_key() {
+        assert_eq!(coverage_key("aws_vpc", "eu-west-1").1, "eu-west-1");
+        assert_eq!(coverage_key("aws_iam_role", "us-east-1").1, GLOBAL);
     }
 }

@@ -16,6 +16,7 @@ use crate::config::Config;
 use crate::digest::{Digest, Filter};
 use crate::exit::Exit;
 use crate::history::{rfc3339, History, Window};
+use crate::lock::HistoryLock;
 use crate::notify::{self, Notifier, Retry, Webhook};
 use crate::output::{self, CheckFormat, Format, ReportFormat};
 use crate::progress::Progress;
@@ -145,10 +146,8 @@ struct ScanArgs {
     #[arg(long = "workspace", short = 'w', value_name = "NAME")]
     workspaces: Vec<String>,
 
-    /// How long to wait for another run that holds the same history (30s, 2m); then exit 1.
-    /// Default 30s, or `lock_timeout` in the config.
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
-    lock_timeout: Option<std::time::Duration>,
+    #[command(flatten)]
+    lock: LockArgs,
 
     /// Also scan this region for unmanaged resources (repeatable). Regions the states use are
     /// always scanned.
@@ -203,6 +202,23 @@ struct NotifyArgs {
     mode: notify::Mode,
 }
 
+/// For every command that writes the history: runs take turns (see [`crate::lock`]).
+#[derive(Debug, Args)]
+struct LockArgs {
+    /// How long to wait for another run that holds the same history (30s, 2m); then exit 1.
+    /// Default 30s, or `lock_timeout` in the config.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    lock_timeout: Option<std::time::Duration>,
+}
+
+impl LockArgs {
+    /// Takes the lock of the history at `db`, held until the returned guard is dropped.
+    fn take(&self, db: &Path, file: Option<&Config>) -> Result<HistoryLock> {
+        let timeout = self.lock_timeout.or(file.and_then(|c| c.lock_timeout)).unwrap_or(crate::lock::DEFAULT_TIMEOUT);
+        HistoryLock::acquire(db, timeout)
+    }
+}
+
 #[derive(Debug, Args)]
 struct NotifyCmdArgs {
     /// Send a sample message to check the webhook; records nothing.
@@ -213,6 +229,9 @@ struct NotifyCmdArgs {
     /// Default `history` in the config, else .driftscan/history.db.
     #[arg(long, value_name = "PATH", env = "DRIFTSCAN_DB")]
     db: Option<PathBuf>,
+
+    #[command(flatten)]
+    lock: LockArgs,
 }
 
 #[derive(Debug, Args)]
@@ -250,6 +269,9 @@ struct LearnArgs {
 
     #[command(flatten)]
     notify: NotifyArgs,
+
+    #[command(flatten)]
+    lock: LockArgs,
 }
 
 #[derive(Debug, Args)]
@@ -308,6 +330,9 @@ struct AckArgs {
     /// History database (SQLite). Default `history` in the config, else .driftscan/history.db.
     #[arg(long, value_name = "PATH", env = "DRIFTSCAN_DB")]
     db: Option<PathBuf>,
+
+    #[command(flatten)]
+    lock: LockArgs,
 }
 
 #[derive(Debug, Args)]
@@ -435,7 +460,8 @@ pub fn run() -> Result<Exit> {
         Command::Learn(args) => learn(args, file, now),
         Command::Report(args) => report(args, file, now),
         Command::Ack(args) => {
-            let mut history = existing_history(&history_path(args.db, file))?;
+            let db = history_path(args.db, file);
+            let (_lock, mut history) = existing_history_to_write(&db, &args.lock, file)?;
             let row = history.ack(args.id, args.expected, now, &crate::scoring::Config::default())?;
             let what = if args.expected { "acknowledged as expected; the model learned it" } else { "marked reviewed" };
             emit(&format!(
@@ -556,9 +582,8 @@ fn scan_configs(args: &ScanArgs, file: Option<&Config>, db: Option<PathBuf>) -> 
 fn scan_command(args: ScanArgs, file: Option<&Config>, now: DateTime<Utc>) -> Result<Exit> {
     let db = (!args.no_history).then(|| history_path(args.db.clone(), file));
     let configs = scan_configs(&args, file, db.clone())?;
-    let timeout = args.lock_timeout.or(file.and_then(|c| c.lock_timeout)).unwrap_or(crate::lock::DEFAULT_TIMEOUT);
     // Held until the run ends: a second run waits here, before any AWS call.
-    let _lock = db.as_deref().map(|db| crate::lock::HistoryLock::acquire(db, timeout)).transpose()?;
+    let _lock = db.as_deref().map(|db| args.lock.take(db, file)).transpose()?;
     let progress = Progress::for_stderr(args.quiet);
     if configs[0].workspace.is_none() {
         let report = runtime()?.block_on(scan::run(&configs[0], now, &progress))?;
@@ -676,7 +701,10 @@ fn learn(args: LearnArgs, file: Option<&Config>, now: DateTime<Utc>) -> Result<E
     if loaded.files == 0 {
         eprintln!("driftscan: no CloudTrail log files under {}", args.paths.join(", "));
     }
-    let mut history = History::open(&history_path(args.db, file))?.queueing(slack_queue(file, args.notify.mode));
+    // Held until the events are recorded and told: runs fed by several trails take turns.
+    let db = history_path(args.db, file);
+    let _lock = args.lock.take(&db, file)?;
+    let mut history = History::open(&db)?.queueing(slack_queue(file, args.notify.mode));
     let outcome = history.learn(&loaded, now, &args.scoring.config(file)).context("recording CloudTrail events")?;
     emit(&output::learn(&outcome, loaded.files, &skipped, args.format))?;
     tell(file, args.notify.mode, now, || Ok(history));
@@ -771,7 +799,10 @@ fn tell(file: Option<&Config>, mode: notify::Mode, now: DateTime<Utc>, history: 
                 eprintln!("driftscan: warning: Slack did not take the message ({e}); it stays queued and the next run sends it");
             }
         }
-        Err(e) => eprintln!("driftscan: warning: Slack notification: {}", notifier.webhook.redact(&format!("{e:#}"))),
+        Err(e) => eprintln!(
+            "driftscan: warning: Slack notification: {}",
+            notifier.webhook.redact(&crate::error::one_line(&e))
+        ),
     }
 }
 
@@ -790,7 +821,8 @@ fn notify_cmd(args: NotifyCmdArgs, file: Option<&Config>, now: DateTime<Utc>) ->
         emit("Slack accepted the test message.\n")?;
         return Ok(Exit::InSync);
     }
-    let mut history = existing_history(&history_path(args.db, file))?;
+    let db = history_path(args.db, file);
+    let (_lock, mut history) = existing_history_to_write(&db, &args.lock, file)?;
     let outcome = notifier.send_pending(&mut history, now)?;
     if let Some(e) = outcome.failed {
         bail!("Slack did not take the message: {e}; the changes stay queued");
@@ -811,6 +843,15 @@ fn existing_history(db: &Path) -> Result<History> {
         bail!("no history at {}: run `driftscan scan` first, or pass --db", db.display());
     }
     History::open(db)
+}
+
+/// A history that must already exist, with its lock, for a command that writes it.
+fn existing_history_to_write(db: &Path, lock: &LockArgs, file: Option<&Config>) -> Result<(HistoryLock, History)> {
+    if !db.exists() {
+        bail!("no history at {}: run `driftscan scan` first, or pass --db", db.display());
+    }
+    let lock = lock.take(db, file)?;
+    Ok((lock, History::open(db)?))
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime> {

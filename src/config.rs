@@ -99,7 +99,7 @@ const WORKSPACE_KEYS: &[&str] = &[
 impl Config {
     /// Reads `path`. With `required == false` (the default path) a missing file is `Ok(None)`.
     pub fn load(path: &Path, required: bool) -> Result<Option<Config>, ConfigError> {
-        match std::fs::read_to_string(path) {
+        match crate::text::read(path) {
             Ok(text) => Config::parse(path, &text).map(Some),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => Ok(None),
             Err(source) => Err(ConfigError::Io { path: path.to_path_buf(), source }),

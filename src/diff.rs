@@ -66,7 +66,7 @@ pub fn diff(
             }
             None => {
                 // Unscanned is not deleted: only a complete listing proves a resource is gone.
-                let listed = coverage.scanned.contains(&(d.rtype.clone(), region.clone()));
+                let listed = coverage.scanned.contains(&catalog::coverage_key(&d.rtype, &region));
                 if listed && decl.deposed.is_none() {
                     summary.deleted += 1;
                     changes.push(Change {

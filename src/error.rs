@@ -12,7 +12,7 @@ pub enum StateError {
     Directory { path: PathBuf },
     #[error("{path}: file is empty, not a Terraform state")]
     Empty { path: PathBuf },
-    #[error("{path}: not valid UTF-8 at byte offset {offset}; Terraform state is JSON text")]
+    #[error("{path}: not valid UTF-8 at byte offset {offset} (nor UTF-16 with a byte-order mark); Terraform state is JSON text")]
     NotUtf8 { path: PathBuf, offset: usize },
     #[error("{path}: truncated JSON at line {line}, column {column}: the file ends before the state does")]
     Truncated { path: PathBuf, line: usize, column: usize },
@@ -29,4 +29,49 @@ pub enum StateError {
     NewVersion { path: PathBuf, found: u64 },
     #[error("{path}: no file matches this pattern")]
     NoMatch { path: PathBuf },
+}
+
+/// An error chain as one line for the user: each context and cause once, joined by `: `.
+///
+/// Many errors already say their cause (`{path}: cannot read: {source}`) and also hand it on as
+/// their `source`, so printing the chain as it is (`{:#}`) tells the cause twice; a cause whose
+/// words the line already holds is left out. Line breaks inside a message (a library's
+/// multi-line text) become spaces: a log line per error.
+pub fn one_line(err: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in err.chain() {
+        let text = cause.to_string().split_whitespace().collect::<Vec<_>>().join(" ");
+        if text.is_empty() || out.contains(&text) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&text);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use anyhow::Context;
+
+    #[test]
+    fn a_cause_the_message_already_holds_is_told_once() {
+        let io = std::io::Error::from(std::io::ErrorKind::NotFound);
+        let err = anyhow::Error::new(StateError::Io { path: "-".into(), source: io });
+        let once = one_line(&err);
+        assert_eq!(once, "-: cannot read: entity not found");
+        assert_eq!(once.matches("not found").count(), 1, "{once}");
+    }
+
+    #[test]
+    fn contexts_and_causes_each_once_in_one_line() {
+        let err = Err::<(), _>(std::io::Error::other("disk\nfull"))
+            .context("writing x")
+            .context("recording scan")
+            .unwrap_err();
+        assert_eq!(one_line(&err), "recording scan: writing x: disk full");
+    }
 }

@@ -32,7 +32,6 @@
 //!   `\`), with the file and line, since a rule that quietly does nothing hides drift.
 //! - As in driftctl, matching is case-sensitive and a rule on a resource also covers all its fields.
 
-use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
@@ -75,7 +74,7 @@ impl IgnoreRules {
     /// Reads and parses an ignore file. A missing file is no rules when `required` is false (the
     /// implicit `./.driftignore`), and an error when it is true (a file the user named).
     pub fn load(path: &Path, required: bool) -> Result<Self, IgnoreError> {
-        match fs::read_to_string(path) {
+        match crate::text::read(path) {
             Ok(text) => Self::parse(path, &text),
             Err(e) if e.kind() == io::ErrorKind::NotFound && !required => Ok(Self::default()),
             Err(source) => Err(IgnoreError::Io { path: path.to_path_buf(), source }),

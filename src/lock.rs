@@ -6,16 +6,27 @@
 //! itself stays (removing a lock file races with a waiter that has it open). SQLite's own
 //! locking still guards every transaction; this lock makes whole runs take turns, so a scan's
 //! "previous scan" is never being written while it reads.
+//!
+//! Every command that writes the history (scan, learn, ack, notify) holds it for its whole run,
+//! and the schema migrations run under it: a history opened by a run that does not hold it (a
+//! report, a check) takes it for as long as the migrations last. `flock` locks belong to an open
+//! file, so a second `acquire` in the process that holds the lock would wait for itself; the
+//! paths this process holds are therefore kept in [`HELD`], and [`held_here`] says so.
 
+use std::collections::BTreeSet;
 use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 
 /// How long a run waits by default (`--lock-timeout`, `lock_timeout` in the config).
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The lock files this process holds a lock on.
+static HELD: Mutex<BTreeSet<PathBuf>> = Mutex::new(BTreeSet::new());
 
 /// Held for the whole run; released when dropped (or when the process ends).
 #[derive(Debug)]
@@ -24,12 +35,22 @@ pub struct HistoryLock {
     pub path: PathBuf,
 }
 
+/// The lock file of the history at `db`: `<db>.lock`.
+fn lock_path(db: &Path) -> PathBuf {
+    let mut name = db.as_os_str().to_owned();
+    name.push(".lock");
+    PathBuf::from(name)
+}
+
+/// Whether this process holds the lock of the history at `db`.
+pub fn held_here(db: &Path) -> bool {
+    HELD.lock().map(|h| h.contains(&lock_path(db))).unwrap_or(false)
+}
+
 impl HistoryLock {
     /// Takes the lock of the history at `db`, waiting up to `timeout`.
     pub fn acquire(db: &Path, timeout: Duration) -> Result<HistoryLock> {
-        let mut name = db.as_os_str().to_owned();
-        name.push(".lock");
-        let path = PathBuf::from(name);
+        let path = lock_path(db);
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty() && !d.exists()) {
             crate::history::create_private_dir(dir)
                 .with_context(|| format!("creating history directory {}", dir.display()))?;
@@ -62,7 +83,19 @@ impl HistoryLock {
         // Who holds it, for the message another run prints; purely informative.
         file.set_len(0).ok();
         let _ = writeln!(file, "{}", std::process::id());
+        if let Ok(mut held) = HELD.lock() {
+            held.insert(path.clone());
+        }
         Ok(HistoryLock { _file: file, path })
+    }
+}
+
+impl Drop for HistoryLock {
+    fn drop(&mut self) {
+        // The file closes after this, which releases the flock.
+        if let Ok(mut held) = HELD.lock() {
+            held.remove(&self.path);
+        }
     }
 }
 
@@ -103,5 +136,17 @@ mod tests {
         assert!(err.contains("another driftscan run (pid "), "{err}");
         drop(first);
         HistoryLock::acquire(&db, Duration::ZERO).unwrap();
+    }
+
+    #[test]
+    fn the_process_knows_which_histories_it_holds() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("history.db");
+        assert!(!held_here(&db));
+        let lock = HistoryLock::acquire(&db, Duration::ZERO).unwrap();
+        assert!(held_here(&db));
+        assert!(!held_here(&dir.path().join("other.db")));
+        drop(lock);
+        assert!(!held_here(&db));
     }
 }

@@ -12,8 +12,8 @@ fn main() -> ExitCode {
     match driftscan::cli::run() {
         Ok(code) => code.into(),
         Err(err) => {
-            // `{:#}` prints the whole context chain on one line: "reading state x: not JSON: ...".
-            eprintln!("driftscan: error: {err:#}");
+            // The whole context chain on one line, each cause once: "reading state x: not JSON: ...".
+            eprintln!("driftscan: error: {}", driftscan::error::one_line(&err));
             driftscan::exit::Exit::Error.into()
         }
     }

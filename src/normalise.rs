@@ -14,12 +14,15 @@ type Pass = fn(&mut Resource);
 /// The passes, in order. Order matters: `tags_all_is_what_aws_sees` must run before
 /// `keep_compared` drops `tags_all`, and the rule passes before `empty_is_absent`.
 const PASSES: &[(&str, Pass)] = &[
+    ("made_up_ids", made_up_ids),
     ("tags_all_is_what_aws_sees", tags_all_is_what_aws_sees),
     ("keep_compared", keep_compared),
     ("aws_reserved_tags", aws_reserved_tags),
+    ("policy_documents", policy_documents),
     ("security_group_rules", security_group_rules),
     ("standalone_rule_spelling", standalone_rule_spelling),
     ("route_and_acl_blocks", route_and_acl_blocks),
+    ("iam_spelling", iam_spelling),
     ("unordered_sets", unordered_sets),
     ("empty_is_absent", empty_is_absent),
 ];
@@ -33,6 +36,18 @@ pub fn normalise(mut r: Resource) -> Resource {
 fn normalise_in_place(r: &mut Resource) {
     if catalog::is_covered(&r.rtype) {
         for (_, pass) in PASSES {
+            pass(r);
+        }
+    }
+}
+
+/// [`normalise`] for both sides of the drift Terraform itself saw (a plan's `resource_drift`),
+/// on any type: every pass but `keep_compared`. That pass keeps what the live inventory
+/// reproduces faithfully; both of these sides come from the provider, so every attribute
+/// Terraform saw change is still compared, only spelled as a scan spells it.
+pub fn normalise_refreshed(r: &mut Resource) {
+    for (name, pass) in PASSES {
+        if *name != "keep_compared" {
             pass(r);
         }
     }
@@ -71,6 +86,18 @@ pub fn normalise_all(resources: &mut [Resource]) {
     });
 }
 
+/// Some Terraform ids are made up (`role-20240101...` for a policy attachment) and cannot be
+/// found in AWS: both sides are matched by the id their type makes from its attributes. Runs
+/// first, while every attribute is still there.
+fn made_up_ids(r: &mut Resource) {
+    if let Some(identity) = catalog::spec(&r.rtype).and_then(|s| s.identity) {
+        let id = identity(&r.id, &r.attributes);
+        if !id.is_empty() {
+            r.id = id;
+        }
+    }
+}
+
 /// Provider `default_tags` appear in `tags_all` and on the live resource but not in `tags`:
 /// comparing `tags` would report every default tag as drift. `tags_all` is what AWS should have.
 /// States written before `tags_all` existed (AWS provider < 3.38) only have `tags`.
@@ -86,6 +113,17 @@ fn tags_all_is_what_aws_sees(r: &mut Resource) {
 fn keep_compared(r: &mut Resource) {
     let Some(spec) = catalog::spec(&r.rtype) else { return };
     r.attributes.retain(|k, _| spec.compared.contains(&k.as_str()));
+}
+
+/// A policy document's text differs between Terraform and AWS without meaning anything (see
+/// [`crate::policy`]): each is compared as its canonical document.
+fn policy_documents(r: &mut Resource) {
+    let Some(spec) = catalog::spec(&r.rtype) else { return };
+    for key in spec.documents {
+        if let Some(v) = r.attributes.get_mut(*key) {
+            *v = crate::policy::canonical(v).unwrap_or(Value::Null);
+        }
+    }
 }
 
 /// `aws:`-prefixed tags are set by AWS services (CloudFormation, Auto Scaling) and cannot be
@@ -237,6 +275,26 @@ fn as_i64(v: &Value) -> Option<i64> {
     v.as_i64().or_else(|| v.as_str().and_then(|s| s.parse().ok()))
 }
 
+/// A role's `inline_policy` blocks are a set of documents, and the state of a role without
+/// any holds one block with an empty name; an OpenID Connect provider's URL is returned
+/// without the `https://` the configuration gives.
+fn iam_spelling(r: &mut Resource) {
+    if let Some(Value::Array(blocks)) = r.attributes.get_mut("inline_policy") {
+        blocks.retain(|b| b.get("name").and_then(Value::as_str).is_some_and(|n| !n.is_empty()));
+        for b in blocks.iter_mut() {
+            if let Some(policy) = b.get_mut("policy") {
+                *policy = crate::policy::canonical(policy).unwrap_or(Value::Null);
+            }
+        }
+        blocks.sort_by_cached_key(|b| b.to_string());
+    }
+    if r.rtype == "aws_iam_openid_connect_provider" {
+        if let Some(Value::String(url)) = r.attributes.get_mut("url") {
+            *url = url.trim_start_matches("https://").trim_end_matches('/').to_owned();
+        }
+    }
+}
+
 /// Set-valued attributes come back from the API in any order.
 fn unordered_sets(r: &mut Resource) {
     const SETS: &[&str] = &[
@@ -248,6 +306,14 @@ fn unordered_sets(r: &mut Resource) {
         "ipv6_cidr_blocks",
         "prefix_list_ids",
         "propagating_vgws",
+        // IAM: attachments, exclusive sets, memberships, OIDC client ids and thumbprints.
+        "managed_policy_arns",
+        "policy_arns",
+        "policy_names",
+        "users",
+        "groups",
+        "client_id_list",
+        "thumbprint_list",
     ];
     for key in SETS {
         if let Some(Value::Array(items)) = r.attributes.get_mut(*key) {
@@ -284,7 +350,9 @@ mod tests {
             "tags_all_is_what_aws_sees",
             &["provider_default_tags_are_not_drift", "old_states_without_tags_all_keep_tags"],
         ),
+        ("made_up_ids", &["made_up_terraform_ids_match_by_what_they_attach"]),
         ("keep_compared", &["attributes_aws_changes_by_itself_are_not_drift"]),
+        ("policy_documents", &["policy_documents_compare_as_documents"]),
         ("aws_reserved_tags", &["tags_set_by_aws_services_are_not_drift"]),
         (
             "security_group_rules",
@@ -292,6 +360,7 @@ mod tests {
         ),
         ("standalone_rule_spelling", &["standalone_rule_protocol_spelling_and_all_traffic_ports_are_not_drift"]),
         ("route_and_acl_blocks", &["route_and_acl_block_empty_fields_spelling_and_order_are_not_drift"]),
+        ("iam_spelling", &["inline_policy_blocks_and_provider_urls_are_compared_as_aws_means_them"]),
         ("unordered_sets", &["set_order_and_duplicates_are_not_drift"]),
         ("empty_is_absent", &["empty_values_equal_fields_the_api_leaves_out"]),
     ];
@@ -307,6 +376,53 @@ mod tests {
             }
         }
         assert_eq!(PASS_TESTS.len(), PASSES.len(), "PASS_TESTS names a pass that does not exist");
+    }
+
+    #[test]
+    fn made_up_terraform_ids_match_by_what_they_attach() {
+        let arn = "arn:aws:iam::aws:policy/ReadOnlyAccess";
+        let declared = normalise(res(
+            "aws_iam_role_policy_attachment",
+            "app-20240101120000000000000001",
+            json!({"role": "app", "policy_arn": arn}),
+        ));
+        assert_eq!(declared.id, format!("app/{arn}"));
+        let kept = normalise(res("aws_iam_role", "app", json!({"name": "app"})));
+        assert_eq!(kept.id, "app");
+    }
+
+    #[test]
+    fn policy_documents_compare_as_documents() {
+        let state = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":{\"Service\":\"ec2.amazonaws.com\"},\"Action\":\"sts:AssumeRole\"}]}";
+        let aws = "%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%7B%22Action%22%3A%5B%22sts%3AAssumeRole%22%5D%2C%22Effect%22%3A%22Allow%22%2C%22Principal%22%3A%7B%22Service%22%3A%5B%22ec2.amazonaws.com%22%5D%7D%7D%5D%7D";
+        let declared = normalise(res("aws_iam_role", "app", json!({"assume_role_policy": state})));
+        let live = normalise(res("aws_iam_role", "app", json!({"assume_role_policy": aws})));
+        assert_eq!(declared.attributes, live.attributes);
+        assert!(declared.attributes["assume_role_policy"].is_object());
+    }
+
+    #[test]
+    fn inline_policy_blocks_and_provider_urls_are_compared_as_aws_means_them() {
+        let doc = |action: &str| {
+            format!("{{\"Statement\":[{{\"Effect\":\"Allow\",\"Action\":\"{action}\",\"Resource\":\"*\"}}]}}")
+        };
+        let declared = normalise(res(
+            "aws_iam_role",
+            "app",
+            json!({"inline_policy": [
+            {"name": "b", "policy": doc("s3:GetObject")}, {"name": "a", "policy": doc("sqs:SendMessage")}]}),
+        ));
+        let live = normalise(res(
+            "aws_iam_role",
+            "app",
+            json!({"inline_policy": [
+            {"name": "a", "policy": doc("sqs:SendMessage")}, {"name": "b", "policy": doc("s3:GetObject")}]}),
+        ));
+        assert_eq!(declared.attributes, live.attributes);
+        let none = normalise(res("aws_iam_role", "app", json!({"inline_policy": [{"name": "", "policy": ""}]})));
+        assert_eq!(none.attributes["inline_policy"], Value::Null);
+        let url = |u: &str| normalise(res("aws_iam_openid_connect_provider", "arn", json!({"url": u}))).attributes;
+        assert_eq!(url("https://token.actions.githubusercontent.com"), url("token.actions.githubusercontent.com"));
     }
 
     #[test]

@@ -151,6 +151,11 @@ pub struct Summary {
     pub coverage_pct: f64,
     /// Requests sent to AWS by operation, retries included.
     pub api_calls: std::collections::BTreeMap<String, u64>,
+    /// Declared AWS resources of types driftscan does not compare (yet): nothing is said about
+    /// them, so the count says what the scan did not cover.
+    pub not_compared: usize,
+    /// Those resources by type.
+    pub not_compared_types: std::collections::BTreeMap<String, usize>,
 }
 
 /// When and over what the scan ran.

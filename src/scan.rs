@@ -64,7 +64,7 @@ pub async fn run(cfg: &ScanConfig, now: DateTime<Utc>, progress: &Progress) -> R
         Some(ws) => match access::account_id(&sdk).await {
             Ok(a) => Some(a),
             Err(e) => {
-                eprintln!("driftscan: warning: workspace {ws}: {e:#}");
+                eprintln!("driftscan: warning: workspace {ws}: {}", crate::error::one_line(&e));
                 None
             }
         },
@@ -73,9 +73,14 @@ pub async fn run(cfg: &ScanConfig, now: DateTime<Utc>, progress: &Progress) -> R
     let default_region = sdk.region().map(|r| r.to_string());
 
     let mut declared: Vec<Resource> = Vec::new();
+    let mut not_compared: BTreeMap<String, usize> = BTreeMap::new();
     for file in &files {
-        for r in file.resources.iter().filter(|r| r.is_aws() && catalog::is_covered(&r.rtype)) {
-            declared.push(with_region(r.clone(), default_region.as_deref(), &file.path)?);
+        for r in file.resources.iter().filter(|r| r.is_aws()) {
+            if catalog::is_covered(&r.rtype) {
+                declared.push(with_region(r.clone(), default_region.as_deref(), &file.path)?);
+            } else {
+                *not_compared.entry(r.rtype.clone()).or_default() += 1;
+            }
         }
     }
     let regions = regions_to_scan(&declared, &cfg.regions, default_region.as_deref())?;
@@ -99,6 +104,8 @@ pub async fn run(cfg: &ScanConfig, now: DateTime<Utc>, progress: &Progress) -> R
         c.workspace = cfg.workspace.clone();
     }
     summary.api_calls = api_calls;
+    summary.not_compared = not_compared.values().sum();
+    summary.not_compared_types = not_compared;
     let finished = now + chrono::Duration::from_std(clock.elapsed()).unwrap_or_default();
     let mut report = Report {
         scan: ScanMeta {
@@ -167,6 +174,10 @@ pub fn most_common<K, V: AsRef<str>>(map: &BTreeMap<K, V>) -> Option<String> {
 /// A declared AWS resource with its region set: its own (ARN, `region`, zone), else the default.
 /// `origin` names where it was declared, for the error when neither tells.
 pub fn with_region(mut r: Resource, default_region: Option<&str>, origin: &str) -> Result<Resource> {
+    // IAM's resources are in no region: its one list holds for the whole account.
+    if catalog::in_no_region(&r.rtype) {
+        r.region = Some(catalog::GLOBAL.to_owned());
+    }
     if r.region.is_none() {
         r.region = Some(default_region.map(str::to_owned).with_context(|| {
             format!(
@@ -181,12 +192,15 @@ pub fn with_region(mut r: Resource, default_region: Option<&str>, origin: &str) 
 /// The regions to list: every region a declared resource is in, plus `extra`; the default region
 /// when there is nothing else.
 pub fn regions_to_scan(declared: &[Resource], extra: &[String], default_region: Option<&str>) -> Result<Vec<String>> {
-    let mut regions: BTreeSet<String> = declared.iter().filter_map(|r| r.region.clone()).collect();
+    let mut regions: BTreeSet<String> =
+        declared.iter().filter_map(|r| r.region.clone()).filter(|r| r != catalog::GLOBAL).collect();
     regions.extend(extra.iter().cloned());
     if regions.is_empty() {
         regions.extend(default_region.map(str::to_owned));
     }
-    if regions.is_empty() {
+    // A state of global resources alone (IAM) is still scanned: its lists need no region.
+    let global_only = declared.iter().any(|r| r.region.as_deref() == Some(catalog::GLOBAL));
+    if regions.is_empty() && !global_only {
         bail!("no region to scan: the states name none; pass --region or set AWS_REGION");
     }
     Ok(regions.into_iter().collect())

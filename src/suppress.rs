@@ -24,16 +24,6 @@ use crate::report::Change;
 use crate::resource::Resource;
 use crate::terraform::sources::{IgnoreChanges, Sources};
 
-/// Families whose listing others need even when all their own types are ignored: what one list
-/// finds decides whether another's resources are owned (a NAT gateway's interface and address,
-/// a default VPC's gateway, a group's rules).
-const NEEDS: &[(Family, Family)] = &[
-    (Family::NetworkInterfaces, Family::NatGateways),
-    (Family::Addresses, Family::NatGateways),
-    (Family::InternetGateways, Family::Vpcs),
-    (Family::SecurityGroups, Family::SecurityGroupRules),
-];
-
 /// The ignore rules and the Terraform sources of one scan.
 #[derive(Debug, Clone, Default)]
 pub struct Suppress {
@@ -59,28 +49,33 @@ impl Suppress {
     /// The families to list: those with a type not ignored entirely, and those another listed
     /// family needs.
     pub fn families(&self) -> Vec<Family> {
-        self.families_among(Family::ALL.iter().copied())
+        self.families_among(catalog::families().into_iter())
     }
 
     /// [`Self::families`] holding one of `types`, and those they need: a check compares only
     /// what its plan declares, so it lists no more (it never reports unmanaged resources).
     pub fn families_for<'a>(&self, types: impl IntoIterator<Item = &'a str>) -> Vec<Family> {
         let holding: HashSet<Family> = types.into_iter().filter_map(catalog::spec).map(|s| s.family).collect();
-        self.families_among(Family::ALL.iter().copied().filter(|f| holding.contains(f)))
+        self.families_among(catalog::families().into_iter().filter(|f| holding.contains(f)))
     }
 
     fn families_among(&self, families: impl Iterator<Item = Family>) -> Vec<Family> {
         let mut keep: HashSet<Family> =
             families.filter(|f| f.types().any(|s| !self.rules.type_ignored(s.name))).collect();
+        // What one list finds decides whether another's resources are owned (a NAT gateway's
+        // interface, a group's rules): a kept list brings the lists it needs.
         loop {
-            let needed: Vec<Family> =
-                NEEDS.iter().filter(|(by, of)| keep.contains(by) && !keep.contains(of)).map(|(_, of)| *of).collect();
+            let needed: Vec<Family> = keep
+                .iter()
+                .flat_map(|f| f.needs.iter().filter_map(|n| catalog::family(n)))
+                .filter(|of| !keep.contains(of))
+                .collect();
             if needed.is_empty() {
                 break;
             }
             keep.extend(needed);
         }
-        Family::ALL.iter().copied().filter(|f| keep.contains(f)).collect()
+        catalog::families().into_iter().filter(|f| keep.contains(f)).collect()
     }
 
     /// Whether a declared resource is ignored as a whole by the ignore file.
@@ -429,27 +424,34 @@ mod tests {
 
     #[test]
     fn ignored_types_are_not_listed_unless_another_list_needs_them() {
-        assert_eq!(Suppress::default().families(), Family::ALL);
+        assert_eq!(Suppress::default().families(), catalog::families());
         let s = with_rules("aws_key_pair\naws_launch_template.*\naws_nat_gateway.*\n");
         let f = s.families();
-        assert!(!f.contains(&Family::KeyPairs) && !f.contains(&Family::LaunchTemplates));
+        assert!(!ops(&f).contains(&"DescribeKeyPairs") && !ops(&f).contains(&"DescribeLaunchTemplates"));
         // Interfaces and addresses a NAT gateway owns are known from the NAT gateway list.
-        assert!(f.contains(&Family::NatGateways));
+        assert!(ops(&f).contains(&"DescribeNatGateways"));
         // One type of a family still wanted keeps the family listed.
         let s = with_rules("aws_vpc.*");
-        assert!(s.families().contains(&Family::Vpcs));
+        assert!(s.families().iter().any(|f| f.operation == "DescribeVpcs"));
         assert!(with_rules("*").families().is_empty());
-        assert!(!with_rules("*\n!aws_instance.*").families().contains(&Family::Vpcs));
+        assert!(!with_rules("*\n!aws_instance.*").families().iter().any(|f| f.operation == "DescribeVpcs"));
+    }
+
+    fn ops(families: &[Family]) -> Vec<&'static str> {
+        families.iter().map(|f| f.operation).collect()
     }
 
     #[test]
     fn a_check_lists_the_families_of_what_it_declares_and_what_they_need() {
         let none = Suppress::default();
-        assert_eq!(none.families_for(["aws_instance", "aws_instance", "random_pet"]), [Family::Instances]);
-        assert_eq!(none.families_for(["aws_security_group"]), [Family::SecurityGroups, Family::SecurityGroupRules]);
+        assert_eq!(ops(&none.families_for(["aws_instance", "aws_instance", "random_pet"])), ["DescribeInstances"]);
         assert_eq!(
-            none.families_for(["aws_network_interface", "aws_vpc"]),
-            [Family::Vpcs, Family::NatGateways, Family::NetworkInterfaces]
+            ops(&none.families_for(["aws_security_group"])),
+            ["DescribeSecurityGroups", "DescribeSecurityGroupRules"]
+        );
+        assert_eq!(
+            ops(&none.families_for(["aws_network_interface", "aws_vpc"])),
+            ["DescribeVpcs", "DescribeNatGateways", "DescribeNetworkInterfaces"]
         );
         assert!(none.families_for([]).is_empty());
         assert!(with_rules("aws_instance").families_for(["aws_instance"]).is_empty());

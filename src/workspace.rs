@@ -46,7 +46,7 @@ pub async fn run_all(configs: &[ScanConfig], now: DateTime<Utc>, progress: &Prog
         let workspace = cfg.workspace.clone().unwrap_or_default();
         let result = scan::run(cfg, now, progress).await;
         if let Err(e) = &result {
-            eprintln!("driftscan: error: workspace {workspace}: {e:#}");
+            eprintln!("driftscan: error: workspace {workspace}: {}", crate::error::one_line(e));
         }
         out.push(Outcome { workspace, result });
     }
@@ -114,7 +114,9 @@ pub fn render(outcomes: &[Outcome], format: Format) -> String {
                         s.push_str(&format!("== workspace {} ({account}) ==\n", o.workspace));
                         s.push_str(&output::scan(r, Format::Table));
                     }
-                    Err(e) => s.push_str(&format!("== workspace {} ==\nerror: {e:#}\n", o.workspace)),
+                    Err(e) => {
+                        s.push_str(&format!("== workspace {} ==\nerror: {}\n", o.workspace, crate::error::one_line(e)))
+                    }
                 }
                 s.push('\n');
             }
@@ -126,7 +128,9 @@ pub fn render(outcomes: &[Outcome], format: Format) -> String {
                 .map(|o| match &o.result {
                     Ok(r) => json!({"workspace": o.workspace, "account": r.scan.account, "exit": o.exit() as u8,
                                     "report": serde_json::to_value(r).unwrap_or_default()}),
-                    Err(e) => json!({"workspace": o.workspace, "exit": o.exit() as u8, "error": format!("{e:#}")}),
+                    Err(e) => {
+                        json!({"workspace": o.workspace, "exit": o.exit() as u8, "error": crate::error::one_line(e)})
+                    }
                 })
                 .collect();
             let mut s = serde_json::to_string_pretty(&json!({ "workspaces": list })).unwrap_or_default();

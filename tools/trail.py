@@ -4,7 +4,8 @@
 `routine` writes four weeks of ordinary work from START: two engineers changing security
 groups, instances and volumes of the estate, Monday to Friday in office hours, in us-east-1.
 `night` writes the events behind the demo's out-of-band changes: a console resize in office
-hours, and a 3 a.m. Sunday RDP rule by a principal nobody has seen. Files go under
+hours, a 3 a.m. Sunday RDP rule by a principal nobody has seen, and at 03:40 the app role's
+trust policy widened by another unknown principal. The routine includes weekly IAM work. Files go under
 OUT/AWSLogs/<account>/CloudTrail/<region>/<yyyy>/<mm>/<dd>/, gzipped, `{"Records": [...]}`.
 
 Needs estate.json (from `estate.py create`) for the resource ids; talks to no AWS API.
@@ -20,13 +21,13 @@ ACCOUNT = "123456789012"
 START = dt.datetime(2026, 11, 2, tzinfo=dt.timezone.utc)  # a Monday
 
 
-def record(when, name, req, actor, region="us-east-1"):
+def record(when, name, req, actor, region="us-east-1", source="ec2.amazonaws.com"):
     return {
         "eventVersion": "1.09",
         "userIdentity": {"type": "IAMUser", "principalId": "AIDA" + actor.upper(),
                          "arn": f"arn:aws:iam::{ACCOUNT}:user/{actor}", "accountId": ACCOUNT, "userName": actor},
         "eventTime": when.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "eventSource": "ec2.amazonaws.com",
+        "eventSource": source,
         "eventName": name,
         "awsRegion": region,
         "sourceIPAddress": "198.51.100.7",
@@ -57,6 +58,10 @@ def routine(ids):
                     out.append(record(when, "AuthorizeSecurityGroupIngress", {"groupId": ids["sg_web"]}, actor))
                 else:
                     out.append(record(when, "CreateTags", {"resourcesSet": {"items": [{"resourceId": ids["volume_logs"]}]}}, actor))
+        # Once a week the pipeline role's policy is tuned, in office hours (IAM logs in us-east-1).
+        when = START + dt.timedelta(days=week * 7 + 2, hours=10, minutes=20)
+        out.append(record(when, "PutRolePolicy", {"roleName": "deploy", "policyName": "deploy-tuning"}, "bo",
+                          source="iam.amazonaws.com"))
     return out
 
 
@@ -69,6 +74,11 @@ def night(ids):
         record(sun + dt.timedelta(hours=3, minutes=14), "AuthorizeSecurityGroupIngress",
                {"groupId": ids["sg_web"], "ipPermissions": {"items": [{"ipProtocol": "tcp", "fromPort": 3389, "toPort": 3389}]}},
                "mallory"),
+        # Sunday 03:40: the app role's trust policy widened to any AWS principal, by a principal
+        # nobody has seen.
+        record(sun + dt.timedelta(hours=3, minutes=40), "UpdateAssumeRolePolicy",
+               {"roleName": "app", "policyDocument": "{\"Statement\":[{\"Principal\":{\"AWS\":\"*\"}}]}"}, "eve",
+               source="iam.amazonaws.com"),
     ]
 
 

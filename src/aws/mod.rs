@@ -1,21 +1,15 @@
-//! Live inventory from AWS. SDK types stay inside this module: each resource kind has one file
-//! that lists it with paginated calls and maps it into [`Resource`] under Terraform's names.
+//! Live inventory from AWS. SDK types stay inside this module: each AWS service has one module
+//! (`ec2`, `iam`, `s3`, `kms`) that declares its types and lists (see [`crate::catalog`]), lists
+//! them with paginated calls and maps them into [`Resource`] under Terraform's names.
 //!
-//! Regions and types are listed concurrently; a (type, region) that cannot be listed is
-//! reported as unscanned with the reason, never as empty.
+//! Regions and lists run concurrently, a global list (IAM, the S3 bucket list) once per account;
+//! each list makes its service's client when it runs, so only services that are listed get one.
+//! A (type, region) that cannot be listed is reported as unscanned with the reason, never as empty.
 
 pub mod access;
-mod addresses;
 mod calls;
-mod gateways;
-mod instances;
-mod interfaces;
-mod network;
-mod network_acls;
-mod route_tables;
-mod security_groups;
-mod templates;
-mod volumes;
+pub mod ec2;
+pub mod iam;
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::time::Duration;
@@ -24,20 +18,52 @@ use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_ec2::error::{ProvideErrorMetadata, SdkError};
-use aws_sdk_ec2::types::Tag;
 use futures::stream::{self, StreamExt};
 use serde_json::{Map, Value};
 
 pub use calls::ApiCalls;
 
-use crate::catalog::Family;
+use crate::catalog::{Family, ListSpec, Scope, Service, TypeSpec, GLOBAL};
 use crate::diff::Coverage;
 use crate::progress::Progress;
 use crate::report::Unscanned;
 use crate::resource::Resource;
 
-/// Pages of 1,000, the most the EC2 list calls return, so calls grow with ceil(N / 1000).
-const PAGE: i32 = 1000;
+/// Every service driftscan lists, each declared once in its module.
+pub const SERVICES: &[ServiceSpec] = &[ec2::SERVICE, iam::SERVICE];
+
+/// What a service module declares: its lists and types, and where CloudTrail logs its writes.
+#[derive(Debug)]
+pub struct ServiceSpec {
+    pub service: Service,
+    /// CloudTrail's `eventSource` for the service's calls.
+    pub event_source: &'static str,
+    /// Its write events and where each names the resources it changed (see `cloudtrail::ids`).
+    pub events: &'static [(&'static str, &'static [&'static str])],
+    pub lists: &'static [ListSpec],
+    pub types: &'static [TypeSpec],
+}
+
+/// The region a global service's calls are signed for when nothing else says.
+const GLOBAL_SIGNING_REGION: &str = "us-east-1";
+
+/// What one list needs to make its client and count its calls.
+pub struct Ctx<'a> {
+    pub sdk: &'a SdkConfig,
+    pub calls: ApiCalls,
+    /// The region listed, or [`GLOBAL`].
+    pub region: &'a str,
+}
+
+impl Ctx<'_> {
+    /// The region to send this list's calls to: a global list goes to the default region.
+    pub fn region(&self) -> Region {
+        if self.region == GLOBAL {
+            return self.sdk.region().cloned().unwrap_or_else(|| Region::new(GLOBAL_SIGNING_REGION));
+        }
+        Region::new(self.region.to_owned())
+    }
+}
 /// Lists in flight at once, across regions and types.
 const LISTS_IN_FLIGHT: usize = 16;
 /// Per-resource attribute calls in flight at once within one list.
@@ -126,7 +152,7 @@ pub fn loader(region: Option<&str>) -> aws_config::ConfigLoader {
     loader
 }
 
-/// Lists every family in `families` in every region in `regions`.
+/// Lists every family in `families` in every region in `regions`, a global one once.
 pub async fn inventory(
     sdk: &SdkConfig,
     regions: &[String],
@@ -135,25 +161,21 @@ pub async fn inventory(
     progress: &Progress,
 ) -> Inventory {
     let calls = ApiCalls::default();
-    let jobs: Vec<(String, Family)> =
-        regions.iter().flat_map(|r| families.iter().map(move |f| (r.clone(), *f))).collect();
-    progress.start("listing AWS", jobs.len() as u64);
-    let clients: BTreeMap<&String, aws_sdk_ec2::Client> = regions
+    let global = [GLOBAL.to_owned()];
+    let jobs: Vec<(&String, Family)> = families
         .iter()
-        .map(|r| {
-            let conf = aws_sdk_ec2::config::Builder::from(sdk)
-                .region(Region::new(r.clone()))
-                .interceptor(calls.clone())
-                .build();
-            (r, aws_sdk_ec2::Client::from_conf(conf))
+        .flat_map(|f| {
+            let regions = if f.scope == Scope::Global { &global[..] } else { regions };
+            regions.iter().map(move |r| (r, *f))
         })
         .collect();
+    progress.start("listing AWS", jobs.len() as u64);
 
     let results: Vec<_> = stream::iter(jobs)
         .map(|(region, family)| {
-            let client = clients[&region].clone();
+            let ctx = Ctx { sdk, calls: calls.clone(), region };
             async move {
-                let listed = list(&client, family, wanted).await;
+                let listed = list(&ctx, family, wanted).await;
                 progress.inc(&format!("{} in {region}", family.operation()));
                 (region, family, listed)
             }
@@ -169,7 +191,7 @@ pub async fn inventory(
             Ok(found) => {
                 scanned.extend(family.types().map(|s| (s.name.to_owned(), region.clone())));
                 inv.resources.extend(found.into_iter().map(|mut r| {
-                    r.region = Some(region.clone());
+                    r.region.get_or_insert_with(|| region.clone());
                     r
                 }));
             }
@@ -181,7 +203,7 @@ pub async fn inventory(
             })),
         }
     }
-    claim_service_owned(&mut inv.resources);
+    ec2::claim_service_owned(&mut inv.resources);
     progress.finish();
     inv.coverage.scanned = scanned;
     inv.coverage.unscanned.sort();
@@ -190,79 +212,12 @@ pub async fn inventory(
     inv
 }
 
-async fn list(client: &aws_sdk_ec2::Client, family: Family, wanted: &Wanted) -> Result<Vec<Resource>, ListError> {
-    let empty = HashSet::new();
-    match family {
-        Family::Instances => instances::list(client).await,
-        Family::SecurityGroups => security_groups::list(client).await,
-        Family::SecurityGroupRules => security_groups::list_rules(client).await,
-        Family::Vpcs => network::list_vpcs(client, wanted.get("aws_vpc").unwrap_or(&empty)).await,
-        Family::Subnets => network::list_subnets(client).await,
-        Family::Volumes => volumes::list(client).await,
-        Family::Addresses => addresses::list(client).await,
-        Family::RouteTables => route_tables::list(client).await,
-        Family::InternetGateways => gateways::list_internet(client).await,
-        Family::NatGateways => gateways::list_nat(client).await,
-        Family::NetworkInterfaces => interfaces::list(client).await,
-        Family::KeyPairs => templates::list_key_pairs(client).await,
-        Family::LaunchTemplates => templates::list_launch_templates(client).await,
-        Family::NetworkAcls => network_acls::list(client).await,
+async fn list(ctx: &Ctx<'_>, family: Family, wanted: &Wanted) -> Result<Vec<Resource>, ListError> {
+    match family.service {
+        Service::Ec2 => ec2::list(ctx, family, wanted).await,
+        Service::Iam => iam::list(ctx, family, wanted).await,
+        other => Err(ListError(format!("no lists for {other:?}"))),
     }
-}
-
-/// The type a deleted NAT gateway is listed as until `claim_service_owned` has used and dropped it.
-const GONE_NAT_GATEWAY: &str = "(deleted aws_nat_gateway)";
-
-/// Some resources are made by AWS for another resource and go with it: the interface and the
-/// address association of a NAT gateway, the gateway of a default VPC. The list calls each see
-/// one side; this pass, over everything listed, marks them owned so none is reported unmanaged.
-fn claim_service_owned(resources: &mut Vec<Resource>) {
-    let mut owner_of: BTreeMap<String, String> = BTreeMap::new();
-    let mut default_vpcs: HashSet<String> = HashSet::new();
-    for r in resources.iter() {
-        match r.rtype.as_str() {
-            "aws_nat_gateway" | GONE_NAT_GATEWAY => {
-                if let Some(eni) = r.attributes.get("network_interface_id").and_then(Value::as_str) {
-                    owner_of.insert(eni.to_owned(), r.id.clone());
-                }
-            }
-            "aws_vpc" if r.live.as_ref().is_some_and(|l| l.aws_default) => {
-                default_vpcs.insert(r.id.clone());
-            }
-            _ => {}
-        }
-    }
-    for r in resources.iter_mut() {
-        let Some(facts) = r.live.as_mut() else { continue };
-        match r.rtype.as_str() {
-            "aws_network_interface" => {
-                if let Some(nat) = owner_of.get(&r.id) {
-                    facts.owner = Some(nat.clone());
-                }
-            }
-            "aws_eip_association" => {
-                let eni = r.attributes.get("network_interface_id").and_then(Value::as_str).unwrap_or_default();
-                if let Some(nat) = owner_of.get(eni) {
-                    facts.owner = Some(nat.clone());
-                }
-            }
-            "aws_internet_gateway" => {
-                let vpc = r.attributes.get("vpc_id").and_then(Value::as_str).unwrap_or_default();
-                if default_vpcs.contains(vpc) {
-                    facts.aws_default = true;
-                }
-            }
-            _ => {}
-        }
-    }
-    resources.retain(|r| r.rtype != GONE_NAT_GATEWAY);
-}
-
-/// AWS tags as Terraform's `tags` map.
-fn tags(list: &[Tag]) -> Value {
-    let map: Map<String, Value> =
-        list.iter().filter_map(|t| Some((t.key()?.to_owned(), Value::from(t.value().unwrap_or_default())))).collect();
-    Value::Object(map)
 }
 
 /// An optional string as a JSON value; absent becomes `null` (known to be empty).

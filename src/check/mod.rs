@@ -6,6 +6,7 @@
 //! Nothing is written: the history is only read (scoring without learning, since the changes are
 //! not made yet), and a missing history is not created.
 
+mod drift;
 mod report;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -56,8 +57,10 @@ pub async fn run(cfg: &CheckConfig, now: DateTime<Utc>, progress: &Progress) -> 
 
     // What the user asked not to hear about in a scan is not heard about here either, whether
     // Terraform reported it or the live scan found it.
+    // Terraform's drift first goes through the scan's normalisation and ownership: what a scan
+    // would not call drift is not reported, nor counted as clobbered.
     let mut drift: Vec<Drift> =
-        plan.drift.iter().filter_map(|d| without_ignored(from_plan_drift(d), &suppress)).collect();
+        drift::from_plan(&plan).into_iter().filter_map(|d| without_ignored(d, &suppress)).collect();
     let live_scan = if cfg.offline {
         "offline"
     } else {
@@ -115,18 +118,6 @@ pub async fn run(cfg: &CheckConfig, now: DateTime<Utc>, progress: &Progress) -> 
     };
     out.conclude(cfg.fail_on);
     Ok(out)
-}
-
-fn from_plan_drift(d: &plan::ResourceChange) -> Drift {
-    Drift {
-        address: d.address.clone(),
-        rtype: d.rtype.clone(),
-        id: d.id.clone(),
-        region: d.region.clone(),
-        source: Seen::Plan,
-        action: if d.action == Action::Delete { Action::Delete } else { Action::Update },
-        attributes: d.attributes.clone(),
-    }
 }
 
 /// Drift Terraform reported, less what `suppress` ignores; `None` when nothing is left of it.
@@ -221,6 +212,7 @@ async fn live_drift(
                 sensitive: secret,
                 unknown: false,
                 forces_replacement: false,
+                relevant: None,
             });
         }
     }

@@ -225,6 +225,7 @@ mod tests {
             sensitive: false,
             unknown: false,
             forces_replacement: false,
+            relevant: None,
         }
     }
 

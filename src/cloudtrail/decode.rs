@@ -29,7 +29,8 @@ pub fn decode(bytes: &[u8]) -> Result<Content, String> {
         inflated = gunzip(bytes)?;
         json = &inflated;
     }
-    let json = json.strip_prefix(b"\xef\xbb\xbf").unwrap_or(json);
+    let json = crate::text::to_utf8(json).map_err(crate::text::not_text)?;
+    let json = &json[..];
     let value: Value = serde_json::from_slice(json).map_err(|e| match e.classify() {
         Category::Eof if json.iter().all(u8::is_ascii_whitespace) => "empty file".to_string(),
         Category::Eof => format!("truncated JSON ({e})"),

@@ -103,19 +103,33 @@ const RULES: &[(&str, &[&str])] = &[
     ("ModifyVolumeAttribute", &["req.volumeId"]),
     ("AttachVolume", &["req.volumeId", "req.instanceId|resp.instanceId"]),
     ("DetachVolume", &["req.volumeId", "req.instanceId|resp.instanceId"]),
-    // Elastic IPs. Disassociation names only the association (eipassoc-), so it attributes nothing.
+    // Elastic IPs. An association (eipassoc-) is an `aws_eip_association` of its own: associating
+    // changes the address and makes one, disassociating (which names only it) ends it.
     ("AllocateAddress", &["resp.allocationId"]),
     ("ReleaseAddress", &["req.allocationId"]),
-    ("AssociateAddress", &["req.allocationId"]),
+    ("AssociateAddress", &["req.allocationId", "resp.associationId=aws_eip_association"]),
+    ("DisassociateAddress", &["req.associationId=aws_eip_association"]),
     ("ModifyAddressAttribute", &["req.ModifyAddressAttributeRequest.AllocationId|req.allocationId"]),
-    // Route tables. DisassociateRouteTable names only the association (rtbassoc-).
+    // Route tables. A route is also an `aws_route` (see `route_of`). An association (rtbassoc-)
+    // is an `aws_route_table_association`: disassociating names only it; replacing one ends it
+    // and makes another, for the table the request names.
     ("CreateRouteTable", &["resp.routeTable.routeTableId"]),
     ("DeleteRouteTable", &["req.routeTableId"]),
     ("CreateRoute", &["req.routeTableId"]),
     ("DeleteRoute", &["req.routeTableId"]),
     ("ReplaceRoute", &["req.routeTableId"]),
-    ("AssociateRouteTable", &["req.routeTableId"]),
-    ("ReplaceRouteTableAssociation", &["req.routeTableId"]),
+    ("EnableVgwRoutePropagation", &["req.routeTableId"]),
+    ("DisableVgwRoutePropagation", &["req.routeTableId"]),
+    ("AssociateRouteTable", &["req.routeTableId", "resp.associationId=aws_route_table_association"]),
+    ("DisassociateRouteTable", &["req.associationId=aws_route_table_association"]),
+    (
+        "ReplaceRouteTableAssociation",
+        &[
+            "req.routeTableId",
+            "req.associationId=aws_route_table_association",
+            "resp.newAssociationId=aws_route_table_association",
+        ],
+    ),
     // Internet and NAT gateways.
     ("CreateInternetGateway", &["resp.internetGateway.internetGatewayId"]),
     ("DeleteInternetGateway", &["req.internetGatewayId"]),
@@ -126,12 +140,19 @@ const RULES: &[(&str, &[&str])] = &[
         "DeleteNatGateway",
         &["req.DeleteNatGatewayRequest.NatGatewayId|req.natGatewayId|resp.DeleteNatGatewayResponse.natGatewayId"],
     ),
-    // Network interfaces. DetachNetworkInterface names only the attachment (eni-attach-).
+    // Network interfaces. Attaching changes the interface and the instance it joins.
+    // DetachNetworkInterface names only the attachment (eni-attach-), which no covered type is:
+    // it attributes nothing rather than guess.
     ("CreateNetworkInterface", &["resp.networkInterface.networkInterfaceId"]),
     ("DeleteNetworkInterface", &["req.networkInterfaceId"]),
     ("ModifyNetworkInterfaceAttribute", &["req.networkInterfaceId"]),
     ("ResetNetworkInterfaceAttribute", &["req.networkInterfaceId"]),
-    ("AttachNetworkInterface", &["req.networkInterfaceId"]),
+    ("AttachNetworkInterface", &["req.networkInterfaceId", "req.instanceId"]),
+    ("DetachNetworkInterface", &[]),
+    ("AssignPrivateIpAddresses", &["req.networkInterfaceId"]),
+    ("UnassignPrivateIpAddresses", &["req.networkInterfaceId"]),
+    ("AssignIpv6Addresses", &["req.networkInterfaceId"]),
+    ("UnassignIpv6Addresses", &["req.networkInterfaceId"]),
     // Key pairs: Terraform's id of an aws_key_pair is its name, so the name wins over key-.
     ("CreateKeyPair", &["resp.keyName=aws_key_pair|resp.keyPairId"]),
     ("ImportKeyPair", &["resp.keyName=aws_key_pair|req.keyName=aws_key_pair|resp.keyPairId"]),
@@ -219,6 +240,7 @@ pub fn changed(event_name: &str, req: &Value, resp: &Value) -> Vec<TrailResource
         }
         None => {}
     }
+    found.extend(route_of(event_name, req));
     let mut out: Vec<TrailResource> = Vec::new();
     for (rtype, id) in found {
         let resource = attribute_rule(TrailResource { rtype, id }, event_name, req, resp);
@@ -247,7 +269,63 @@ fn starts_word(name: &str, prefix: &str) -> bool {
     name.strip_prefix(prefix).is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_uppercase()))
 }
 
+/// The resources a write event of another service changed, by that service's own table: the
+/// event names there are its writes, and only they are read (no generic search).
+pub fn changed_by(rules: &[(&str, &[&str])], event_name: &str, req: &Value, resp: &Value) -> Vec<TrailResource> {
+    let Some((_, paths)) = rules.iter().find(|(name, _)| *name == event_name) else { return Vec::new() };
+    let mut found: Vec<(String, String)> = Vec::new();
+    for alternatives in paths.iter() {
+        for path in alternatives.split('|') {
+            let before = found.len();
+            read_path(path, req, resp, &mut found);
+            if found.len() > before {
+                break;
+            }
+        }
+    }
+    let mut out: Vec<TrailResource> = Vec::new();
+    for (rtype, id) in found {
+        let resource = TrailResource { rtype, id };
+        if !out.contains(&resource) {
+            out.push(resource);
+        }
+    }
+    out
+}
+
+/// `{req.roleName}:{req.policyName}=aws_iam_role_policy`: an id made of several fields, for
+/// types whose id joins names (each field must give exactly one string).
+fn read_template(template: &str, rtype: &str, req: &Value, resp: &Value, out: &mut Vec<(String, String)>) {
+    let mut id = String::new();
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        id.push_str(&rest[..open]);
+        let Some(close) = rest[open..].find('}') else { return };
+        let path = &rest[open + 1..open + close];
+        let mut segments = path.split('.');
+        let root = match segments.next() {
+            Some("req") => req,
+            Some("resp") => resp,
+            _ => return,
+        };
+        let segments: Vec<&str> = segments.collect();
+        let mut strings = Vec::new();
+        walk(root, &segments, &mut strings);
+        let [one] = strings[..] else { return };
+        id.push_str(one);
+        rest = &rest[open + close + 1..];
+    }
+    id.push_str(rest);
+    out.push((rtype.to_owned(), id));
+}
+
 fn read_path(path: &str, req: &Value, resp: &Value, out: &mut Vec<(String, String)>) {
+    if path.starts_with('{') {
+        if let Some((template, rtype)) = path.rsplit_once('=') {
+            read_template(template, rtype, req, resp, out);
+        }
+        return;
+    }
     let (path, fixed) = match path.split_once('=') {
         Some((path, rtype)) => (path, Some(rtype)),
         None => (path, None),
@@ -340,6 +418,19 @@ fn generic_type(id: &str) -> Option<&'static str> {
     let rtype = type_of(id)?;
     let (_, digits) = id.split_once('-')?;
     ((8..=17).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_hexdigit())).then_some(rtype)
+}
+
+/// The `aws_route` a route event changes: the AWS provider's id of a route is `r-`, its table's
+/// id and the CRC-32 of its destination (as the inventory builds it for the live side).
+fn route_of(event_name: &str, req: &Value) -> Option<(String, String)> {
+    if !matches!(event_name, "CreateRoute" | "DeleteRoute" | "ReplaceRoute") {
+        return None;
+    }
+    let table = req.get("routeTableId").and_then(leaf).filter(|id| type_of(id) == Some("aws_route_table"))?;
+    let destination = ["destinationCidrBlock", "destinationIpv6CidrBlock", "destinationPrefixListId"]
+        .iter()
+        .find_map(|k| req.get(*k).and_then(leaf).filter(|d| !d.is_empty()))?;
+    Some(("aws_route".into(), format!("r-{table}{}", crc32fast::hash(destination.as_bytes()))))
 }
 
 /// A security group rule's change is a change of its group when the event says which group.

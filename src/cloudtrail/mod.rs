@@ -256,3 +256,6 @@ fn is_log_name(path: &Path) -> bool {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod association_tests;

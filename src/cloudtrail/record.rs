@@ -21,7 +21,10 @@ pub enum Outcome {
 /// Decide what one record is.
 pub fn classify(record: &Value) -> Outcome {
     let text = |key: &str| record.get(key).and_then(Value::as_str).filter(|s| !s.is_empty());
-    if text("eventSource") != Some(EC2)
+    let Some(source) = text("eventSource") else { return Outcome::Ignored };
+    // EC2, or a service whose module declares its write events.
+    let service = crate::aws::SERVICES.iter().find(|s| s.event_source == source && !s.events.is_empty());
+    if (source != EC2 && service.is_none())
         || text("eventType") == Some("AwsCloudTrailInsight")
         || text("errorCode").is_some()
     {
@@ -30,7 +33,11 @@ pub fn classify(record: &Value) -> Outcome {
     if matches!(record.get("readOnly"), Some(Value::Bool(true))) || text("readOnly") == Some("true") {
         return Outcome::Ignored;
     }
-    let Some(event_name) = text("eventName").filter(|name| ids::is_write(name)) else {
+    let is_write = |name: &&str| match service {
+        Some(s) => s.events.iter().any(|(event, _)| event == name),
+        None => ids::is_write(name),
+    };
+    let Some(event_name) = text("eventName").filter(is_write) else {
         return Outcome::Ignored;
     };
     let (Some(event_id), Some(time)) = (text("eventID"), text("eventTime").and_then(parse_time)) else {
@@ -39,7 +46,10 @@ pub fn classify(record: &Value) -> Outcome {
     let null = Value::Null;
     let req = record.get("requestParameters").unwrap_or(&null);
     let resp = record.get("responseElements").unwrap_or(&null);
-    let resources = ids::changed(event_name, req, resp);
+    let resources = match service {
+        Some(s) => ids::changed_by(s.events, event_name, req, resp),
+        None => ids::changed(event_name, req, resp),
+    };
     if resources.is_empty() {
         return Outcome::Uncovered;
     }
@@ -48,7 +58,13 @@ pub fn classify(record: &Value) -> Outcome {
     Outcome::Change(Box::new(TrailEvent {
         event_id: event_id.to_string(),
         time,
-        region: text("awsRegion").unwrap_or_default().to_string(),
+        // IAM's events are logged in us-east-1, but its resources are in no region: an event
+        // carries the region its resources are recorded under, so a scan's drift and the event
+        // that explains it agree, and the region signal sees one place, not a new region.
+        region: match resources.first() {
+            Some(r) if crate::catalog::in_no_region(&r.rtype) => crate::catalog::GLOBAL.to_owned(),
+            _ => text("awsRegion").unwrap_or_default().to_string(),
+        },
         account: text("recipientAccountId").or_else(|| who("accountId")).unwrap_or_default().to_string(),
         // An assumed role's arn is the session's (role/session-name): who, not only which role.
         actor: who("arn")

@@ -195,3 +195,50 @@ fn merge_keeps_order_and_uniqueness() {
     assert_eq!(loaded.skipped, [Skipped { name: "garbage".into(), reason: loaded.skipped[0].reason.clone() }]);
     assert!(loaded.skipped[0].reason.starts_with("not JSON"));
 }
+
+#[test]
+fn real_iam_detonations_name_the_iam_resources_they_changed() {
+    let loaded = load_paths(&[fixtures("reference-iam")]).unwrap();
+    let mut changed: Vec<(String, String, String, String)> = loaded
+        .events
+        .iter()
+        .flat_map(|e| {
+            e.resources.iter().map(|r| (e.event_name.clone(), r.rtype.clone(), r.id.clone(), e.region.clone()))
+        })
+        .collect();
+    changed.sort();
+    let admin = "arn:aws:iam::aws:policy/AdministratorAccess";
+    let role = "stratus-red-team-malicious-iam-role";
+    let user = "malicious-iam-user";
+    let row = |e: &str, t: &str, id: &str| (e.to_owned(), t.to_owned(), id.to_owned(), "global".to_owned());
+    let mut want = vec![
+        row("AttachRolePolicy", "aws_iam_role", role),
+        row("AttachRolePolicy", "aws_iam_role_policy_attachment", &format!("{role}/{admin}")),
+        row("AttachUserPolicy", "aws_iam_user", user),
+        row("AttachUserPolicy", "aws_iam_user_policy_attachment", &format!("{user}/{admin}")),
+        row("CreateRole", "aws_iam_role", role),
+        row("CreateUser", "aws_iam_user", user),
+    ];
+    // The trust policy backdoor names its role; an access key is not a compared type.
+    let backdoor = changed.iter().find(|c| c.0 == "UpdateAssumeRolePolicy").expect("UpdateAssumeRolePolicy").clone();
+    assert_eq!(backdoor.1, "aws_iam_role");
+    want.push(backdoor);
+    want.sort();
+    assert_eq!(changed, want);
+    assert!(loaded.events.iter().all(|e| e.event_name != "CreateAccessKey"));
+}
+
+#[test]
+fn iam_events_on_parts_join_their_names_into_the_part_id() {
+    let record = serde_json::json!({
+        "eventVersion": "1.09", "eventID": "p1", "eventTime": "2026-11-20T03:05:12Z",
+        "eventSource": "iam.amazonaws.com", "eventName": "PutRolePolicy", "awsRegion": "us-east-1",
+        "recipientAccountId": "123456789012", "userIdentity": {"arn": "arn:aws:iam::123456789012:user/ana"},
+        "requestParameters": {"roleName": "app", "policyName": "app-logs", "policyDocument": "{}"},
+        "responseElements": null});
+    let bytes = serde_json::to_vec(&serde_json::json!({"Records": [record]})).unwrap();
+    let events = parse_bytes("put.json", &bytes).unwrap();
+    let ids: Vec<(&str, &str)> = events[0].resources.iter().map(|r| (r.rtype.as_str(), r.id.as_str())).collect();
+    assert_eq!(ids, [("aws_iam_role_policy", "app:app-logs"), ("aws_iam_role", "app")]);
+    assert_eq!(events[0].region, "global");
+}

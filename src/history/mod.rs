@@ -86,6 +86,33 @@ impl History {
         // A scheduled run may meet another holding the database; wait rather than fail at once.
         self.conn.busy_timeout(std::time::Duration::from_secs(30))?;
         self.conn.pragma_update(None, "foreign_keys", "ON")?;
+        let version = self.schema_version()?;
+        let mode: String = self.conn.query_row("PRAGMA journal_mode", [], |r| r.get(0))?;
+        if version == MIGRATIONS.len() && mode.eq_ignore_ascii_case("wal") {
+            return Ok(());
+        }
+        // Two runs that open a new or older history at once would both apply the migrations:
+        // they run under the history lock. A run that writes the history holds it already;
+        // any other takes it for as long as the migrations last.
+        let _lock = if crate::lock::held_here(&self.path) {
+            None
+        } else {
+            Some(crate::lock::HistoryLock::acquire(&self.path, crate::lock::DEFAULT_TIMEOUT)?)
+        };
+        self.conn.pragma_update(None, "journal_mode", "WAL")?;
+        // Immediate: the write lock is taken before the version is read again, so a run whose
+        // lock is a no-op (not Unix) still migrates once.
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let version: usize = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        for (i, (name, sql)) in MIGRATIONS.iter().enumerate().skip(version) {
+            tx.execute_batch(sql).map_err(|e| anyhow::anyhow!("applying migration {name}: {}", sqlite_words(&e)))?;
+            tx.pragma_update(None, "user_version", i + 1)?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn schema_version(&self) -> Result<usize> {
         let version: usize = self.conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
         if version > MIGRATIONS.len() {
             bail!(
@@ -93,14 +120,7 @@ impl History {
                 MIGRATIONS.len()
             );
         }
-        self.conn.pragma_update(None, "journal_mode", "WAL")?;
-        for (i, (name, sql)) in MIGRATIONS.iter().enumerate().skip(version) {
-            let tx = self.conn.transaction()?;
-            tx.execute_batch(sql).with_context(|| format!("applying migration {name}"))?;
-            tx.pragma_update(None, "user_version", i + 1)?;
-            tx.commit()?;
-        }
-        Ok(())
+        Ok(version)
     }
 
     /// Records a whole scan in one transaction: the scan, what it saw, and its changes through
@@ -256,22 +276,56 @@ pub fn fingerprint(r: &Resource) -> String {
     h.finalize().iter().take(16).map(|b| format!("{b:02x}")).collect()
 }
 
-/// Storage failures in words a person can act on, naming the file. Anything else passes as it is.
+/// Storage failures in words a person can act on, naming the file, in one line. Other errors
+/// pass as they are, except SQLite's own, whose text can carry the statement that failed (a
+/// whole migration): those are told by their message alone.
 fn storage_error(path: &Path, e: anyhow::Error) -> anyhow::Error {
     use rusqlite::ErrorCode;
-    let code = e.chain().find_map(|c| match c.downcast_ref::<rusqlite::Error>() {
+    let sqlite = e.chain().find_map(|c| c.downcast_ref::<rusqlite::Error>());
+    let code = match sqlite {
         Some(rusqlite::Error::SqliteFailure(f, _)) => Some(f.code),
         _ => None,
-    });
+    };
     let why = match code {
         Some(ErrorCode::DiskFull) => "the disk is full",
         Some(ErrorCode::SystemIoFailure) => "the disk failed a write (full, or removed?)",
         Some(ErrorCode::ReadOnly) => "it is read-only (check the file's and its folder's permissions and attributes)",
         Some(ErrorCode::CannotOpen) => "it cannot be opened (check the folder exists and is writable)",
         Some(ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase) => "it is not a driftscan history, or it is damaged",
-        _ => return e,
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => {
+            "another program kept it locked for over 30 s (a driftscan run holds the history lock instead)"
+        }
+        _ if sqlite.is_none() => return e,
+        _ => {
+            // The contexts above SQLite's error, then its words; its own sources repeat them.
+            let mut causes = Vec::new();
+            for c in e.chain() {
+                if let Some(s) = c.downcast_ref::<rusqlite::Error>() {
+                    causes.push(sqlite_words(s));
+                    break;
+                }
+                causes.push(c.to_string());
+            }
+            let text = causes.join(": ");
+            let named = path.display().to_string();
+            return if text.contains(&named) {
+                anyhow::anyhow!(text)
+            } else {
+                anyhow::anyhow!("history {named}: {text}")
+            };
+        }
     };
     anyhow::anyhow!("history {}: {why}; nothing was recorded", path.display())
+}
+
+/// A SQLite error in one line, without the SQL text that some carry.
+fn sqlite_words(e: &rusqlite::Error) -> String {
+    let text = match e {
+        rusqlite::Error::SqlInputError { msg, .. } => msg.clone(),
+        rusqlite::Error::SqliteFailure(_, Some(msg)) => msg.clone(),
+        other => other.to_string(),
+    };
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 fn make_private(path: &Path) -> std::io::Result<()> {
@@ -312,6 +366,20 @@ mod tests {
         drop(h);
         let err = History::open(&path).err().unwrap();
         assert!(format!("{err:#}").contains("newer than this driftscan knows"), "{err:#}");
+    }
+
+    #[test]
+    fn a_failing_migration_is_told_in_one_line_without_its_sql() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("h.db");
+        // Says it holds 0001's schema, but has none of its tables: 0002 fails on its first read.
+        Connection::open(&path).unwrap().pragma_update(None, "user_version", 1).unwrap();
+        let err = History::open(&path).err().unwrap();
+        let text = crate::error::one_line(&err);
+        assert!(text.starts_with(&format!("history {}: applying migration 0002_lifecycle: no such ", path.display())));
+        assert!(!text.contains("INSERT") && !text.contains("SELECT"), "{text}");
+        let v: usize = Connection::open(&path).unwrap().query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+        assert_eq!(v, 1, "a failed migration leaves the schema as it was");
     }
 
     #[test]

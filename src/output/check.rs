@@ -162,10 +162,16 @@ fn drift_lines(d: &Drift) -> Vec<String> {
     let mut out = Vec::new();
     for a in &d.attributes {
         let lines = attr_lines(a);
+        // Terraform 1.2+ names the drift its plan depends on; the rest it only noticed.
+        let note = match a.relevant {
+            Some(true) => " (the plan depends on it)",
+            Some(false) => " (not used by the plan)",
+            None => "",
+        };
         if lines.len() == 1 {
-            out.push(format!("{}: {}", a.name, lines[0]));
+            out.push(format!("{}: {}{note}", a.name, lines[0]));
         } else {
-            out.push(format!("{}:", a.name));
+            out.push(format!("{}:{note}", a.name));
             out.extend(lines.into_iter().map(|l| format!("  {l}")));
         }
     }

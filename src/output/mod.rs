@@ -55,6 +55,7 @@ pub fn state(resources: &[Resource], format: Format) -> String {
                         entry["deposed"] = json!(key);
                     }
                     entry["state"] = json!(d.state);
+                    entry["compared"] = json!(r.is_aws() && crate::catalog::is_covered(&r.rtype));
                     Some(entry)
                 })
                 .collect();

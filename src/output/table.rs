@@ -131,6 +131,15 @@ pub fn scan(r: &Report) -> String {
         "Summary: {} managed, {} drifted, {} deleted, {} unmanaged, {} unscanned; coverage {:.1}%",
         s.managed, s.drifted, s.deleted, s.unmanaged, s.unscanned, s.coverage_pct
     );
+    if s.not_compared > 0 {
+        let types: Vec<String> = s.not_compared_types.iter().map(|(t, n)| format!("{t} {n}")).collect();
+        let _ = writeln!(
+            out,
+            "Not compared: {} declared resources of types driftscan does not compare yet ({})",
+            s.not_compared,
+            types.join(", ")
+        );
+    }
     out
 }
 
@@ -140,7 +149,7 @@ fn at(c: &Change) -> String {
 }
 
 pub fn state(resources: &[Resource]) -> String {
-    let rows: Vec<[String; 5]> = resources
+    let rows: Vec<[String; 6]> = resources
         .iter()
         .filter_map(|r| {
             let d = r.declared.as_ref()?;
@@ -154,10 +163,11 @@ pub fn state(resources: &[Resource]) -> String {
                 r.id.clone(),
                 r.region.clone().unwrap_or_else(|| "-".into()),
                 d.provider.clone(),
+                if r.is_aws() && crate::catalog::is_covered(&r.rtype) { "yes" } else { "no" }.into(),
             ])
         })
         .collect();
-    let header = ["ADDRESS", "TYPE", "ID", "REGION", "PROVIDER"].map(String::from);
+    let header = ["ADDRESS", "TYPE", "ID", "REGION", "PROVIDER", "COMPARED"].map(String::from);
     let mut widths = header.each_ref().map(String::len);
     for row in &rows {
         for (w, cell) in widths.iter_mut().zip(row) {

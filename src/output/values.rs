@@ -14,7 +14,9 @@ pub fn describe(declared: &Value, actual: &Value) -> Vec<String> {
     if !structured(declared) && !structured(actual) && d.len() + a.len() <= 2 * INLINE {
         return vec![format!("{d} -> {a}")];
     }
-    let (before, after) = (lines(declared).join("\n") + "\n", lines(actual).join("\n") + "\n");
+    // Nothing is no line at all: an empty side must not read as a removed blank line (`- `).
+    let text = |v: &Value| lines(v).iter().map(|l| format!("{l}\n")).collect::<String>();
+    let (before, after) = (text(declared), text(actual));
     let diff = TextDiff::from_lines(&before, &after);
     let mut out = Vec::new();
     for change in diff.iter_all_changes() {
@@ -72,10 +74,23 @@ pub fn inline(v: &Value) -> String {
 fn lines(v: &Value) -> Vec<String> {
     match v {
         Value::Null => vec![],
-        Value::Array(items) => items.iter().map(item).collect(),
+        Value::Array(items) => items.iter().flat_map(terraform_rule).map(|v| item(&v)).collect(),
         Value::Object(map) => map.iter().map(|(k, v)| format!("{k} = {}", inline(v))).collect(),
         Value::String(s) => s.lines().map(str::to_owned).collect(),
         other => vec![other.to_string()],
+    }
+}
+
+/// A security group rule as Terraform writes it (a plan's planned values), one per source as a
+/// scan shows rules; anything else as it is.
+fn terraform_rule(v: &Value) -> Vec<Value> {
+    let has = |k: &str| v.get(k).is_some();
+    let sources = ["cidr_blocks", "ipv6_cidr_blocks", "prefix_list_ids", "security_groups", "self"];
+    if has("protocol") && has("from_port") && !has("source") && sources.iter().any(|k| has(k)) {
+        // A group's own id is not known here: a rule naming it reads as that id, not `self`.
+        crate::normalise::explode_rule(v, "")
+    } else {
+        vec![v.clone()]
     }
 }
 
@@ -107,6 +122,16 @@ mod tests {
         assert_eq!(lines, vec!["+ tcp 3389-3389 0.0.0.0/0"]);
         let tags = describe(&json!({"Name": "a"}), &json!({"Name": "a", "Owner": "console"}));
         assert_eq!(tags, vec![r#"+ Owner = "console""#]);
+        // From nothing: only the added lines, no removed blank one.
+        assert_eq!(describe(&Value::Null, &json!([rule(22)])), vec!["+ tcp 22-22 0.0.0.0/0"]);
+        assert_eq!(describe(&json!([rule(22)]), &Value::Null), vec!["- tcp 22-22 0.0.0.0/0"]);
+        // Rules as a plan writes them read the same way, one line per source.
+        let planned = json!([{"protocol": "tcp", "from_port": 22, "to_port": 22, "cidr_blocks": ["10.0.0.0/8", "10.1.0.0/16"],
+                              "ipv6_cidr_blocks": [], "security_groups": [], "self": false, "description": "ssh"}]);
+        assert_eq!(
+            describe(&planned, &json!([])),
+            vec![r#"- tcp 22-22 10.0.0.0/8 "ssh""#, r#"- tcp 22-22 10.1.0.0/16 "ssh""#]
+        );
     }
 
     #[test]

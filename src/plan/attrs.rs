@@ -32,6 +32,10 @@ pub struct AttrChange {
     /// Named by the plan's `replace_paths` (format 1.1+): this attribute forces the replacement.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub forces_replacement: bool,
+    /// Drift only, from a plan that lists `relevant_attributes` (Terraform 1.2+): whether this
+    /// drifted attribute matters to the plan. Absent when the plan does not say.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub relevant: Option<bool>,
 }
 
 /// What to compare for one change.
@@ -81,6 +85,7 @@ pub fn changed(sides: &Sides, create: bool, delete: bool) -> Vec<AttrChange> {
             sensitive: is_sensitive,
             unknown: is_unknown,
             forces_replacement: forcing.contains(name.as_str()),
+            relevant: None,
         });
     }
     out

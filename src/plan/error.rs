@@ -10,7 +10,7 @@ pub enum PlanError {
     Directory { input: String },
     #[error("{input}: empty input, not a plan; pass the output of `terraform show -json PLANFILE`")]
     Empty { input: String },
-    #[error("{input}: not valid UTF-8 at byte offset {offset}; a plan from `terraform show -json` is JSON text")]
+    #[error("{input}: not valid UTF-8 at byte offset {offset} (nor UTF-16 with a byte-order mark); a plan from `terraform show -json` is JSON text")]
     NotUtf8 { input: String, offset: usize },
     #[error("{input}: truncated JSON at line {line}, column {column}: the input ends before the plan does")]
     Truncated { input: String, line: usize, column: usize },

@@ -10,7 +10,7 @@ pub mod attrs;
 mod error;
 mod raw;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
 use std::path::Path;
 
@@ -39,6 +39,9 @@ pub struct Plan {
     pub drift: Vec<ResourceChange>,
     /// Managed resources of `prior_state`, as declared resources.
     pub prior: Vec<Resource>,
+    /// Terraform 1.2+ (`relevant_attributes`): per resource address, the top-level attributes
+    /// whose drift matters to this plan. `None` when the plan does not say.
+    pub relevant: Option<BTreeMap<String, BTreeSet<String>>>,
 }
 
 /// What Terraform will do to one resource instance.
@@ -132,12 +135,12 @@ pub fn read(path: &str) -> Result<Plan, PlanError> {
 /// Parses the bytes of a plan; `input` names it in results and errors.
 pub fn parse(input: &str, bytes: &[u8]) -> Result<Plan, PlanError> {
     let input_s = || input.to_owned();
-    let text =
-        std::str::from_utf8(bytes).map_err(|e| PlanError::NotUtf8 { input: input_s(), offset: e.valid_up_to() })?;
+    // `terraform show -json > plan.json` in Windows PowerShell 5 writes UTF-16 with a BOM.
+    let text = crate::text::decode(bytes).map_err(|offset| PlanError::NotUtf8 { input: input_s(), offset })?;
     if text.trim().is_empty() {
         return Err(PlanError::Empty { input: input_s() });
     }
-    let value: Value = serde_json::from_str(text).map_err(|e| json_error(input, &e))?;
+    let value: Value = serde_json::from_str(&text).map_err(|e| json_error(input, &e))?;
     check_kind(input, &value)?;
     let raw: RawPlan =
         serde_json::from_value(value).map_err(|e| PlanError::NotPlan { input: input_s(), why: e.to_string() })?;
@@ -147,11 +150,12 @@ pub fn parse(input: &str, bytes: &[u8]) -> Result<Plan, PlanError> {
         if c.mode != "managed" {
             return Ok(None);
         }
+        let address = c.address().map_err(|why| PlanError::NotPlan { input: input_s(), why })?;
         let action = Action::parse(&c.change.actions).ok_or_else(|| PlanError::NotPlan {
             input: input_s(),
-            why: format!("{}: unknown actions {:?}", c.address, c.change.actions),
+            why: format!("{address}: unknown actions {:?}", c.change.actions),
         })?;
-        Ok(Some(change(c, action, &regions)))
+        Ok(Some(change(c, address, action, &regions)))
     };
     let mut changes = Vec::new();
     for c in raw.resource_changes {
@@ -161,6 +165,15 @@ pub fn parse(input: &str, bytes: &[u8]) -> Result<Plan, PlanError> {
     for c in raw.resource_drift.unwrap_or_default() {
         drift.extend(convert(c)?.filter(|d| d.action == Action::Delete || !d.attributes.is_empty()));
     }
+    let relevant = raw.relevant_attributes.map(|list| {
+        let mut by_address: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for r in list {
+            // A path's first step is the top-level attribute, the level drift is reported at.
+            let name = r.attribute.first().and_then(Value::as_str);
+            by_address.entry(r.resource).or_default().extend(name.map(str::to_owned));
+        }
+        by_address
+    });
     let mut prior = Vec::new();
     if let Some(root) = raw.prior_state.and_then(|s| s.values).and_then(|v| v.root_module) {
         collect_prior(input, &root, &mut prior);
@@ -172,10 +185,11 @@ pub fn parse(input: &str, bytes: &[u8]) -> Result<Plan, PlanError> {
         changes,
         drift,
         prior,
+        relevant,
     })
 }
 
-fn change(c: RawChange, action: Action, regions: &ProviderRegions) -> ResourceChange {
+fn change(c: RawChange, address: String, action: Action, regions: &ProviderRegions) -> ResourceChange {
     let body = &c.change;
     let sides = attrs::Sides {
         before: &body.before,
@@ -198,10 +212,10 @@ fn change(c: RawChange, action: Action, regions: &ProviderRegions) -> ResourceCh
     };
     let id = known.get("id").and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_owned);
     ResourceChange {
-        region: region_of(known).or_else(|| regions.of(&c.address)),
+        region: region_of(known).or_else(|| regions.of(&address)),
         account: probe.account(),
         id,
-        address: c.address,
+        address,
         rtype: c.rtype,
         provider: short_provider(&c.provider_name),
         deposed: c.deposed,

@@ -17,14 +17,29 @@ pub struct RawPlan {
     /// Added in format 0.2 (Terraform 0.15.4); absent before, and absent when nothing drifted.
     pub resource_drift: Option<Vec<RawChange>>,
     pub prior_state: Option<RawState>,
+    /// Terraform 1.2+: the drifted attribute paths that matter to this plan.
+    pub relevant_attributes: Option<Vec<RawRelevant>>,
     pub configuration: Option<RawConfiguration>,
+}
+
+/// One entry of `relevant_attributes`: a resource address and an attribute path, whose steps are
+/// attribute names and, inside them, list indexes or map keys.
+#[derive(Debug, Deserialize)]
+pub struct RawRelevant {
+    pub resource: String,
+    #[serde(default)]
+    pub attribute: Vec<Value>,
 }
 
 /// One entry of `resource_changes` or `resource_drift`.
 #[derive(Debug, Deserialize)]
 pub struct RawChange {
-    /// Full address; `module_address`, `name` and `index` only repeat parts of it.
-    pub address: String,
+    /// Full address. Terraform 1.0.x leaves it out of `resource_drift` entries, which then hold
+    /// only its parts: see [`RawChange::address`].
+    address: Option<String>,
+    module_address: Option<String>,
+    name: Option<String>,
+    index: Option<Value>,
     #[serde(default = "managed")]
     pub mode: String,
     #[serde(rename = "type")]
@@ -36,6 +51,33 @@ pub struct RawChange {
     pub change: RawChangeBody,
     /// Format 1.0+: why Terraform chose the action (`replace_because_cannot_update`, ...).
     pub action_reason: Option<String>,
+}
+
+impl RawChange {
+    /// The full address, as given or built from its parts as Terraform writes addresses:
+    /// `module.a.module.b.` + `data.` for a data source + `type.name` + `[0]` or `["key"]`.
+    pub fn address(&self) -> Result<String, String> {
+        if let Some(a) = &self.address {
+            return Ok(a.clone());
+        }
+        let name = self.name.as_deref().ok_or("an entry has neither \"address\" nor \"name\"")?;
+        let mut out = String::new();
+        if let Some(m) = self.module_address.as_deref().filter(|m| !m.is_empty()) {
+            out.push_str(m);
+            out.push('.');
+        }
+        if self.mode == "data" {
+            out.push_str("data.");
+        }
+        out.push_str(&format!("{}.{name}", self.rtype));
+        match &self.index {
+            None | Some(Value::Null) => {}
+            Some(Value::Number(n)) => out.push_str(&format!("[{n}]")),
+            Some(Value::String(s)) => out.push_str(&format!("[{}]", Value::String(s.clone()))),
+            Some(other) => return Err(format!("{out}: index {other} is neither a number nor a string")),
+        }
+        Ok(out)
+    }
 }
 
 fn managed() -> String {
@@ -121,4 +163,31 @@ pub struct RawConfigResource {
     pub address: String,
     #[serde(default)]
     pub provider_config_key: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn address(entry: Value) -> Result<String, String> {
+        let mut entry = entry;
+        entry["change"] = serde_json::json!({"actions": ["update"]});
+        serde_json::from_value::<RawChange>(entry).unwrap().address()
+    }
+
+    #[test]
+    fn an_address_terraform_1_0_leaves_out_is_built_from_its_parts() {
+        use serde_json::json;
+        let given = json!({"address": "module.a.aws_vpc.x", "type": "aws_vpc", "name": "y"});
+        assert_eq!(address(given).unwrap(), "module.a.aws_vpc.x", "an address given is kept as it is");
+        assert_eq!(address(json!({"mode": "managed", "type": "aws_vpc", "name": "main"})).unwrap(), "aws_vpc.main");
+        let counted = json!({"type": "aws_instance", "name": "web", "index": 0, "module_address": "module.app"});
+        assert_eq!(address(counted).unwrap(), "module.app.aws_instance.web[0]");
+        let keyed = json!({"type": "aws_subnet", "name": "p", "index": "eu \"a\"", "module_address": "module.n[\"x\"].module.m"});
+        assert_eq!(address(keyed).unwrap(), r#"module.n["x"].module.m.aws_subnet.p["eu \"a\""]"#);
+        let data = json!({"mode": "data", "type": "aws_ami", "name": "al2023", "module_address": "module.app"});
+        assert_eq!(address(data).unwrap(), "module.app.data.aws_ami.al2023");
+        assert!(address(json!({"type": "aws_vpc"})).unwrap_err().contains("neither \"address\" nor \"name\""));
+        assert!(address(json!({"type": "aws_vpc", "name": "x", "index": [1]})).unwrap_err().contains("index [1]"));
+    }
 }

@@ -129,7 +129,10 @@ pub(crate) fn evaluate_signals(
             approx(n_t)
         )
     };
-    sig.push(Signal { kind: Kind::Region, surprise: -p_t.log10(), reason });
+    // A global service (IAM) has no region: where its calls are logged says nothing unusual.
+    if obs.region != crate::catalog::GLOBAL {
+        sig.push(Signal { kind: Kind::Region, surprise: -p_t.log10(), reason });
+    }
 
     // Actor: only changes with a known actor count, and the signal waits for enough of them.
     if let (true, Some(actor)) = (keys.has_actor(), &obs.actor) {

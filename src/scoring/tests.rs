@@ -96,6 +96,18 @@ fn new_region_is_flagged() {
 }
 
 #[test]
+fn a_global_service_is_never_a_new_region() {
+    let cfg = Config::default();
+    let mut store = MemoryStore::new();
+    office(&mut store, &cfg, 4);
+    let mut o = normal_change(28);
+    o.region = crate::catalog::GLOBAL.into();
+    o.rtype = "aws_iam_role".into();
+    let s = score(&store, &o, &cfg).unwrap();
+    assert!(s.reasons.iter().all(|r| !r.contains("region")), "{:?}", s.reasons);
+}
+
+#[test]
 fn unknown_actor_is_flagged() {
     let cfg = Config::default();
     let mut store = MemoryStore::new();

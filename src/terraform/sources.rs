@@ -197,7 +197,7 @@ fn load_module(
 ) -> Result<(), SourcesError> {
     let is_root = prefix.is_empty();
     for file in files {
-        let text = fs::read_to_string(file).map_err(|source| SourcesError::Io { path: file.clone(), source })?;
+        let text = crate::text::read(file).map_err(|source| SourcesError::Io { path: file.clone(), source })?;
         let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
         let body = parse(file, text)?;
         let lines = LineIndex::new(text);

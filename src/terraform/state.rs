@@ -58,7 +58,7 @@ impl Attributes {
         self == Attributes::All
             || KEPT
                 .get_or_init(|| {
-                    let compared = crate::catalog::COVERED.iter().flat_map(|s| s.compared.iter().copied());
+                    let compared = crate::catalog::covered().iter().flat_map(|s| s.compared.iter().copied());
                     let mut by_len: Vec<Vec<&str>> = Vec::new();
                     for name in compared.chain(PLACING) {
                         if by_len.len() <= name.len() {
@@ -273,6 +273,14 @@ fn read<K: Keep>(path: &Path) -> Result<StateFile, StateError> {
     if let Ok(state) = read_blocks::<K>(path, open()?) {
         return Ok(state);
     }
+    // A byte-order mark (UTF-16 from PowerShell, UTF-8 from an editor): the text is decoded
+    // whole first, whatever the file's size, rather than refused as not JSON.
+    let mut start = [0u8; 3];
+    let n = open()?.read(&mut start).unwrap_or(0);
+    if crate::text::has_bom(&start[..n]) {
+        let bytes = std::fs::read(path).map_err(|source| StateError::Io { path: path.into(), source })?;
+        return parse_whole::<K>(path, &bytes);
+    }
     // The slow path, for a file the fast one refused: one serde pass over the stream, which
     // reads what the cutter does not (escaped keys, say) and otherwise names the fault.
     let file = open()?;
@@ -313,15 +321,19 @@ fn parse<K: Keep>(path: &Path, bytes: &[u8]) -> Result<StateFile, StateError> {
 
 /// The slow path for bytes in memory: serde over the whole text, then a diagnosis.
 pub(crate) fn parse_whole<K: Keep>(path: &Path, bytes: &[u8]) -> Result<StateFile, StateError> {
-    let text =
-        std::str::from_utf8(bytes).map_err(|e| StateError::NotUtf8 { path: path.into(), offset: e.valid_up_to() })?;
+    let text = crate::text::decode(bytes).map_err(|offset| StateError::NotUtf8 { path: path.into(), offset })?;
+    if text.len() != bytes.len() {
+        // It had a byte-order mark (UTF-16 from PowerShell, or UTF-8 from an editor): parse the
+        // text without it, by the fast path again.
+        return parse::<K>(path, text.as_bytes());
+    }
     if text.trim().is_empty() {
         return Err(StateError::Empty { path: path.into() });
     }
     // One typed pass; a state that fails it is parsed again as a `Value` to diagnose it.
-    match serde_json::from_str::<RawState<K>>(text) {
+    match serde_json::from_str::<RawState<K>>(&text) {
         Ok(raw) if is_version_4(&raw) => Ok(build(path, raw)),
-        _ => diagnose::<K>(path, text),
+        _ => diagnose::<K>(path, &text),
     }
 }
 

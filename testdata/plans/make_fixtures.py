@@ -209,6 +209,9 @@ def v02():
     sens = {"user_data": True}
     prior = [state_resource("aws_instance.web[0]", refreshed, v, sens)]
     drift = [rc("aws_instance.web[0]", ["update"], before, refreshed, v=v, before_sensitive=sens, after_sensitive=sens)]
+    # Terraform 1.0.x writes resource_drift entries without "address": only its parts.
+    for d in drift:
+        del d["address"]
     changes = [
         rc("aws_instance.web[0]", ["update"], refreshed,
            {**refreshed, "instance_type": "t3.micro", "user_data": "c2VjcmV0LXYy"}, v=v,
@@ -295,6 +298,53 @@ def v12():
                config=config({"references": ["var.aws_region"]}, "network:"), variables=variables, extra=extra))
 
 
+def sg_rule(port, cidr, description=""):
+    return {"cidr_blocks": [cidr], "description": description, "from_port": port, "ipv6_cidr_blocks": [],
+            "prefix_list_ids": [], "protocol": "tcp", "security_groups": [], "self": False, "to_port": port}
+
+
+def group(gid, name, ingress, description, tags):
+    return {"arn": arn("us-east-1", "security-group", gid), "description": description,
+            "egress": [{**sg_rule(0, "0.0.0.0/0"), "protocol": "-1"}], "id": gid, "ingress": ingress,
+            "name": name, "name_prefix": "", "owner_id": ACCOUNT, "revoke_rules_on_delete": False,
+            "tags": tags, "tags_all": {"ManagedBy": "terraform", **(tags or {})}, "timeouts": None,
+            "vpc_id": "vpc-0a1b2c3d"}
+
+
+def v12_rules():
+    """Drift Terraform reports that a scan does not: empty spellings, rules declared on their own."""
+    v = "1.2"
+    ssh = sg_rule(22, "10.0.0.0/8")
+    # aws_security_group.app: rules only as aws_security_group_rule; refreshed, its ingress holds them.
+    app_before = group("sg-0a0a0a0a0a0a0a0a0", "app", [], None, None)
+    app_after = group("sg-0a0a0a0a0a0a0a0a0", "app", [ssh], "", {})
+    rule = {"cidr_blocks": ["10.0.0.0/8"], "description": None, "from_port": 22, "id": "sgrule-2541011245",
+            "ipv6_cidr_blocks": None, "prefix_list_ids": [], "protocol": "tcp", "security_group_id": "sg-0a0a0a0a0a0a0a0a0",
+            "security_group_rule_id": "sgr-0123456789abcdef0", "self": False, "source_security_group_id": None,
+            "timeouts": None, "to_port": 22, "type": "ingress"}
+    # aws_security_group.web: inline rules; someone opened port 22 to the world in the console.
+    web_before = group("sg-0c351afd5a771fb0", "web", [sg_rule(443, "0.0.0.0/0", "https")], "web", {"Name": "web"})
+    web_after = {**web_before, "ingress": [sg_rule(443, "0.0.0.0/0", "https"), sg_rule(22, "0.0.0.0/0")]}
+    logs = lambda policies: {"arn": arn("us-east-1", "log-group", "/app"), "id": "/app", "name": "/app",
+                             "kms_key_id": "", "retention_in_days": 30, "tags": None, "tags_all": {},
+                             "resource_policies": policies}
+    prior = [state_resource("aws_security_group.app", app_after, v), state_resource("aws_security_group.web", web_after, v),
+             state_resource("aws_security_group_rule.app_ssh", rule, v),
+             state_resource("aws_cloudwatch_log_group.app", logs([]), v)]
+    drift = [rc("aws_security_group.app", ["update"], app_before, app_after, v=v),
+             rc("aws_security_group.web", ["update"], web_before, web_after, v=v),
+             rc("aws_cloudwatch_log_group.app", ["update"], logs(None), logs([]), v=v)]
+    # The plan puts the app group's inline rules back to none: with the drift gone, no clobber.
+    changes = [rc("aws_security_group.app", ["update"], app_after, {**app_after, "ingress": []}, v=v),
+               rc("aws_security_group.web", ["update"], web_after, {**web_after, "tags": {"Name": "web", "Tier": "front"},
+                  "tags_all": {"ManagedBy": "terraform", "Name": "web", "Tier": "front"}}, v=v)]
+    extra = {"relevant_attributes": [{"resource": "aws_security_group.app", "attribute": ["ingress"]}],
+             "timestamp": "2026-12-01T09:30:00Z", "applyable": True, "complete": True, "errored": False}
+    write("v1.2-terraform-1.9-no-drift.json",
+          plan(v, "1.9.8", prior, changes, drift=drift, config=config({"constant_value": "us-east-1"}, "network:"),
+               extra=extra))
+
+
 def not_plans():
     d = os.path.join(HERE, "not-a-plan")
     os.makedirs(d, exist_ok=True)
@@ -313,4 +363,4 @@ def not_plans():
 
 
 if __name__ == "__main__":
-    v01(), v02(), v10(), v11(), v12(), not_plans()
+    v01(), v02(), v10(), v11(), v12(), v12_rules(), not_plans()

@@ -143,3 +143,27 @@ fn a_one_gigabyte_file_that_is_not_a_state() {
         assert!(!dir.path().join("h.db").exists());
     }
 }
+
+/// A file that is not there: one line that names it and tells the cause once (the OS's words
+/// were printed twice when an error both said its cause and handed it on).
+#[test]
+fn a_missing_file_is_named_with_its_cause_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = testdata("states/modules.tfstate");
+    let state = state.to_str().unwrap();
+    for args in [
+        &["scan", "--state", "gone.tfstate", "--db", "h.db"][..],
+        &["state", "--state", "gone.tfstate"],
+        &["check", "--plan", "gone.json", "--offline", "--db", "h.db"],
+        &["learn", "--cloudtrail", "gone.json", "--db", "h.db"],
+        &["scan", "--state", state, "--ignore-file", "gone.driftignore", "--db", "h.db"],
+        &["config", "check", "--config", "gone.hcl"],
+    ] {
+        let out = run(driftscan().current_dir(dir.path()).args(args));
+        assert_eq!(out.code, 1, "{args:?}: {}", out.stderr);
+        assert_eq!(out.stderr.lines().count(), 1, "{args:?}: {}", out.stderr);
+        assert!(out.stderr.contains("gone."), "{args:?}: {}", out.stderr);
+        assert!(out.stderr.matches("No such file or directory").count() <= 1, "{args:?}: {}", out.stderr);
+        assert!(!dir.path().join("h.db").exists(), "{args:?}: a history was created");
+    }
+}

@@ -147,3 +147,51 @@ fn every_type_unmanaged_is_reported_exactly() {
         assert!(table.stdout.contains(needle), "table lacks {needle:?}:\n{}", table.stdout);
     }
 }
+
+/// Instances a service launched and tags as its own (an Auto Scaling group here) belong to that
+/// group: never unmanaged one by one. An instance someone ran by hand still is.
+#[test]
+fn instances_an_auto_scaling_group_launched_are_not_unmanaged() {
+    let moto = crate::harness::Moto::start();
+    let made = moto.python(
+        r#"
+import boto3, json
+ec2 = boto3.client("ec2", region_name="us-east-1")
+asg = boto3.client("autoscaling", region_name="us-east-1")
+ami = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+subnet = ec2.describe_subnets()["Subnets"][0]["SubnetId"]
+ec2.create_launch_template(LaunchTemplateName="nodes", LaunchTemplateData={"ImageId": ami, "InstanceType": "t3.micro"})
+asg.create_auto_scaling_group(AutoScalingGroupName="nodes", MinSize=2, MaxSize=2, DesiredCapacity=2,
+    LaunchTemplate={"LaunchTemplateName": "nodes"}, VPCZoneIdentifier=subnet)
+group = [i["InstanceId"] for i in asg.describe_auto_scaling_groups()["AutoScalingGroups"][0]["Instances"]]
+by_hand = ec2.run_instances(ImageId=ami, MinCount=1, MaxCount=1, SubnetId=subnet)["Instances"][0]["InstanceId"]
+print(json.dumps({"group": group, "by_hand": by_hand}))
+"#,
+    );
+    let made: Value = serde_json::from_str(&made).unwrap();
+    assert_eq!(made["group"].as_array().unwrap().len(), 2, "the group launched its instances: {made}");
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("terraform.tfstate");
+    std::fs::write(
+        &state,
+        r#"{"version": 4, "terraform_version": "1.9.8", "serial": 1, "lineage": "x", "outputs": {}, "resources": []}"#,
+    )
+    .unwrap();
+    let out = crate::harness::run(moto.driftscan().current_dir(dir.path()).args([
+        "scan",
+        "--state",
+        state.to_str().unwrap(),
+        "--no-history",
+        "--format",
+        "json",
+    ]));
+    let report = out.json();
+    let instances: Vec<&str> = report["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["kind"] == "unmanaged" && c["type"] == "aws_instance")
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(instances, [made["by_hand"].as_str().unwrap()], "{report:#}");
+}

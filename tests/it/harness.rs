@@ -155,7 +155,13 @@ impl Moto {
 
     /// Runs `tools/estate.py` against this server.
     pub fn estate(&self, args: &[&str]) -> String {
-        let script = root().join("tools/estate.py");
+        self.tool("estate.py", args)
+    }
+
+    /// Runs a script of `tools/` (an estate of one service: `estate_iam.py`, ...) against this
+    /// server; returns what it printed.
+    pub fn tool(&self, script: &str, args: &[&str]) -> String {
+        let script = root().join("tools").join(script);
         let mut all = vec![script.to_str().unwrap()];
         all.extend_from_slice(args);
         self.venv_python(&all)

@@ -4,11 +4,14 @@
 mod bad_input;
 mod check;
 mod cli;
+mod encodings;
 mod family;
 mod faults;
 mod harness;
 mod history;
+mod iam;
 mod notify;
+mod plan_drift;
 mod proxy;
 mod report;
 mod scan;

@@ -173,7 +173,7 @@ fn aws_defaults_are_unmanaged_only_when_asked() {
 
 #[test]
 fn a_type_that_cannot_be_listed_is_unscanned_not_deleted() {
-    // IAM enforced: the scanner may describe EC2 but is denied DescribeVolumes.
+    // IAM enforced: the scanner may describe EC2 but is denied DescribeVolumes, and IAM.
     let mut moto = Moto::start_with(&[("INITIAL_NO_AUTH_ACTION_COUNT", "6")]);
     let keys: Value = serde_json::from_str(&moto.estate(&["iam-setup"])).unwrap();
     let key = |user: &str, k: &str| keys[user][k].as_str().unwrap().to_owned();
@@ -191,14 +191,27 @@ fn a_type_that_cannot_be_listed_is_unscanned_not_deleted() {
     assert_eq!(out.code, 0, "partial coverage is not an error:\n{}", out.stderr);
     let report = out.json();
     let unscanned = report["unscanned"].as_array().unwrap();
-    assert_eq!(unscanned.len(), 2, "{report:#}");
-    for u in unscanned {
+    // The scanner may not read IAM either: every IAM type is unscanned once, for the account.
+    let (iam, ec2): (Vec<&Value>, Vec<&Value>) =
+        unscanned.iter().partition(|u| u["type"].as_str().unwrap().starts_with("aws_iam_"));
+    assert_eq!(ec2.len(), 2, "{report:#}");
+    for u in ec2 {
         assert_eq!(u["type"], "aws_ebs_volume");
         assert!(u["reason"].as_str().unwrap().contains("AccessDenied"), "{u}");
     }
+    assert_eq!(iam.len(), 16, "{report:#}");
+    // moto answers IAM's denial in EC2's error shape, which the IAM client cannot read a code
+    // from: the reason names the call that failed, and the request id.
+    for u in &iam {
+        assert_eq!(u["region"], "global", "{u}");
+        let reason = u["reason"].as_str().unwrap();
+        assert!(["GetAccountAuthorizationDetails", "ListInstanceProfiles", "ListOpenIDConnectProviders"]
+            .iter()
+            .any(|op| reason.starts_with(op)), "{u}");
+    }
     // The volume grew, but nobody could look: neither drifted nor deleted.
     assert_eq!(report["changes"], json!([]));
-    assert_eq!(report["summary"]["unscanned"], 2);
+    assert_eq!(report["summary"]["unscanned"], 2 + 16);
     assert_eq!(report["summary"]["managed"], 35);
 }
 

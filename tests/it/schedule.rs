@@ -1,11 +1,13 @@
 //! Safe under a scheduler: a run killed mid-way corrupts nothing and the next run is correct;
-//! a run that finds another holding the history waits, and gives up after --lock-timeout.
+//! a run that finds another holding the history waits, and gives up after --lock-timeout;
+//! writers started at once on one new history take turns.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::harness::{run, Estate};
+use crate::history::{routine, write_trail};
 
 /// Starts a scan that pauses inside its recording transaction, and returns once it is there.
 fn held_scan(estate: &Estate, hold_ms: u64) -> Child {
@@ -14,6 +16,7 @@ fn held_scan(estate: &Estate, hold_ms: u64) -> Child {
         .env("DRIFTSCAN_TEST_HOLD_RECORD_MS", hold_ms.to_string())
         .stdout(Stdio::null())
         .stderr(Stdio::piped());
+    default_signals(&mut cmd);
     let mut child = cmd.spawn().expect("starting driftscan");
     let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
     let deadline = Instant::now() + Duration::from_secs(60);
@@ -26,6 +29,26 @@ fn held_scan(estate: &Estate, hold_ms: u64) -> Child {
     }
     std::thread::spawn(move || for _ in lines {});
     child
+}
+
+/// The child gets the default actions for the signals the tests send it. A process inherits the
+/// signals its parent ignores: `make test &` (or a CI runner that starts it so) runs every test
+/// with SIGINT ignored, and a scan told to stop would carry on. driftscan itself keeps what it
+/// inherits, as a program started in the background is meant to.
+fn default_signals(cmd: &mut std::process::Command) {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: between fork and exec only async-signal-safe calls are allowed; signal(2) is one,
+    // and nothing here allocates.
+    unsafe {
+        cmd.pre_exec(|| {
+            for sig in [libc::SIGINT, libc::SIGTERM] {
+                if libc::signal(sig, libc::SIG_DFL) == libc::SIG_ERR {
+                    return Err(std::io::Error::last_os_error());
+                }
+            }
+            Ok(())
+        });
+    }
 }
 
 fn integrity_ok(estate: &Estate) {
@@ -112,4 +135,79 @@ fn a_second_run_waits_for_the_first_then_gives_up_after_the_lock_timeout() {
         .map(Result::unwrap)
         .collect();
     assert_eq!(ids, [1, 2], "both the held run and the patient one are recorded, one after the other");
+}
+
+/// Six cron jobs on one new history: four `learn` runs (one trail file each, the last one all of
+/// them again) and two scans, started at once. Each waits its turn; the migrations run once.
+#[test]
+fn writers_started_at_once_on_a_new_history_all_succeed_and_record_everything_once() {
+    let estate = Estate::create();
+    let events = routine(&estate.id("sg_web"), &estate.id("web_0"));
+    let trail = tempfile::tempdir().unwrap();
+    let files: Vec<_> = events
+        .chunks(16)
+        .enumerate()
+        .map(|(i, chunk)| write_trail(trail.path(), &format!("part{i}.json"), chunk.to_vec()))
+        .collect();
+    assert_eq!(files.len(), 3);
+    let mut commands = Vec::new();
+    for paths in [&files[0..1], &files[1..2], &files[2..3], &files[..]] {
+        let mut cmd = estate.command(&["learn", "--db", "history.db", "--lock-timeout", "120s"]);
+        for p in paths {
+            cmd.args(["--cloudtrail", p.to_str().unwrap()]);
+        }
+        cmd.args(["--now", "2026-11-30T00:00:00Z"]);
+        commands.push(("learn", cmd));
+    }
+    for _ in 0..2 {
+        let mut cmd = estate.scan_command();
+        cmd.args(["--db", "history.db", "--lock-timeout", "120s"]);
+        commands.push(("scan", cmd));
+    }
+    let running: Vec<_> = commands
+        .into_iter()
+        .map(|(what, mut cmd)| (what, cmd.stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap()))
+        .collect();
+    for (what, child) in running {
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        // A learn run may find some of the first events unusual (exit 3); a scan is in sync.
+        let ok: &[i32] = if what == "learn" { &[0, 3] } else { &[0] };
+        assert!(out.status.code().is_some_and(|c| ok.contains(&c)), "{what} failed ({:?}): {stderr}", out.status);
+        assert!(!stderr.contains("error"), "{what}: {stderr}");
+    }
+    integrity_ok(&estate);
+    let version: i64 = estate.db().query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+    assert_eq!(version, 4, "every migration applied");
+    assert_eq!(count(&estate, "scans"), 2);
+    let (rows, distinct): (i64, i64) = estate
+        .db()
+        .query_row("SELECT count(*), count(DISTINCT event_id) FROM changes WHERE source = 'cloudtrail'", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .unwrap();
+    assert_eq!((rows, distinct), (48, 48), "each of the 48 events recorded exactly once");
+}
+
+/// `learn`, `ack` and `notify` write the history too: each waits for a run that holds it and
+/// gives up after its --lock-timeout, in one line, as a scan does.
+#[test]
+fn every_writer_waits_for_the_lock_and_gives_up_in_one_line() {
+    let estate = Estate::create();
+    let trail = tempfile::tempdir().unwrap();
+    let file = write_trail(trail.path(), "t.json", routine(&estate.id("sg_web"), &estate.id("web_0")));
+    let mut first = held_scan(&estate, 6_000);
+    for args in [vec!["learn", "--cloudtrail", file.to_str().unwrap()], vec!["ack", "1"], vec!["notify"]] {
+        let mut cmd = estate.command(&args);
+        cmd.args(["--db", "history.db", "--lock-timeout", "1s"])
+            .env("DRIFTSCAN_SLACK_WEBHOOK", "https://hooks.slack.com/services/T000/B000/XXXX");
+        let started = Instant::now();
+        let out = run(&mut cmd);
+        assert_eq!(out.code, 1, "{args:?}: {}", out.stderr);
+        assert!(started.elapsed() >= Duration::from_secs(1), "{args:?} did not wait");
+        assert!(out.stderr.contains("history.db: another driftscan run (pid"), "{args:?}: {}", out.stderr);
+        assert_eq!(out.stderr.lines().count(), 1, "{args:?}: {}", out.stderr);
+    }
+    assert!(first.wait().unwrap().success());
+    assert_eq!(count(&estate, "changes"), 0, "nothing was learned while the scan held the history");
 }

@@ -131,6 +131,13 @@ def main():
         f"{s['throttled_requests']} throttled; same result: {s['throttled_same_result']}; "
         f"api_calls {s['throttled_calls']} (+{s['retries_counted']}); {s['throttled_scan_s']:.2f} s",
         s["throttled_same_result"] and s["throttled_calls"] == s["proxy_requests"] and s["throttled_requests"] > 0)
+    roles = 100 if quick else 1000
+    i = step(f"emulator IAM scans (10 and {roles} roles)",
+             [os.path.join(ROOT, ".venv/bin/python"), os.path.join(ROOT, "tools/bench/iam.py"), DRIFTSCAN,
+              os.path.join(OUT, "iam"), str(roles)])
+    row(f"IAM calls: {i['roles']:,} roles (inline policy and attachment each) vs 10", "ceil(N / 1000): same order",
+        f"{i['calls']} vs {i['calls_small']} = {i['calls_ratio']:.2f}x ({i['by_op']}); {i['scan_s']:.2f} s",
+        i["calls_ratio"] <= 2 and i["changes"] == 0)
     rows.extend(micro())
 
     widths = [max(len(r[i]) for r in rows + [("what", "target", "measured", "met")]) for i in range(4)]

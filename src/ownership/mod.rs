@@ -1,4 +1,4 @@
-//! Who owns a security group rule or a route. Both can be declared three ways: inline in their
+//! Who owns a security group rule or a route (and, in `iam`, a role's policies). Both can be declared three ways: inline in their
 //! parent (`ingress` of an `aws_security_group`, `route` of an `aws_route_table`), on their own
 //! (`aws_security_group_rule`, `aws_vpc_security_group_*_rule`, `aws_route`), or not at all.
 //! Comparing the parent's inline list with what AWS has would report every separately declared
@@ -21,6 +21,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde_json::{json, Map, Value};
 
+mod iam;
+
 use crate::normalise::explode_rule;
 use crate::report::{Change, ChangeKind};
 use crate::resource::{LiveFacts, Resource};
@@ -34,6 +36,7 @@ pub fn decide(declared: &mut [Resource], live: &mut Vec<Resource>) -> Vec<Change
     let mut out = Vec::new();
     security_group_rules(declared, live, &mut out);
     routes(declared, live, &mut out);
+    iam::policies(declared, live, &mut out);
     out
 }
 
@@ -281,7 +284,7 @@ fn live_standalone_rule(d: &Resource, found: &[&Value]) -> Resource {
     }
 }
 
-fn owner_unknown(
+pub(crate) fn owner_unknown(
     child: Option<&Resource>,
     parent: &str,
     parent_address: Option<&str>,

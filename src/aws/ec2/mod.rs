@@ -1,0 +1,282 @@
+//! EC2: instances, networks, security groups, addresses, gateways, interfaces, key pairs,
+//! launch templates. Every list is regional and paginated by 1,000; one file per kind.
+
+mod addresses;
+mod gateways;
+mod instances;
+mod interfaces;
+mod network;
+mod network_acls;
+mod route_tables;
+mod security_groups;
+mod templates;
+mod volumes;
+
+use std::collections::{BTreeMap, HashSet};
+
+use aws_sdk_ec2::types::Tag;
+use serde_json::{Map, Value};
+
+use super::{bounded, live, text, Ctx, ListError, ServiceSpec, Wanted};
+use crate::catalog::{text_of, ListSpec, Scope, Service, TypeSpec};
+use crate::resource::Resource;
+
+/// Pages of 1,000, the most the EC2 list calls return, so calls grow with ceil(N / 1000).
+const PAGE: i32 = 1000;
+
+const fn regional(operation: &'static str, needs: &'static [&'static str]) -> ListSpec {
+    ListSpec { operation, service: Service::Ec2, scope: Scope::Regional, needs }
+}
+
+const VPCS: ListSpec = regional("DescribeVpcs", &[]);
+const SUBNETS: ListSpec = regional("DescribeSubnets", &[]);
+// A group's inline rules are placed against the rules listed on their own.
+const SECURITY_GROUPS: ListSpec = regional("DescribeSecurityGroups", &["DescribeSecurityGroupRules"]);
+const SECURITY_GROUP_RULES: ListSpec = regional("DescribeSecurityGroupRules", &[]);
+const INSTANCES: ListSpec = regional("DescribeInstances", &[]);
+const VOLUMES: ListSpec = regional("DescribeVolumes", &[]);
+// A NAT gateway owns its address association and its interface.
+const ADDRESSES: ListSpec = regional("DescribeAddresses", &["DescribeNatGateways"]);
+const ROUTE_TABLES: ListSpec = regional("DescribeRouteTables", &[]);
+// A default VPC's gateway is AWS's.
+const INTERNET_GATEWAYS: ListSpec = regional("DescribeInternetGateways", &["DescribeVpcs"]);
+const NAT_GATEWAYS: ListSpec = regional("DescribeNatGateways", &[]);
+const NETWORK_INTERFACES: ListSpec = regional("DescribeNetworkInterfaces", &["DescribeNatGateways"]);
+const KEY_PAIRS: ListSpec = regional("DescribeKeyPairs", &[]);
+const LAUNCH_TEMPLATES: ListSpec = regional("DescribeLaunchTemplates", &[]);
+const NETWORK_ACLS: ListSpec = regional("DescribeNetworkAcls", &[]);
+
+pub const SERVICE: ServiceSpec = ServiceSpec {
+    service: Service::Ec2,
+    event_source: "ec2.amazonaws.com",
+    // EC2's events are many and have a generic fallback of their own: `cloudtrail::ids`.
+    events: &[],
+    lists: &[
+        VPCS,
+        SUBNETS,
+        SECURITY_GROUPS,
+        SECURITY_GROUP_RULES,
+        INSTANCES,
+        VOLUMES,
+        ADDRESSES,
+        ROUTE_TABLES,
+        INTERNET_GATEWAYS,
+        NAT_GATEWAYS,
+        NETWORK_INTERFACES,
+        KEY_PAIRS,
+        LAUNCH_TEMPLATES,
+        NETWORK_ACLS,
+    ],
+    types: TYPES,
+};
+
+const VPC: &[&str] = &["cidr_block", "instance_tenancy", "enable_dns_support", "enable_dns_hostnames", "tags"];
+const SUBNET: &[&str] = &["vpc_id", "cidr_block", "availability_zone", "map_public_ip_on_launch", "tags"];
+const VPC_RULE: &[&str] = &[
+    "security_group_id",
+    "ip_protocol",
+    "from_port",
+    "to_port",
+    "cidr_ipv4",
+    "cidr_ipv6",
+    "prefix_list_id",
+    "referenced_security_group_id",
+    "description",
+    "tags",
+];
+const ROUTE_TABLE: &[&str] = &["vpc_id", "route", "propagating_vgws", "tags"];
+const NETWORK_ACL: &[&str] = &["vpc_id", "subnet_ids", "ingress", "egress", "tags"];
+
+const TYPES: &[TypeSpec] = &[
+    TypeSpec::new("aws_vpc", &VPCS, VPC),
+    TypeSpec::new("aws_default_vpc", &VPCS, VPC).adopts("aws_vpc"),
+    TypeSpec::new("aws_subnet", &SUBNETS, SUBNET),
+    TypeSpec::new("aws_default_subnet", &SUBNETS, SUBNET).adopts("aws_subnet"),
+    TypeSpec::new(
+        "aws_security_group",
+        &SECURITY_GROUPS,
+        &["name", "description", "vpc_id", "ingress", "egress", "tags"],
+    ),
+    TypeSpec::new("aws_default_security_group", &SECURITY_GROUPS, &["vpc_id", "ingress", "egress", "tags"])
+        .adopts("aws_security_group"),
+    // One Terraform rule may hold several sources; `ownership` builds its live counterpart from
+    // the group's rules.
+    TypeSpec::new(
+        "aws_security_group_rule",
+        &SECURITY_GROUPS,
+        &[
+            "security_group_id",
+            "type",
+            "protocol",
+            "from_port",
+            "to_port",
+            "cidr_blocks",
+            "ipv6_cidr_blocks",
+            "prefix_list_ids",
+            "source_security_group_id",
+            "self",
+            "description",
+        ],
+    ),
+    TypeSpec::new("aws_vpc_security_group_ingress_rule", &SECURITY_GROUP_RULES, VPC_RULE),
+    TypeSpec::new("aws_vpc_security_group_egress_rule", &SECURITY_GROUP_RULES, VPC_RULE),
+    TypeSpec::new(
+        "aws_instance",
+        &INSTANCES,
+        &[
+            "instance_type",
+            "ami",
+            "subnet_id",
+            "vpc_security_group_ids",
+            "key_name",
+            "iam_instance_profile",
+            "monitoring",
+            "private_ip",
+            "tags",
+        ],
+    ),
+    TypeSpec::new(
+        "aws_ebs_volume",
+        &VOLUMES,
+        &["size", "type", "availability_zone", "encrypted", "iops", "throughput", "tags"],
+    ),
+    // `instance` and `network_interface` are left out: `aws_eip_association` owns them, and the
+    // state of an EIP created before its association says "" until the next refresh.
+    TypeSpec::new("aws_eip", &ADDRESSES, &["domain", "public_ip", "tags"]),
+    TypeSpec::new("aws_eip_association", &ADDRESSES, &["allocation_id", "instance_id", "network_interface_id"]),
+    TypeSpec::new("aws_route_table", &ROUTE_TABLES, ROUTE_TABLE),
+    TypeSpec::new("aws_default_route_table", &ROUTE_TABLES, &["route", "propagating_vgws", "tags"])
+        .adopts("aws_route_table"),
+    TypeSpec::new(
+        "aws_route",
+        &ROUTE_TABLES,
+        &[
+            "route_table_id",
+            "destination_cidr_block",
+            "destination_ipv6_cidr_block",
+            "destination_prefix_list_id",
+            "gateway_id",
+            "nat_gateway_id",
+            "network_interface_id",
+            "transit_gateway_id",
+            "vpc_peering_connection_id",
+            "egress_only_gateway_id",
+        ],
+    )
+    .imported_by(route_import_id),
+    TypeSpec::new("aws_route_table_association", &ROUTE_TABLES, &["route_table_id", "subnet_id", "gateway_id"])
+        .imported_by(association_import_id),
+    TypeSpec::new("aws_internet_gateway", &INTERNET_GATEWAYS, &["vpc_id", "tags"]),
+    TypeSpec::new(
+        "aws_nat_gateway",
+        &NAT_GATEWAYS,
+        &["allocation_id", "subnet_id", "connectivity_type", "private_ip", "tags"],
+    ),
+    TypeSpec::new(
+        "aws_network_interface",
+        &NETWORK_INTERFACES,
+        &["subnet_id", "description", "private_ips", "security_groups", "source_dest_check", "tags"],
+    ),
+    // Terraform's id for a key pair is its name. The public key cannot be read back; the
+    // fingerprint AWS computed from it can.
+    TypeSpec::new("aws_key_pair", &KEY_PAIRS, &["key_name", "fingerprint", "key_type", "tags"]),
+    TypeSpec::new("aws_launch_template", &LAUNCH_TEMPLATES, &["name", "default_version", "latest_version", "tags"]),
+    TypeSpec::new("aws_network_acl", &NETWORK_ACLS, NETWORK_ACL),
+    TypeSpec::new("aws_default_network_acl", &NETWORK_ACLS, &["ingress", "egress", "tags"]).adopts("aws_network_acl"),
+];
+
+/// `rtb-..._10.0.0.0/16`
+fn route_import_id(_id: &str, a: &Map<String, Value>) -> String {
+    let dest = ["destination_cidr_block", "destination_ipv6_cidr_block", "destination_prefix_list_id"]
+        .iter()
+        .map(|k| text_of(a, k))
+        .find(|d| !d.is_empty())
+        .unwrap_or_default();
+    format!("{}_{}", text_of(a, "route_table_id"), dest)
+}
+
+/// `subnet-.../rtb-...`
+fn association_import_id(_id: &str, a: &Map<String, Value>) -> String {
+    let target = [text_of(a, "subnet_id"), text_of(a, "gateway_id")].into_iter().find(|t| !t.is_empty());
+    format!("{}/{}", target.unwrap_or_default(), text_of(a, "route_table_id"))
+}
+
+/// Lists one EC2 family in the context's region.
+pub(super) async fn list(ctx: &Ctx<'_>, family: &ListSpec, wanted: &Wanted) -> Result<Vec<Resource>, ListError> {
+    let conf = aws_sdk_ec2::config::Builder::from(ctx.sdk).region(ctx.region()).interceptor(ctx.calls.clone()).build();
+    let client = aws_sdk_ec2::Client::from_conf(conf);
+    let client = &client;
+    let empty = HashSet::new();
+    match family.operation {
+        "DescribeInstances" => instances::list(client).await,
+        "DescribeSecurityGroups" => security_groups::list(client).await,
+        "DescribeSecurityGroupRules" => security_groups::list_rules(client).await,
+        "DescribeVpcs" => network::list_vpcs(client, wanted.get("aws_vpc").unwrap_or(&empty)).await,
+        "DescribeSubnets" => network::list_subnets(client).await,
+        "DescribeVolumes" => volumes::list(client).await,
+        "DescribeAddresses" => addresses::list(client).await,
+        "DescribeRouteTables" => route_tables::list(client).await,
+        "DescribeInternetGateways" => gateways::list_internet(client).await,
+        "DescribeNatGateways" => gateways::list_nat(client).await,
+        "DescribeNetworkInterfaces" => interfaces::list(client).await,
+        "DescribeKeyPairs" => templates::list_key_pairs(client).await,
+        "DescribeLaunchTemplates" => templates::list_launch_templates(client).await,
+        "DescribeNetworkAcls" => network_acls::list(client).await,
+        other => Err(ListError(format!("no EC2 list {other}"))),
+    }
+}
+
+/// The type a deleted NAT gateway is listed as until `claim_service_owned` has used and dropped it.
+const GONE_NAT_GATEWAY: &str = "(deleted aws_nat_gateway)";
+
+/// Some resources are made by AWS for another resource and go with it: the interface and the
+/// address association of a NAT gateway, the gateway of a default VPC. The list calls each see
+/// one side; this pass, over everything listed, marks them owned so none is reported unmanaged.
+pub(super) fn claim_service_owned(resources: &mut Vec<Resource>) {
+    let mut owner_of: BTreeMap<String, String> = BTreeMap::new();
+    let mut default_vpcs: HashSet<String> = HashSet::new();
+    for r in resources.iter() {
+        match r.rtype.as_str() {
+            "aws_nat_gateway" | GONE_NAT_GATEWAY => {
+                if let Some(eni) = r.attributes.get("network_interface_id").and_then(Value::as_str) {
+                    owner_of.insert(eni.to_owned(), r.id.clone());
+                }
+            }
+            "aws_vpc" if r.live.as_ref().is_some_and(|l| l.aws_default) => {
+                default_vpcs.insert(r.id.clone());
+            }
+            _ => {}
+        }
+    }
+    for r in resources.iter_mut() {
+        let Some(facts) = r.live.as_mut() else { continue };
+        match r.rtype.as_str() {
+            "aws_network_interface" => {
+                if let Some(nat) = owner_of.get(&r.id) {
+                    facts.owner = Some(nat.clone());
+                }
+            }
+            "aws_eip_association" => {
+                let eni = r.attributes.get("network_interface_id").and_then(Value::as_str).unwrap_or_default();
+                if let Some(nat) = owner_of.get(eni) {
+                    facts.owner = Some(nat.clone());
+                }
+            }
+            "aws_internet_gateway" => {
+                let vpc = r.attributes.get("vpc_id").and_then(Value::as_str).unwrap_or_default();
+                if default_vpcs.contains(vpc) {
+                    facts.aws_default = true;
+                }
+            }
+            _ => {}
+        }
+    }
+    resources.retain(|r| r.rtype != GONE_NAT_GATEWAY);
+}
+
+/// AWS tags as Terraform's `tags` map.
+fn tags(list: &[Tag]) -> Value {
+    let map: Map<String, Value> =
+        list.iter().filter_map(|t| Some((t.key()?.to_owned(), Value::from(t.value().unwrap_or_default())))).collect();
+    Value::Object(map)
+}
