@@ -21,7 +21,8 @@ use crate::notify::{self, Notifier, Retry, Webhook};
 use crate::output::{self, CheckFormat, Format, ReportFormat};
 use crate::progress::Progress;
 use crate::scan::{self, ScanConfig};
-use crate::terraform::load_states;
+use crate::terraform::origin;
+use crate::terraform::state::Attributes;
 
 /// Find Terraform drift in live AWS.
 ///
@@ -133,9 +134,11 @@ enum ConfigCommand {
 
 #[derive(Debug, Args)]
 struct ScanArgs {
-    /// Terraform state file (format 4, Terraform 0.12+), a quoted glob pattern, s3://bucket/key,
-    /// or 's3://bucket/prefix/**/*.tfstate'; repeatable. Without it: the config's workspaces, or
-    /// the state that --tf-dir's backend "s3" block names.
+    /// Terraform state file (format 4, Terraform 0.12+), a quoted glob pattern, - (standard
+    /// input), s3://bucket/key or 's3://bucket/prefix/**/*.tfstate', an http backend's https://
+    /// address, or tfc://[HOST/]ORG/WORKSPACE (HCP Terraform); repeatable. OpenTofu-encrypted
+    /// states open with TF_ENCRYPTION. Without it: the config's workspaces, or the state that
+    /// --tf-dir's backend or cloud block names.
     #[arg(long = "state", short = 's', value_name = "PATH")]
     states: Vec<String>,
 
@@ -420,7 +423,8 @@ fn parse_threshold(s: &str) -> Result<f64, String> {
 
 #[derive(Debug, Args)]
 struct StateArgs {
-    /// Terraform state file or quoted glob pattern; repeatable.
+    /// Terraform state file, quoted glob pattern, - (standard input), s3://, https:// (http
+    /// backend) or tfc://[HOST/]ORG/WORKSPACE; repeatable.
     #[arg(long = "state", short = 's', value_name = "PATH", required = true)]
     states: Vec<String>,
 
@@ -483,7 +487,8 @@ pub fn run() -> Result<Exit> {
         }
         Command::Notify(args) => notify_cmd(args, file, now),
         Command::State(args) => {
-            let files = load_states(&args.states)?;
+            let options = origin::Options::new(Access::default(), Attributes::All)?;
+            let files = runtime()?.block_on(origin::load_states(&args.states, &options))?;
             let resources: Vec<_> = files.into_iter().flat_map(|f| f.resources).collect();
             emit(&output::state(&resources, args.format))?;
             Ok(Exit::InSync)
@@ -516,7 +521,7 @@ fn scan_configs(args: &ScanArgs, file: Option<&Config>, db: Option<PathBuf>) -> 
             bail!("--workspace needs a config file with workspaces, and no --state");
         }
         if args.states.is_empty() && args.tf_dir.is_none() {
-            bail!("nothing to scan: pass --state PATH, a --tf-dir with a backend \"s3\" block, or a config file with workspaces (--config)");
+            bail!("nothing to scan: pass --state PATH, a --tf-dir whose terraform block names the state (backend \"s3\", \"http\", \"remote\" or cloud), or a config file with workspaces (--config)");
         }
         return Ok(vec![ScanConfig {
             states: args.states.clone(),
@@ -624,11 +629,10 @@ fn config_check(path: Option<&Path>) -> Result<Exit> {
             .transpose()
             .with_context(|| format!("{at}: tf_dir"))?;
         let states = if ws.states.is_empty() {
-            let backend = sources
-                .as_ref()
-                .and_then(|s| s.backend.as_ref())
-                .with_context(|| format!("{at}: no states, and tf_dir has no backend \"s3\" block"))?;
-            vec![crate::terraform::remote::backend_state(backend).with_context(|| at.clone())?.0]
+            let backend = sources.as_ref().and_then(|s| s.backend.as_ref()).with_context(|| {
+                format!("{at}: no states, and tf_dir has no {}", crate::terraform::remote::READABLE)
+            })?;
+            vec![crate::terraform::remote::backend_state(backend).with_context(|| at.clone())?.url]
         } else {
             ws.states.clone()
         };

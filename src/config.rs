@@ -47,9 +47,11 @@ pub struct Workspace {
     pub name: String,
     /// 1-based line of the block, for messages.
     pub line: usize,
-    /// State files, globs, `s3://bucket/key` or `s3://bucket/prefix/**/*.tfstate`.
+    /// State files, globs, `s3://bucket/key` or `s3://bucket/prefix/**/*.tfstate`, an http
+    /// backend's `https://` address, or `tfc://[HOST/]ORG/WORKSPACE`.
     pub states: Vec<String>,
-    /// Terraform root module: `ignore_changes`, `source`, and its `backend "s3"` when `states` is empty.
+    /// Terraform root module: `ignore_changes`, `source`, its `encryption` block, and its backend
+    /// (or `cloud`) block when `states` is empty.
     pub tf_dir: Option<PathBuf>,
     /// AWS profile for the scanned account.
     pub profile: Option<String>,
@@ -224,7 +226,9 @@ impl Reader<'_> {
                                     self.err(a.value.span(), format!("states: {s:?}: expected s3://bucket/key"))
                                 );
                             }
-                        } else {
+                        } else if !["https://", "http://", "tfc://"].iter().any(|p| s.starts_with(p)) {
+                            // A path is relative to the config; an http backend or HCP Terraform
+                            // address is taken as written.
                             ws.states[i] = self.base.join(s).display().to_string();
                         }
                     }
@@ -259,7 +263,9 @@ impl Reader<'_> {
         if ws.states.is_empty() && ws.tf_dir.is_none() {
             return Err(self.err(
                 b.ident.span(),
-                format!("workspace {name:?} has neither states nor a tf_dir whose backend \"s3\" names the state"),
+                format!(
+                    "workspace {name:?} has neither states nor a tf_dir whose backend or cloud block names the state"
+                ),
             ));
         }
         if ws.external_id.is_some() && ws.role_arn.is_none() {
@@ -497,6 +503,17 @@ workspace "staging" {
   tf_dir = "infra/staging"
 }
 "#;
+
+    #[test]
+    fn remote_addresses_in_states_are_taken_as_written() {
+        let c = parse(
+            "workspace \"w\" {\n  states = [\"tfc://acme/prod\", \"https://gitlab.com/api/v4/projects/7/terraform/state/p\", \"-\"]\n}\n",
+        )
+        .unwrap();
+        let states = &c.workspaces[0].states;
+        assert_eq!(states[..2], ["tfc://acme/prod", "https://gitlab.com/api/v4/projects/7/terraform/state/p"]);
+        assert_eq!(states[2], "conf/-", "a config's - is a file of that name, not standard input");
+    }
 
     #[test]
     fn every_key_is_read_and_paths_follow_the_file() {

@@ -20,7 +20,8 @@ use crate::report::{Change, Report, ScanMeta, Summary};
 use crate::resource::Resource;
 use crate::scoring;
 use crate::suppress::Suppress;
-use crate::terraform::{remote, sources};
+use crate::terraform::state::Attributes;
+use crate::terraform::{encryption, origin, remote, sources};
 
 /// What a scan needs to know, validated from the command line.
 #[derive(Debug, Clone)]
@@ -55,8 +56,8 @@ pub async fn run(cfg: &ScanConfig, now: DateTime<Utc>, progress: &Progress) -> R
     let clock = Instant::now();
     // Bad rules or sources fail here, before AWS is called and before the history is touched.
     let suppress = Suppress::load(cfg.ignore_file.as_deref(), cfg.tf_dir.as_deref())?;
-    let (states, state_access) = state_sources(cfg, suppress.sources.as_ref())?;
-    let files = remote::load_states(&states, &state_access).await?;
+    let (states, options) = state_sources(cfg, suppress.sources.as_ref())?;
+    let files = origin::load_states(&states, &options).await?;
     let sdk = cfg.access.sdk_config().await;
     // In a workspace, unmanaged resources belong to the account the credentials are for.
     let account = match &cfg.workspace {
@@ -131,22 +132,33 @@ pub async fn run(cfg: &ScanConfig, now: DateTime<Utc>, progress: &Progress) -> R
     Ok(report)
 }
 
-/// The states to read, and with which credentials: those configured, else the one the
-/// `backend "s3"` block of the Terraform sources names (in the bucket's region, when it says).
-fn state_sources(cfg: &ScanConfig, tf: Option<&sources::Sources>) -> Result<(Vec<String>, Access)> {
+/// The states to read, and how: those configured, else the one the backend (or `cloud`) block
+/// of the Terraform sources names (an S3 bucket in its region when the block says, an `http`
+/// backend with the block's credentials); encrypted states open with `TF_ENCRYPTION` over the
+/// sources' `encryption` block.
+fn state_sources(cfg: &ScanConfig, tf: Option<&sources::Sources>) -> Result<(Vec<String>, origin::Options)> {
+    let mut options = origin::Options {
+        access: cfg.state_access.clone(),
+        http_auth: None,
+        encryption: encryption::load(tf.and_then(|s| s.encryption.as_ref()))?,
+        which: Attributes::Compared,
+    };
     if !cfg.states.is_empty() {
-        return Ok((cfg.states.clone(), cfg.state_access.clone()));
+        return Ok((cfg.states.clone(), options));
     }
     let dir = cfg.tf_dir.as_deref().map(|d| d.display().to_string()).unwrap_or_default();
     let Some(backend) = tf.and_then(|s| s.backend.as_ref()) else {
-        bail!("no state to read: pass --state, or a --tf-dir whose terraform {{ backend \"s3\" }} names it ({dir} has none)");
+        bail!(
+            "no state to read: pass --state, or a --tf-dir whose terraform block names it with a {} ({dir} has none)",
+            remote::READABLE
+        );
     };
-    let (url, region) = remote::backend_state(backend)?;
-    let mut access = cfg.state_access.clone();
-    if access.region.is_none() {
-        access.region = region;
+    let named = remote::backend_state(backend)?;
+    if options.access.region.is_none() {
+        options.access.region = named.region;
     }
-    Ok((vec![url], access))
+    options.http_auth = named.auth;
+    Ok((vec![named.url], options))
 }
 
 /// The value most entries have (the account most declared resources are in, the region most

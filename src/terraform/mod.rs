@@ -2,12 +2,16 @@
 //! this module; what leaves it is [`crate::resource::Resource`].
 
 mod blocks;
+pub mod encryption;
+pub mod http;
+pub mod origin;
 pub mod region;
 pub mod remote;
 pub mod sensitive;
 mod sharing;
 pub mod sources;
 pub mod state;
+pub mod tfc;
 
 pub use state::{load_states, StateFile};
 

@@ -29,8 +29,12 @@ const MAX_MODULE_DEPTH: usize = 32;
 pub struct Sources {
     /// By address without instance keys: `aws_instance.web`, `module.net.aws_subnet.private`.
     pub resources: BTreeMap<String, ResourceBlock>,
-    /// The root module's `terraform { backend "..." {} }`, if any.
+    /// The root module's `terraform { backend "..." {} }`, if any; a `cloud {}` block is read as
+    /// a backend of kind `cloud`.
     pub backend: Option<Backend>,
+    /// The root module's `terraform { encryption { ... } }` (OpenTofu), as the text of its body,
+    /// for [`super::encryption`] to read.
+    pub encryption: Option<Encryption>,
     /// The root module's `provider` blocks, in file order.
     pub providers: Vec<ProviderBlock>,
     /// Module calls not followed, sorted, as `module.vpc: terraform-aws-modules/vpc/aws` (the
@@ -62,15 +66,31 @@ pub enum IgnoreChanges {
     Attributes(Vec<Vec<String>>),
 }
 
-/// `terraform { backend "kind" { ... } }`.
+/// `terraform { backend "kind" { ... } }`, or `terraform { cloud { ... } }`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Backend {
-    /// `s3`, `local`, `remote`, ...
+    /// `s3`, `local`, `remote`, `http`, ..., or `cloud` for a `cloud {}` block.
     pub kind: String,
-    /// The literal string, bool and number attributes (`bucket`, `key`, `region`, ...), as text.
+    /// The literal string, bool and number attributes (`bucket`, `key`, `region`, ...), as text;
+    /// those of nested blocks as `block.attribute` (`workspaces.name`).
     pub attributes: BTreeMap<String, String>,
     pub file: PathBuf,
     pub line: usize,
+}
+
+/// `terraform { encryption { ... } }`: its body's text, and where it is written.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Encryption {
+    pub body: String,
+    pub file: PathBuf,
+    pub line: usize,
+}
+
+/// The body may hold a passphrase: never shown.
+impl std::fmt::Debug for Encryption {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Encryption {{ {}:{} }}", self.file.display(), self.line)
+    }
 }
 
 /// A `provider "name" { ... }` block of the root module.
@@ -195,16 +215,19 @@ fn load_module(
                     };
                     sources.resources.entry(format!("{prefix}{rtype}.{name}")).or_insert(resource);
                 }
-                ("terraform", []) if is_root && sources.backend.is_none() => {
-                    sources.backend = block.body.get_blocks("backend").next().and_then(|backend| {
-                        let [kind] = backend.labels.as_slice() else { return None };
-                        Some(Backend {
-                            kind: kind.as_str().to_string(),
-                            attributes: literal_attributes(&backend.body),
+                ("terraform", []) if is_root => {
+                    if sources.backend.is_none() {
+                        sources.backend = terraform_backend(&block.body, file, &lines);
+                    }
+                    if sources.encryption.is_none() {
+                        sources.encryption = block.body.get_blocks("encryption").next().map(|enc| Encryption {
+                            // The body between the braces, as written: the encryption module
+                            // parses it as OpenTofu does TF_ENCRYPTION.
+                            body: enc.body.span().map_or_else(String::new, |span| text[span].to_string()),
                             file: file.clone(),
-                            line: lines.line_of(backend),
-                        })
-                    });
+                            line: lines.line_of(enc),
+                        });
+                    }
                 }
                 ("provider", [name]) if is_root => sources.providers.push(ProviderBlock {
                     name: name.to_string(),
@@ -351,17 +374,41 @@ fn literal_string(body: &Body, key: &str) -> Option<String> {
 
 /// Attributes whose value is a literal string, bool or number, as text.
 fn literal_attributes(body: &Body) -> BTreeMap<String, String> {
-    body.attributes()
-        .filter_map(|attr| {
-            let value = match &attr.value {
-                Expression::String(s) => s.as_str().to_string(),
-                Expression::Bool(b) => b.value().to_string(),
-                Expression::Number(n) => n.to_string(),
-                _ => return None,
-            };
-            Some((attr.key.as_str().to_string(), value))
-        })
-        .collect()
+    let mut out = BTreeMap::new();
+    collect_literals(body, "", &mut out);
+    out
+}
+
+/// The literal attributes of `body` into `out` under `prefix`, and those of its nested blocks
+/// (`workspaces { name = "prod" }` as `workspaces.name`).
+fn collect_literals(body: &Body, prefix: &str, out: &mut BTreeMap<String, String>) {
+    for attr in body.attributes() {
+        let value = match &attr.value {
+            Expression::String(s) => s.as_str().to_string(),
+            Expression::Bool(b) => b.value().to_string(),
+            Expression::Number(n) => n.to_string(),
+            _ => continue,
+        };
+        out.insert(format!("{prefix}{}", attr.key.as_str()), value);
+    }
+    for block in body.blocks() {
+        collect_literals(&block.body, &format!("{prefix}{}.", block.ident.as_str()), out);
+    }
+}
+
+/// The state's home a `terraform {}` block names: its `backend "kind" {}`, else its `cloud {}`.
+fn terraform_backend(body: &Body, file: &Path, lines: &LineIndex) -> Option<Backend> {
+    let make = |kind: &str, block: &Block| Backend {
+        kind: kind.to_string(),
+        attributes: literal_attributes(&block.body),
+        file: file.to_path_buf(),
+        line: lines.line_of(block),
+    };
+    if let Some(backend) = body.get_blocks("backend").next() {
+        let [kind] = backend.labels.as_slice() else { return None };
+        return Some(make(kind.as_str(), backend));
+    }
+    body.get_blocks("cloud").next().map(|cloud| make("cloud", cloud))
 }
 
 #[cfg(test)]
@@ -374,6 +421,26 @@ mod tests {
 
     fn attrs(paths: &[&[&str]]) -> IgnoreChanges {
         IgnoreChanges::Attributes(paths.iter().map(|p| p.iter().map(|s| s.to_string()).collect()).collect())
+    }
+
+    #[test]
+    fn a_cloud_block_and_an_encryption_block_are_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let tf = "terraform {\n  cloud {\n    organization = \"acme\"\n    workspaces {\n      name = \"prod\"\n    }\n  }\n  \
+                  encryption {\n    key_provider \"pbkdf2\" \"k\" {\n      passphrase = \"a-long-passphrase-here\"\n    }\n  }\n}\n";
+        std::fs::write(dir.path().join("versions.tf"), tf).unwrap();
+        let s = load_dir(dir.path()).unwrap();
+        let backend = s.backend.unwrap();
+        assert_eq!((backend.kind.as_str(), backend.line), ("cloud", 2));
+        assert_eq!(backend.attributes.get("workspaces.name").map(String::as_str), Some("prod"));
+        let enc = s.encryption.unwrap();
+        assert_eq!(enc.line, 8);
+        assert!(
+            enc.body.contains("key_provider \"pbkdf2\" \"k\"") && !enc.body.trim_start().starts_with('{'),
+            "{}",
+            enc.body
+        );
+        assert!(!format!("{enc:?}").contains("passphrase-here"));
     }
 
     #[test]

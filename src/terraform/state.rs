@@ -223,6 +223,12 @@ pub fn load_states(patterns: &[String]) -> Result<Vec<StateFile>, StateError> {
 
 /// [`load_states`], keeping `which` attributes.
 pub fn load_states_with(patterns: &[String], which: Attributes) -> Result<Vec<StateFile>, StateError> {
+    expand(patterns)?.iter().map(|p| read_state_with(p, which)).collect()
+}
+
+/// The files the `--state` arguments (paths or glob patterns) name, in path order, each once
+/// (a file named by two spellings of its path, or by a path and a glob, is there once).
+pub fn expand(patterns: &[String]) -> Result<Vec<PathBuf>, StateError> {
     let mut paths = BTreeSet::new();
     for pattern in patterns {
         // A path that exists is that file, even when its name holds glob characters (`env[1]`).
@@ -240,11 +246,10 @@ pub fn load_states_with(patterns: &[String], which: Attributes) -> Result<Vec<St
         }
     }
     let mut seen = BTreeSet::new();
-    paths
-        .iter()
+    Ok(paths
+        .into_iter()
         .filter(|p| seen.insert(std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())))
-        .map(|p| read_state_with(p, which))
-        .collect()
+        .collect())
 }
 
 /// Reads one state file, streaming it through one typed pass.

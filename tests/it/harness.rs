@@ -28,7 +28,8 @@ pub fn driftscan() -> Command {
 /// fixed test values.
 fn isolate(cmd: &mut Command) {
     for (k, _) in std::env::vars() {
-        if k.starts_with("AWS_") || k.starts_with("DRIFTSCAN_") {
+        // TF_: tokens (TF_TOKEN_*), http backend credentials, TF_ENCRYPTION, TF_CLOUD_HOSTNAME.
+        if k.starts_with("AWS_") || k.starts_with("DRIFTSCAN_") || k.starts_with("TF_") {
             cmd.env_remove(k);
         }
     }
@@ -40,8 +41,18 @@ fn isolate(cmd: &mut Command) {
         .env("AWS_EC2_METADATA_DISABLED", "true");
 }
 
-/// Credentials every driftscan run in the tests gets: no output of any test may contain them.
-pub const SECRETS: [&str; 2] = ["test-secret-driftscan", "test-session-token-driftscan"];
+/// Credentials every driftscan run in the tests gets (the AWS secret key and session token),
+/// and those the state source tests give (an HCP Terraform token, an http backend password, an
+/// OpenTofu passphrase): no output of any test may contain them.
+pub const SECRETS: [&str; 5] =
+    ["test-secret-driftscan", "test-session-token-driftscan", TFC_TOKEN, HTTP_PASSWORD, PASSPHRASE];
+
+/// The HCP Terraform token of the state source tests.
+pub const TFC_TOKEN: &str = "tfc-test-token.atlasv1.driftscan";
+/// The `http` backend password of the state source tests.
+pub const HTTP_PASSWORD: &str = "glpat-test-password-driftscan";
+/// The OpenTofu passphrase of the encrypted state tests.
+pub const PASSPHRASE: &str = "test-passphrase-of-opentofu-driftscan";
 
 /// What a finished command printed, and how it exited.
 pub struct Run {
@@ -78,7 +89,7 @@ pub fn run(cmd: &mut Command) -> Run {
 }
 
 /// The Python of the project's virtualenv (made by `make venv`), which has moto and boto3.
-fn venv_bin(name: &str) -> PathBuf {
+pub fn venv_bin(name: &str) -> PathBuf {
     let venv = std::env::var_os("DRIFTSCAN_VENV").map(PathBuf::from).unwrap_or_else(|| root().join(".venv"));
     let bin = venv.join("bin").join(name);
     assert!(
@@ -162,7 +173,7 @@ impl Moto {
     }
 
     /// The virtualenv's Python with this server's endpoint and admin credentials.
-    fn venv_python(&self, args: &[&str]) -> String {
+    pub fn venv_python(&self, args: &[&str]) -> String {
         let out = Command::new(venv_bin("python"))
             .args(args)
             .env("AWS_ENDPOINT_URL", &self.endpoint)
