@@ -10,6 +10,7 @@ mod faults;
 mod harness;
 mod history;
 mod iam;
+mod alerts;
 mod notify;
 mod plan_drift;
 mod proxy;
