@@ -288,3 +288,57 @@ fn pagerduty_triggers_once_is_acknowledged_on_ack_and_resolved_by_the_scan_with_
     assert_eq!(sinks.pd.requests().len(), 3, "nothing told twice");
     history_has_no_secret(&estate.path("history.db"));
 }
+
+#[test]
+fn a_run_killed_between_recording_and_sending_loses_no_alert() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = WebhookServer::start();
+    std::fs::write(
+        dir.path().join("driftscan.hcl"),
+        "notify \"webhook\" {\n  url_env    = \"AUDIT_URL\"\n  secret_env = \"AUDIT_SECRET\"\n}\n",
+    )
+    .unwrap();
+    // A sink that takes the connection and never answers: the run is stuck sending.
+    let stuck = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let stuck_url = format!("http://127.0.0.1:{}/hook/{SECRET}", stuck.local_addr().unwrap().port());
+    let file = write_trail(dir.path(), "n.json", vec![sg_event("k-1", "2026-12-06T03:14:00Z", "sg-0d1", MALLORY)]);
+    let mut child = driftscan()
+        .current_dir(dir.path())
+        .env("AUDIT_URL", &stuck_url)
+        .env("AUDIT_SECRET", SIGNING)
+        .args(["learn", "--cloudtrail"])
+        .arg(&file)
+        .args(["--db", "history.db", "--notify", "all", "--now", "2026-12-06T04:00:00Z"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let db = dir.path().join("history.db");
+    let queued = || -> i64 {
+        let Ok(conn) = rusqlite::Connection::open(&db) else { return 0 };
+        conn.query_row("SELECT count(*) FROM notifications WHERE status = 'pending'", [], |r| r.get(0)).unwrap_or(0)
+    };
+    let started = std::time::Instant::now();
+    while queued() == 0 {
+        assert!(started.elapsed() < std::time::Duration::from_secs(20), "the run never committed its queue");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    child.kill().unwrap(); // SIGKILL, while it waits for the stuck sink
+    child.wait().unwrap();
+    assert_eq!(queued(), 1, "the alert is still queued");
+
+    let notify = || {
+        let out = run(driftscan()
+            .current_dir(dir.path())
+            .env("AUDIT_URL", &server.url)
+            .env("AUDIT_SECRET", SIGNING)
+            .args(["notify", "--db", "history.db"]));
+        no_secret(&out);
+        out
+    };
+    let out = notify();
+    assert_eq!((out.code, out.stdout.as_str()), (0, "1 queued changes posted to the webhook.\n"), "{}", out.stderr);
+    assert_eq!(server.requests()[0].json()["changes"][0]["resource_id"], "sg-0d1");
+    assert_eq!(notify().stdout, "0 queued changes posted to the webhook.\n");
+    assert_eq!(server.requests().len(), 1, "sent once");
+}
