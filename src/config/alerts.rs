@@ -204,3 +204,70 @@ impl Reader<'_> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, String> {
+        Config::parse(Path::new("driftscan.hcl"), text).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn sinks_are_named_by_kind_or_label_and_routes_read_in_order() {
+        let c = parse(
+            "notify \"pagerduty\" {\n  routing_key_env = \"PD_KEY\"\n}\n\
+             notify \"webhook\" \"audit\" {\n  url_env = \"U\"\n  secret_env = \"S\"\n}\n\
+             notify \"slack\" {}\n\
+             route {\n  types = [\"aws_iam_*\"]\n  min_score = 0.5\n  to = [\"pagerduty\", \"audit\"]\n}\n\
+             route {\n  to = [\"slack\"]\n}\n",
+        )
+        .unwrap();
+        let names: Vec<&str> = c.sinks.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["pagerduty", "audit", "slack"]);
+        assert_eq!(
+            c.sinks[0].spec,
+            SinkSpec::PagerDuty { routing_key_env: "PD_KEY".into(), events_url: PAGERDUTY_EVENTS_URL.into() }
+        );
+        assert_eq!(c.sinks[2].spec, SinkSpec::Slack { webhook_env: "DRIFTSCAN_SLACK_WEBHOOK".into() });
+        assert_eq!((c.routes.len(), c.routes[0].line, c.routes[0].min_score), (2, 9, Some(0.5)));
+        assert_eq!(c.routes[1].to, ["slack"]);
+    }
+
+    #[test]
+    fn alert_mistakes_name_the_line() {
+        let cases = [
+            ("notify \"email\" {}\n", "driftscan.hcl:1: notify \"email\": unknown kind"),
+            ("notify \"teams\" {}\n", "driftscan.hcl:1: notify \"teams\" needs url_env"),
+            (
+                "notify \"webhook\" {\n  url_env = \"U\"\n}\n",
+                "driftscan.hcl:1: notify \"webhook\" needs secret_env",
+            ),
+            (
+                "notify \"teams\" {\n  url_env = \"https://x.webhook.office.com/abc\"\n}\n",
+                "driftscan.hcl:2: url_env: expected the name of an environment variable",
+            ),
+            ("notify \"slack\" {}\nnotify \"slack\" {}\n", "driftscan.hcl:2: sink \"slack\" is defined twice"),
+            (
+                "slack {\n  webhook_env = \"A\"\n}\nnotify \"teams\" {\n  url_env = \"T\"\n}\n",
+                "driftscan.hcl:1: slack { } beside notify blocks",
+            ),
+            ("route {\n  to = [\"pager\"]\n}\n", "driftscan.hcl:1: route to \"pager\": no such sink (sinks: slack)"),
+            ("route {\n  types = [\"aws_*\"]\n}\n", "driftscan.hcl:1: route needs to"),
+            ("route {\n  to = [\"slack\"]\n  kinds = [\"drift\"]\n}\n", "driftscan.hcl:3: kinds: \"drift\" is not one of"),
+            ("route {\n  to = [\"slack\"]\n  min_score = 2\n}\n", "driftscan.hcl:3: min_score: 2 is not between 0 and 1"),
+            ("route {\n  to = [\"slack\"]\n  min_severity = \"bad\"\n}\n", "driftscan.hcl:3: min_severity: \"bad\" is not one of"),
+            ("route {\n  to = [\"slack\"]\n  typos = [\"x\"]\n}\n", "driftscan.hcl:3: unknown key \"typos\" in route"),
+            (
+                "notify \"pagerduty\" {\n  routing_key_env = \"K\"\n  events_url = \"http://relay.example.com/v2\"\n}\n",
+                "driftscan.hcl:1: the PagerDuty events_url must be an https:// address",
+            ),
+        ];
+        for (text, want) in cases {
+            let got = parse(text).err().unwrap_or_default();
+            assert!(got.starts_with(want), "{text:?}\n got: {got}\nwant: {want}");
+        }
+    }
+}
