@@ -46,8 +46,7 @@ impl SinkSpec {
 }
 
 const KINDS: &[&str] = &["slack", "pagerduty", "webhook", "teams"];
-const ROUTE_KEYS: &[&str] =
-    &["workspaces", "accounts", "regions", "types", "kinds", "min_score", "min_severity", "to"];
+const ROUTE_KEYS: &[&str] = &["workspaces", "accounts", "regions", "types", "kinds", "min_score", "min_severity", "to"];
 const CHANGE_KINDS: &[&str] = &["drifted", "deleted", "unmanaged", "owner_unknown", "event"];
 
 impl Reader<'_> {
@@ -56,13 +55,22 @@ impl Reader<'_> {
         let (kind, name) = match labels.as_slice() {
             [kind] => (*kind, *kind),
             [kind, name] => (*kind, *name),
-            _ => return Err(self.err(b.ident.span(), "notify needs a kind and may have a name: notify \"webhook\" \"audit\" { ... }")),
+            _ => {
+                return Err(self.err(
+                    b.ident.span(),
+                    "notify needs a kind and may have a name: notify \"webhook\" \"audit\" { ... }",
+                ))
+            }
         };
         if !KINDS.contains(&kind) {
-            return Err(self.err(b.ident.span(), format!("notify {kind:?}: unknown kind; known kinds: {}", KINDS.join(", "))));
+            return Err(
+                self.err(b.ident.span(), format!("notify {kind:?}: unknown kind; known kinds: {}", KINDS.join(", ")))
+            );
         }
         if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) {
-            return Err(self.err(b.ident.span(), format!("sink name {name:?}: use letters, digits, '-', '_' and '.' only")));
+            return Err(
+                self.err(b.ident.span(), format!("sink name {name:?}: use letters, digits, '-', '_' and '.' only"))
+            );
         }
         let known: &[&str] = match kind {
             "slack" => &["webhook_env"],
@@ -89,7 +97,10 @@ impl Reader<'_> {
         }
         let need = |values: &mut std::collections::BTreeMap<String, String>, key: &str, what: &str| {
             values.remove(key).ok_or_else(|| {
-                self.err(b.ident.span(), format!("notify {kind:?} needs {key}, the environment variable holding {what}"))
+                self.err(
+                    b.ident.span(),
+                    format!("notify {kind:?} needs {key}, the environment variable holding {what}"),
+                )
             })
         };
         let spec = match kind {
@@ -120,7 +131,10 @@ impl Reader<'_> {
         }
         Err(self.err(
             a.value.span(),
-            format!("{}: expected the name of an environment variable (the secret itself stays out of the file)", a.key.as_str()),
+            format!(
+                "{}: expected the name of an environment variable (the secret itself stays out of the file)",
+                a.key.as_str()
+            ),
         ))
     }
 
@@ -148,7 +162,10 @@ impl Reader<'_> {
                 "min_severity" => {
                     let m = self.string(a)?;
                     if !SEVERITIES.contains(&m.as_str()) {
-                        return Err(self.err(a.value.span(), format!("min_severity: {m:?} is not one of {}", SEVERITIES.join(", "))));
+                        return Err(self.err(
+                            a.value.span(),
+                            format!("min_severity: {m:?} is not one of {}", SEVERITIES.join(", ")),
+                        ));
                     }
                     r.min_severity = Some(m);
                 }
@@ -160,7 +177,10 @@ impl Reader<'_> {
                         }
                         let plain = !g.contains(['*', '?', '[']);
                         if key == "kinds" && plain && !CHANGE_KINDS.contains(&g.as_str()) {
-                            return Err(self.err(a.value.span(), format!("kinds: {g:?} is not one of {}", CHANGE_KINDS.join(", "))));
+                            return Err(self.err(
+                                a.value.span(),
+                                format!("kinds: {g:?} is not one of {}", CHANGE_KINDS.join(", ")),
+                            ));
                         }
                     }
                     match key {
@@ -193,9 +213,13 @@ impl Reader<'_> {
             }
         }
         if let (Some(line), false) = (slack_line, cfg.sinks.is_empty()) {
-            return Err(line_err(line, "slack { } beside notify blocks: write it as notify \"slack\" { webhook_env = ... }".into()));
+            return Err(line_err(
+                line,
+                "slack { } beside notify blocks: write it as notify \"slack\" { webhook_env = ... }".into(),
+            ));
         }
-        let names: Vec<&str> = if cfg.sinks.is_empty() { vec!["slack"] } else { cfg.sinks.iter().map(|s| s.name.as_str()).collect() };
+        let names: Vec<&str> =
+            if cfg.sinks.is_empty() { vec!["slack"] } else { cfg.sinks.iter().map(|s| s.name.as_str()).collect() };
         for r in &cfg.routes {
             if let Some(bad) = r.to.iter().find(|t| !names.contains(&t.as_str())) {
                 return Err(line_err(r.line, format!("route to {bad:?}: no such sink (sinks: {})", names.join(", "))));

@@ -98,7 +98,7 @@ impl Queue {
             let f = facts(tx, t.id)?;
             let to = route::targets(&self.routes, &f);
             for s in &self.sinks {
-                let routed = to.is_none_or(|names| names.contains(&s.name));
+                let routed = to.map_or(true, |names| names.contains(&s.name));
                 if routed && (t.anomalous || !s.anomalous_only) && (!t.updated || s.updates) {
                     queued += queue(tx, &s.name, &[t.id], now)?;
                 }
@@ -126,11 +126,10 @@ impl Queue {
 /// What routes look at, read back from the recorded change. `severity` is read when the history
 /// has the column (the risk scoring adds it); until then it is `None`.
 fn facts(tx: &Transaction, id: i64) -> Result<Facts> {
-    let has_severity: bool = tx.query_row(
-        "SELECT count(*) > 0 FROM pragma_table_info('changes') WHERE name = 'severity'",
-        [],
-        |r| r.get(0),
-    )?;
+    let has_severity: bool =
+        tx.query_row("SELECT count(*) > 0 FROM pragma_table_info('changes') WHERE name = 'severity'", [], |r| {
+            r.get(0)
+        })?;
     let severity = if has_severity { "severity" } else { "NULL" };
     let sql = format!(
         "SELECT coalesce(workspace, ''), coalesce(account, ''), region, type, kind, coalesce(score, 0), {severity}
@@ -299,7 +298,14 @@ mod tests {
         let pending = h.pending_notifications("slack", Action::Trigger).unwrap();
         assert_eq!((pending.len(), pending[0].attempts), (1, 4), "a failure waits for the next run");
 
-        h.mark_notified("slack", Action::Trigger, &[1], &Delivery { sent: true, attempts: 1, error: None, alert_key: None }, now).unwrap();
+        h.mark_notified(
+            "slack",
+            Action::Trigger,
+            &[1],
+            &Delivery { sent: true, attempts: 1, error: None, alert_key: None },
+            now,
+        )
+        .unwrap();
         assert!(h.pending_notifications("slack", Action::Trigger).unwrap().is_empty());
 
         // The scan then finds the drift that event explains: already told.

@@ -122,9 +122,9 @@ pub fn group(rows: Vec<ChangeRow>) -> Vec<Group> {
             run.clear();
         };
         for i in idx {
-            let close = run.last().is_some_and(|&p| {
-                (time(&rows[i].time) - time(&rows[p].time)).num_minutes().abs() <= ACTOR_WINDOW_MIN
-            });
+            let close = run
+                .last()
+                .is_some_and(|&p| (time(&rows[i].time) - time(&rows[p].time)).num_minutes().abs() <= ACTOR_WINDOW_MIN);
             if !close {
                 flush(&mut run);
             }
@@ -178,7 +178,8 @@ mod tests {
 
     #[test]
     fn one_actor_within_minutes_is_one_group_and_a_pause_splits_it() {
-        let bob = Some("arn:aws:iam::1:user/bob");
+        const BOB: &str = "arn:aws:iam::1:user/bob";
+        let bob = Some(BOB);
         let rows = vec![
             change(1, "2026-12-01T10:00:00Z", "a", "1", "2", bob),
             change(2, "2026-12-01T10:04:00Z", "b", "1", "2", bob),
@@ -189,7 +190,7 @@ mod tests {
         let groups = group(rows);
         let sizes: Vec<usize> = groups.iter().map(|g| g.members.len()).collect();
         assert_eq!(sizes, [3, 1, 1], "{groups:?}");
-        assert_eq!(groups[0].cause, Cause::Actor { actor: bob.unwrap().into() });
+        assert_eq!(groups[0].cause, Cause::Actor { actor: BOB.into() });
         assert!(groups[0].describe().starts_with("3 changes by arn:aws:iam::1:user/bob"));
     }
 }

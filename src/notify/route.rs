@@ -52,8 +52,8 @@ impl Route {
             && any(&self.regions, &f.region)
             && any(&self.types, &f.rtype)
             && any(&self.kinds, &f.kind)
-            && self.min_score.is_none_or(|m| f.score >= m)
-            && self.min_severity.as_deref().is_none_or(|m| at_least(f.severity.as_deref(), m))
+            && self.min_score.map_or(true, |m| f.score >= m)
+            && self.min_severity.as_deref().map_or(true, |m| at_least(f.severity.as_deref(), m))
     }
 }
 

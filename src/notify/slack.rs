@@ -65,7 +65,10 @@ pub fn message(headline: &str, groups: &[Group], see_more: &str) -> Value {
         "type": "context",
         "elements": [{"type": "mrkdwn", "text": format!("See more: `{}`", see_more.replace('`', "'"))}]
     }));
-    let first = groups.first().map(Group::lead).map(|c| format!(": {} {} in {}", esc(&c.rtype), esc(&c.resource_id), esc(&c.region)));
+    let first = groups
+        .first()
+        .map(Group::lead)
+        .map(|c| format!(": {} {} in {}", esc(&c.rtype), esc(&c.resource_id), esc(&c.region)));
     json!({
         // The plain text is what notifications and screen readers show.
         "text": format!("driftscan: {headline}{}", first.unwrap_or_default()),

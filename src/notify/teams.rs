@@ -49,7 +49,9 @@ pub fn message(headline: &str, groups: &[Group], see_more: &str) -> Value {
     if groups.len() > MAX_SHOWN {
         body.push(json!({"type": "TextBlock", "text": format!("...and {} more alerts.", groups.len() - MAX_SHOWN)}));
     }
-    body.push(json!({"type": "TextBlock", "isSubtle": true, "wrap": true, "text": format!("See more: {}", esc(see_more))}));
+    body.push(
+        json!({"type": "TextBlock", "isSubtle": true, "wrap": true, "text": format!("See more: {}", esc(see_more))}),
+    );
     json!({
         "type": "message",
         "attachments": [{

@@ -128,13 +128,24 @@ pub fn check_lines(cfg: &Config) -> Vec<String> {
         };
         let set: Vec<String> = vars
             .iter()
-            .map(|v| format!("{v} ({})", if std::env::var(v).is_ok_and(|x| !x.trim().is_empty()) { "set" } else { "not set" }))
+            .map(|v| {
+                format!(
+                    "{v} ({})",
+                    if std::env::var(v).is_ok_and(|x| !x.trim().is_empty()) { "set" } else { "not set" }
+                )
+            })
             .collect();
         lines.push(format!("  sink {} ({}): {}", s.name, s.spec.kind(), set.join(", ")));
     }
     for (i, r) in cfg.routes.iter().enumerate() {
         let mut keys = Vec::new();
-        for (k, v) in [("workspaces", &r.workspaces), ("accounts", &r.accounts), ("regions", &r.regions), ("types", &r.types), ("kinds", &r.kinds)] {
+        for (k, v) in [
+            ("workspaces", &r.workspaces),
+            ("accounts", &r.accounts),
+            ("regions", &r.regions),
+            ("types", &r.types),
+            ("kinds", &r.kinds),
+        ] {
             if !v.is_empty() {
                 keys.push(format!("{k} {}", v.join(",")));
             }

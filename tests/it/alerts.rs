@@ -126,7 +126,11 @@ fn routes_send_each_change_where_they_say_and_the_webhook_is_signed() {
     let check = run(sinks.env(driftscan().current_dir(dir.path())).args(["config", "check"]));
     assert_eq!(check.code, 0, "{}", check.stderr);
     assert!(check.stdout.contains("sink audit (webhook): AUDIT_URL (set), AUDIT_SECRET (set)"), "{}", check.stdout);
-    assert!(check.stdout.contains("route 1 (line 15): types aws_security_group* -> pagerduty, audit"), "{}", check.stdout);
+    assert!(
+        check.stdout.contains("route 1 (line 15): types aws_security_group* -> pagerduty, audit"),
+        "{}",
+        check.stdout
+    );
     no_secret(&check);
 
     let records = vec![
@@ -159,7 +163,10 @@ fn routes_send_each_change_where_they_say_and_the_webhook_is_signed() {
     let audit = sinks.audit.requests();
     assert_eq!(audit.len(), 1);
     let body = audit[0].json();
-    assert_eq!((body["version"].as_u64(), body["action"].as_str(), body["size"].as_u64()), (Some(1), Some("trigger"), Some(1)));
+    assert_eq!(
+        (body["version"].as_u64(), body["action"].as_str(), body["size"].as_u64()),
+        (Some(1), Some("trigger"), Some(1))
+    );
     assert_eq!(body["changes"][0]["resource_id"], "sg-0a0000000000000a1");
     let header = audit[0].header("X-Driftscan-Signature").expect("signed");
     let t: i64 = header.strip_prefix("t=").and_then(|r| r.split(',').next()).unwrap().parse().unwrap();
@@ -171,10 +178,19 @@ fn routes_send_each_change_where_they_say_and_the_webhook_is_signed() {
 
     // One sink tested alone; an unknown name is refused with the names there are.
     let out = run(sinks.env(driftscan().current_dir(dir.path())).args(["notify", "--test", "--to", "audit"]));
-    assert_eq!((out.code, out.stdout.as_str()), (0, "the webhook \"audit\" accepted the test message.\n"), "{}", out.stderr);
+    assert_eq!(
+        (out.code, out.stdout.as_str()),
+        (0, "the webhook \"audit\" accepted the test message.\n"),
+        "{}",
+        out.stderr
+    );
     assert_eq!((sinks.audit.requests().len(), sinks.pd.requests().len()), (2, 1));
     let out = run(sinks.env(driftscan().current_dir(dir.path())).args(["notify", "--test", "--to", "pager"]));
-    assert!(out.code == 1 && out.stderr.contains("no such sink (sinks: slack, audit, teams, pagerduty)"), "{}", out.stderr);
+    assert!(
+        out.code == 1 && out.stderr.contains("no such sink (sinks: slack, audit, teams, pagerduty)"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]
@@ -191,7 +207,9 @@ fn forty_changes_by_one_actor_within_minutes_are_one_alert() {
     let out = learn(dir.path(), &sinks, records, "2026-12-06T04:00:00Z");
     assert!(out.stderr.is_empty(), "{}", out.stderr);
     assert_eq!(out.json()["summary"]["added"], 40, "{}", out.stdout);
-    for (name, server) in [("audit", &sinks.audit), ("pagerduty", &sinks.pd), ("slack", &sinks.slack), ("teams", &sinks.teams)] {
+    for (name, server) in
+        [("audit", &sinks.audit), ("pagerduty", &sinks.pd), ("slack", &sinks.slack), ("teams", &sinks.teams)]
+    {
         assert_eq!(server.requests().len(), 1, "{name}: one alert for one cause");
     }
     let audit = sinks.audit.requests()[0].json();
@@ -213,7 +231,12 @@ fn a_sink_answering_500_then_200_gets_each_alert_once_and_a_failure_waits_for_th
     sinks.config(dir.path(), "");
     sinks.audit.answer(&[(500, None)]);
     sinks.pd.answer(&[(500, None)]);
-    let out = learn(dir.path(), &sinks, vec![sg_event("n-1", "2026-12-06T03:14:00Z", "sg-0c1", MALLORY)], "2026-12-06T04:00:00Z");
+    let out = learn(
+        dir.path(),
+        &sinks,
+        vec![sg_event("n-1", "2026-12-06T03:14:00Z", "sg-0c1", MALLORY)],
+        "2026-12-06T04:00:00Z",
+    );
     assert!(out.stderr.is_empty(), "a retried 500 is no warning: {}", out.stderr);
     for server in [&sinks.audit, &sinks.pd] {
         let reqs = server.requests();
@@ -222,7 +245,8 @@ fn a_sink_answering_500_then_200_gets_each_alert_once_and_a_failure_waits_for_th
     }
     // Down for a whole run: the alert stays queued, the run warns, and the next run sends it.
     sinks.pd.answer(&[(500, None), (500, None), (500, None), (500, None)]);
-    let out = learn(dir.path(), &sinks, vec![sg_event("n-2", "2026-12-06T05:14:00Z", "sg-0c2", ANA)], "2026-12-06T06:00:00Z");
+    let out =
+        learn(dir.path(), &sinks, vec![sg_event("n-2", "2026-12-06T05:14:00Z", "sg-0c2", ANA)], "2026-12-06T06:00:00Z");
     assert!(out.stderr.contains("PagerDuty did not take the message (HTTP 500"), "{}", out.stderr);
     assert_eq!(sinks.pd.requests().len(), 6);
     assert_eq!(sinks.audit.requests().len(), 3, "one sink down does not hold back another");
@@ -242,9 +266,16 @@ fn pagerduty_triggers_once_is_acknowledged_on_ack_and_resolved_by_the_scan_with_
     let sinks = Sinks::start();
     sinks.config(estate.dir.path(), "route {\n  to = [\"pagerduty\"]\n}\n");
     let scan = |now: &str| {
-        let out = run(sinks
-            .env(&mut estate.scan_command())
-            .args(["--db", "history.db", "--format", "json", "--notify", "all", "--now", now]));
+        let out = run(sinks.env(&mut estate.scan_command()).args([
+            "--db",
+            "history.db",
+            "--format",
+            "json",
+            "--notify",
+            "all",
+            "--now",
+            now,
+        ]));
         no_secret(&out);
         out
     };
@@ -266,16 +297,17 @@ fn pagerduty_triggers_once_is_acknowledged_on_ack_and_resolved_by_the_scan_with_
     assert_eq!(sinks.pd.requests().len(), 1, "the update does not page again");
     assert!(sinks.slack.requests().is_empty(), "the route sends only to PagerDuty");
 
-    let id: i64 = estate
-        .db()
-        .query_row("SELECT id FROM changes WHERE attribute = 'instance_type'", [], |r| r.get(0))
-        .unwrap();
+    let id: i64 =
+        estate.db().query_row("SELECT id FROM changes WHERE attribute = 'instance_type'", [], |r| r.get(0)).unwrap();
     let out = run(sinks.env(&mut estate.command(&["ack", &id.to_string(), "--db", "history.db"])));
     assert_eq!(out.code, 0, "{}", out.stderr);
     no_secret(&out);
     let pd = bodies(&sinks.pd.requests());
     assert_eq!(pd.len(), 2);
-    assert_eq!((pd[1]["event_action"].as_str(), pd[1]["dedup_key"].as_str()), (Some("acknowledge"), Some(key.as_str())));
+    assert_eq!(
+        (pd[1]["event_action"].as_str(), pd[1]["dedup_key"].as_str()),
+        (Some("acknowledge"), Some(key.as_str()))
+    );
 
     estate.drift(&["revert-resize"]);
     let out = scan("2026-12-07T13:00:00Z");

@@ -1,6 +1,7 @@
 //! The behaviour tests: one integration binary that runs the built `driftscan` against real
 //! parts (the moto AWS emulator, SQLite files) and checks what a user would see.
 
+mod alerts;
 mod bad_input;
 mod check;
 mod cli;
@@ -10,7 +11,6 @@ mod faults;
 mod harness;
 mod history;
 mod iam;
-mod alerts;
 mod notify;
 mod plan_drift;
 mod proxy;
