@@ -108,19 +108,52 @@ impl Queue {
     }
 
     /// Queues `action` (resolve, acknowledge) at `at` for each lifecycle sink that was given
-    /// change `id`'s trigger: a sink never hears of the end of what it was never told.
+    /// change `id`'s trigger: a sink never hears of the end of what it was never told. A drift
+    /// told as its CloudTrail event (`covered`) ends the event's alert.
     pub(super) fn action(&self, tx: &Transaction, id: i64, action: Action, at: &str, now: DateTime<Utc>) -> Result<()> {
         for s in self.sinks.iter().filter(|s| s.lifecycle) {
+            let Some(told) = told_as(tx, &s.name, id)? else { continue };
             tx.execute(
                 "INSERT OR IGNORE INTO notifications (channel, change_id, revision, action, status, queued_at)
-                 SELECT ?1, ?2, ?3, ?4, 'pending', ?5
-                  WHERE EXISTS (SELECT 1 FROM notifications WHERE channel = ?1 AND change_id = ?2
-                                   AND action = 'trigger' AND status IN ('pending', 'failed', 'sent'))",
-                params![s.name, id, at, action.as_str(), rfc3339(now)],
+                 VALUES (?1, ?2, ?3, ?4, 'pending', ?5)",
+                params![s.name, told, at, action.as_str(), rfc3339(now)],
             )?;
         }
         Ok(())
     }
+}
+
+/// The change whose alert told `id` on `channel`: itself, the CloudTrail event it was covered
+/// by, or `None` when it was never queued there.
+fn told_as(tx: &Transaction, channel: &str, id: i64) -> Result<Option<i64>> {
+    let status: Option<String> = tx
+        .query_row(
+            "SELECT status FROM notifications WHERE channel = ?1 AND change_id = ?2 AND action = 'trigger'
+              ORDER BY status = 'covered' LIMIT 1",
+            params![channel, id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    match status.as_deref() {
+        None => Ok(None),
+        Some("covered") => told_event(tx, channel, id),
+        Some(_) => Ok(Some(id)),
+    }
+}
+
+/// The CloudTrail change queued on `channel` that explains scan change `id`: the event has the
+/// drift's resource, and its time is the drift's `changed_at`.
+fn told_event(tx: &Transaction, channel: &str, id: i64) -> Result<Option<i64>> {
+    Ok(tx
+        .query_row(
+            "SELECT e.id FROM changes c
+               JOIN changes e ON e.source = 'cloudtrail' AND e.resource_id = c.resource_id AND e.time = c.changed_at
+               JOIN notifications n ON n.change_id = e.id AND n.channel = ?1 AND n.action = 'trigger'
+              WHERE c.id = ?2 AND c.source = 'scan' LIMIT 1",
+            params![channel, id],
+            |r| r.get(0),
+        )
+        .optional()?)
 }
 
 /// What routes look at, read back from the recorded change. `severity` is read when the history
@@ -154,17 +187,7 @@ fn facts(tx: &Transaction, id: i64) -> Result<Facts> {
 pub(super) fn queue(tx: &Transaction, channel: &str, ids: &[i64], now: DateTime<Utc>) -> Result<usize> {
     let mut queued = 0;
     for &id in ids {
-        // The event that explains a drift has the drift's resource and changed_at as its time.
-        let told_event: Option<i64> = tx
-            .query_row(
-                "SELECT e.id FROM changes c
-                   JOIN changes e ON e.source = 'cloudtrail' AND e.resource_id = c.resource_id AND e.time = c.changed_at
-                   JOIN notifications n ON n.change_id = e.id AND n.channel = ?1 AND n.action = 'trigger'
-                  WHERE c.id = ?2 AND c.source = 'scan' LIMIT 1",
-                params![channel, id],
-                |r| r.get(0),
-            )
-            .optional()?;
+        let told_event = told_event(tx, channel, id)?;
         let status = if told_event.is_some() { "covered" } else { "pending" };
         queued += tx.execute(
             "INSERT OR IGNORE INTO notifications (channel, change_id, revision, status, queued_at, error)
@@ -314,6 +337,31 @@ mod tests {
         let status: String =
             h.conn.query_row("SELECT status FROM notifications WHERE change_id = 2", [], |r| r.get(0)).unwrap();
         assert_eq!(status, "covered");
+    }
+
+    #[test]
+    fn a_resolve_ends_the_alert_that_told_the_change_even_when_its_event_told_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut h = History::open(&dir.path().join("h.db")).unwrap();
+        let now = Utc::now();
+        let pd = SinkQueue { name: "pd".into(), anomalous_only: false, updates: false, lifecycle: true };
+        let q = Queue { sinks: vec![pd], routes: vec![] };
+        change(&h, 1, "cloudtrail", "i-1", "2026-01-01T03:00:00Z", Some("2026-01-01T03:00:00Z"));
+        change(&h, 2, "scan", "i-1", "2026-01-01T03:00:00Z", Some("2026-01-01T03:00:00Z"));
+        change(&h, 3, "scan", "i-3", "2026-01-01T03:00:00Z", None);
+        let told = |id| Told { id, anomalous: true, updated: false };
+        h.in_transaction(|tx| q.changes(tx, &[told(1)], now)).unwrap();
+        let sent = Delivery { sent: true, attempts: 1, error: None, alert_key: Some("driftscan-change-1".into()) };
+        h.mark_notified("pd", Action::Trigger, &[1], &sent, now).unwrap();
+        h.in_transaction(|tx| q.changes(tx, &[told(2)], now)).unwrap();
+        h.in_transaction(|tx| {
+            q.action(tx, 2, Action::Resolve, "2026-01-02T00:00:00Z", now)?;
+            q.action(tx, 3, Action::Resolve, "2026-01-02T00:00:00Z", now)
+        })
+        .unwrap();
+        let pending = h.pending_notifications("pd", Action::Resolve).unwrap();
+        assert_eq!(pending.len(), 1, "change 3 was never told, so nothing ends for it");
+        assert_eq!((pending[0].change.id, pending[0].alert_key.as_deref()), (1, Some("driftscan-change-1")));
     }
 
     #[test]
