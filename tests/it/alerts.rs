@@ -374,3 +374,60 @@ fn a_run_killed_between_recording_and_sending_loses_no_alert() {
     assert_eq!(notify().stdout, "0 queued changes posted to the webhook.\n");
     assert_eq!(server.requests().len(), 1, "sent once");
 }
+
+#[test]
+fn one_attribute_moved_the_same_way_on_40_resources_is_one_alert() {
+    let moto = crate::harness::Moto::start();
+    let dir = tempfile::tempdir().unwrap();
+    let sinks = Sinks::start();
+    sinks.config(dir.path(), "");
+    // 40 security groups made through the API, declared in a state as the estate tool writes one.
+    let make = format!(
+        "import json, sys\nsys.path.insert(0, {tools:?})\nimport estate as e\n\
+         east = e.client(e.EAST)\n\
+         vpc_id, vpc = e.make_vpc(east, e.EAST, '10.20.0.0/16', {{'Name': 'mass'}})\n\
+         res = [e.resource('aws_vpc', 'mass', [e.instance_entry(vpc, [])])]\n\
+         ids = []\n\
+         for i in range(40):\n    \
+             sid, attrs = e.make_sg(east, e.EAST, vpc_id, f'mass-{{i}}', 'Mass', [], [e.rule('-1', 0, 0, ['0.0.0.0/0'])], {{'Team': 'web'}})\n    \
+             ids.append(sid)\n    \
+             res.append(e.resource('aws_security_group', f'mass_{{i}}', [e.instance_entry(attrs, ['aws_vpc.mass'])]))\n\
+         json.dump(e.state(res, 1), open({out:?}, 'w'))\n\
+         print(json.dumps(ids))\n",
+        tools = crate::harness::root().join("tools").display().to_string(),
+        out = dir.path().join("mass.tfstate").display().to_string(),
+    );
+    let ids: Vec<String> = serde_json::from_str(&moto.python(&make)).unwrap();
+    let scan = |notify: &str, now: &str| {
+        let out = run(sinks.env(moto.driftscan().current_dir(dir.path())).args([
+            "scan",
+            "--state",
+            "mass.tfstate",
+            "--db",
+            "history.db",
+            "--format",
+            "json",
+            "--notify",
+            notify,
+            "--now",
+            now,
+        ]));
+        no_secret(&out);
+        assert_ne!(out.code, 1, "{}", out.stderr);
+        out
+    };
+    scan("off", "2026-12-07T10:00:00Z");
+    moto.python(&format!(
+        "import boto3\nboto3.client('ec2').create_tags(Resources={ids:?}, Tags=[{{'Key': 'Team', 'Value': 'ops'}}])\n"
+    ));
+    let out = scan("all", "2026-12-07T11:00:00Z");
+    assert_eq!(out.json()["summary"]["drifted"], 40, "every group drifted: {}", out.stdout);
+    let audit = sinks.audit.requests();
+    assert_eq!(audit.len(), 1, "one alert for one cause");
+    let body = audit[0].json();
+    assert_eq!(body["cause"]["kind"], "mass_change", "{body}");
+    assert_eq!(body["size"], 40);
+    assert!(body["summary"].as_str().unwrap().starts_with("the same change on 40 resources: tags"), "{body}");
+    assert_eq!(sinks.pd.requests().len(), 1);
+    assert_eq!(sinks.slack.requests().len(), 1);
+}
