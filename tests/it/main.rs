@@ -2,6 +2,7 @@
 //! parts (the moto AWS emulator, SQLite files) and checks what a user would see.
 
 mod alerts;
+mod alerts_scan;
 mod bad_input;
 mod check;
 mod cli;
