@@ -194,8 +194,9 @@ struct ScanArgs {
 
 #[derive(Debug, Args)]
 struct NotifyArgs {
-    /// Which recorded changes to post to Slack, when DRIFTSCAN_SLACK_WEBHOOK is set: anomalous
-    /// ones, every new one (all), or none (off). A change is posted once.
+    /// Which recorded changes to send to the sinks (Slack when DRIFTSCAN_SLACK_WEBHOOK is set,
+    /// or the config's notify blocks, as its routes say): anomalous ones, every new one (all),
+    /// or none (off). A change is told once.
     #[arg(long = "notify", value_name = "WHICH", value_enum, env = "DRIFTSCAN_NOTIFY", default_value_t = notify::Mode::Anomalous)]
     mode: notify::Mode,
 }
