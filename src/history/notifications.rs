@@ -365,6 +365,34 @@ mod tests {
     }
 
     #[test]
+    fn a_history_of_before_alerts_keeps_its_slack_rows_as_triggers() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("h.db");
+        {
+            let conn = rusqlite::Connection::open(&path).unwrap();
+            for (_, sql) in &super::super::MIGRATIONS[..4] {
+                conn.execute_batch(sql).unwrap();
+            }
+            conn.pragma_update(None, "user_version", 4).unwrap();
+            conn.execute(
+                "INSERT INTO changes (id, source, kind, type, resource_id, region, time, first_seen, last_seen, anomalous)
+                 VALUES (1, 'scan', 'drifted', 'aws_instance', 'i-1', 'us-east-1', 't', 't', 't', 1)",
+                [],
+            )
+            .unwrap();
+            conn.execute(
+                "INSERT INTO notifications (channel, change_id, revision, status, attempts, queued_at, error)
+                 VALUES ('slack', 1, 't', 'failed', 4, 't', 'HTTP 500')",
+                [],
+            )
+            .unwrap();
+        }
+        let h = History::open(&path).unwrap();
+        let pending = h.pending_notifications("slack", Action::Trigger).unwrap();
+        assert_eq!((pending.len(), pending[0].attempts), (1, 4), "the failed delivery still waits to be sent");
+    }
+
+    #[test]
     fn what_learn_records_is_queued_in_its_own_transaction_and_only_as_asked() {
         let mut loader = crate::cloudtrail::Loader::new();
         let trail = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/cloudtrail/estate");
