@@ -91,6 +91,10 @@ pub fn command(
             Err(Unusable::Unset(var)) if matches!(spec.spec, SinkSpec::Slack { .. }) && spec.line == 0 => {
                 bail!("{var} is not set: create an incoming webhook in Slack and export its address")
             }
+            // Sending what is queued, one sink unset does not hold back the others.
+            Err(e) if !test && to.is_none() => {
+                eprintln!("driftscan: warning: nothing sent to sink {:?}: {e}", spec.name)
+            }
             Err(e) => bail!("sink {:?}: {e}", spec.name),
         }
     }
