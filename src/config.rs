@@ -1,5 +1,6 @@
 //! The config file, `driftscan.hcl`: workspaces (each a set of states scanned with one set of AWS
-//! credentials) and the settings every run shares (history, threshold, lock timeout).
+//! credentials), the settings every run shares (history, threshold, lock timeout), and where
+//! alerts go (`notify` sinks and `route` blocks, read in `config/alerts.rs`).
 //!
 //! Read with hcl-edit (re-exported by hcl-rs as `hcl::edit`) rather than serde, because it keeps
 //! byte spans: every unknown key and bad value is reported as `file:line: cause`. Nothing is

@@ -31,7 +31,8 @@ pub struct ScanConfig {
     pub regions: Vec<String>,
     /// History database; `None` records nothing.
     pub db: Option<PathBuf>,
-    /// Where the recorded changes are queued to be told (Slack), in the recording transaction.
+    /// Where the recorded changes are queued to be told (per sink, as routed), in the recording
+    /// transaction.
     pub queue: Option<Queue>,
     /// Report AWS-created defaults as unmanaged.
     pub include_defaults: bool,
