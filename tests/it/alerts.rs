@@ -224,12 +224,13 @@ fn forty_changes_by_one_actor_within_minutes_are_one_alert() {
 }
 
 #[test]
-fn a_sink_answering_500_then_200_gets_each_alert_once_and_a_failure_waits_for_the_next_run() {
+fn a_sink_answering_500_or_429_then_200_gets_each_alert_once_and_a_failure_waits_for_the_next_run() {
     let dir = tempfile::tempdir().unwrap();
     let sinks = Sinks::start();
     sinks.config(dir.path(), "");
     sinks.audit.answer(&[(500, None)]);
     sinks.pd.answer(&[(500, None)]);
+    sinks.teams.answer(&[(429, Some("Retry-After: 1"))]);
     let out = learn(
         dir.path(),
         &sinks,
@@ -242,6 +243,9 @@ fn a_sink_answering_500_then_200_gets_each_alert_once_and_a_failure_waits_for_th
         assert_eq!(reqs.len(), 2, "the 500 was retried");
         assert_eq!(reqs[0].body, reqs[1].body, "the same alert again");
     }
+    let teams = sinks.teams.requests();
+    assert_eq!(teams.len(), 2, "a 429 is waited out and sent again");
+    assert!(teams[1].at - teams[0].at >= std::time::Duration::from_secs(1), "Retry-After honoured");
     // Down for a whole run: the alert stays queued, the run warns, and the next run sends it.
     sinks.pd.answer(&[(500, None), (500, None), (500, None), (500, None)]);
     let out =
