@@ -17,7 +17,7 @@ use crate::digest::{Digest, Filter};
 use crate::exit::Exit;
 use crate::history::{rfc3339, History, Window};
 use crate::lock::HistoryLock;
-use crate::notify::{self, Notifier, Retry, Webhook};
+use crate::notify::{self, tell::tell};
 use crate::output::{self, CheckFormat, Format, ReportFormat};
 use crate::progress::Progress;
 use crate::scan::{self, ScanConfig};
@@ -108,12 +108,13 @@ enum Command {
     ///
     /// Example: terraform plan -out tfplan && terraform show -json tfplan | driftscan check --plan -
     Check(CheckArgs),
-    /// Post to Slack: a sample message (--test), or the changes whose delivery failed earlier.
+    /// Send alerts: a sample to each sink (--test, --to NAME for one), or what is still queued.
     ///
-    /// The webhook comes from DRIFTSCAN_SLACK_WEBHOOK (an incoming webhook,
-    /// https://hooks.slack.com/services/...). scan and learn post by themselves after recording;
-    /// a message that could not be delivered stays queued in the history, and this command (or
-    /// the next scan or learn) sends it.
+    /// Sinks are the config's notify blocks (Slack, PagerDuty, signed webhooks, Teams); without
+    /// any, Slack with its webhook in DRIFTSCAN_SLACK_WEBHOOK (an incoming webhook,
+    /// https://hooks.slack.com/services/...). scan, learn and ack send by themselves after
+    /// recording; what could not be delivered stays queued in the history, and this command (or
+    /// the next run) sends it.
     ///
     /// Example: DRIFTSCAN_SLACK_WEBHOOK=https://hooks.slack.com/services/... driftscan notify --test
     Notify(NotifyCmdArgs),
@@ -196,8 +197,9 @@ struct ScanArgs {
 
 #[derive(Debug, Args)]
 struct NotifyArgs {
-    /// Which recorded changes to post to Slack, when DRIFTSCAN_SLACK_WEBHOOK is set: anomalous
-    /// ones, every new one (all), or none (off). A change is posted once.
+    /// Which recorded changes to send to the sinks (Slack when DRIFTSCAN_SLACK_WEBHOOK is set,
+    /// or the config's notify blocks, as its routes say): anomalous ones, every new one (all),
+    /// or none (off). A change is told once.
     #[arg(long = "notify", value_name = "WHICH", value_enum, env = "DRIFTSCAN_NOTIFY", default_value_t = notify::Mode::Anomalous)]
     mode: notify::Mode,
 }
@@ -221,9 +223,13 @@ impl LockArgs {
 
 #[derive(Debug, Args)]
 struct NotifyCmdArgs {
-    /// Send a sample message to check the webhook; records nothing.
+    /// Send a sample message to check the sinks; records nothing.
     #[arg(long)]
     test: bool,
+
+    /// Only the sink with this name (a notify block's kind or second label).
+    #[arg(long, value_name = "NAME")]
+    to: Option<String>,
 
     /// History database (SQLite), for the changes still waiting to be posted.
     /// Default `history` in the config, else .driftscan/history.db.
@@ -461,8 +467,11 @@ pub fn run() -> Result<Exit> {
         Command::Report(args) => report(args, file, now),
         Command::Ack(args) => {
             let db = history_path(args.db, file);
-            let (_lock, mut history) = existing_history_to_write(&db, &args.lock, file)?;
+            let (_lock, history) = existing_history_to_write(&db, &args.lock, file)?;
+            // Sinks that follow the lifecycle hear of the acknowledgement (PagerDuty: acknowledge).
+            let mut history = history.queueing(notify::tell::queue_for(file, notify::Mode::All));
             let row = history.ack(args.id, args.expected, now, &crate::scoring::Config::default())?;
+            tell(file, notify::Mode::All, now, || Ok(history));
             let what = if args.expected { "acknowledged as expected; the model learned it" } else { "marked reviewed" };
             emit(&format!(
                 "change {} ({} {} {} in {}) {what}\n",
@@ -514,7 +523,7 @@ fn history_path(flag: Option<PathBuf>, file: Option<&Config>) -> PathBuf {
 /// given or there is no config workspace, else the config's workspaces with the flags on top.
 fn scan_configs(args: &ScanArgs, file: Option<&Config>, db: Option<PathBuf>) -> Result<Vec<ScanConfig>> {
     let scoring = args.scoring.config(file);
-    let queue = slack_queue(file, args.notify.mode);
+    let queue = notify::tell::queue_for(file, args.notify.mode);
     let workspaces = file.map(|c| c.workspaces.as_slice()).unwrap_or_default();
     if !args.states.is_empty() || workspaces.is_empty() {
         if !args.workspaces.is_empty() {
@@ -566,7 +575,7 @@ fn scan_configs(args: &ScanArgs, file: Option<&Config>, db: Option<PathBuf>) -> 
                 states: ws.states.clone(),
                 regions: ws.regions.iter().chain(&args.regions).cloned().collect(),
                 db: db.clone(),
-                queue,
+                queue: queue.clone(),
                 include_defaults: ws.include_defaults || args.include_defaults,
                 scoring: scoring.clone(),
                 ignore_file: args.ignore_file.clone().or_else(|| ws.ignore_file.clone()),
@@ -606,15 +615,6 @@ fn scan_command(args: ScanArgs, file: Option<&Config>, now: DateTime<Utc>) -> Re
     Ok(crate::workspace::worst(&outcomes))
 }
 
-/// Where a run queues its changes for Slack: nowhere unless a webhook is set (a bad one is
-/// warned about when the run tells) and `--notify` is not `off`.
-fn slack_queue(file: Option<&Config>, mode: notify::Mode) -> Option<crate::history::Queue> {
-    match Webhook::from_var(webhook_var(file)) {
-        Some(Ok(_)) => mode.queue(),
-        _ => None,
-    }
-}
-
 /// `driftscan config check`: reads the file and everything it points at that needs no AWS.
 fn config_check(path: Option<&Path>) -> Result<Exit> {
     let path = path.unwrap_or(Path::new(crate::config::DEFAULT_PATH));
@@ -651,6 +651,7 @@ fn config_check(path: Option<&Path>) -> Result<Exit> {
     let history =
         cfg.history.as_deref().map_or_else(|| ".driftscan/history.db (default)".into(), |h| h.display().to_string());
     let mut out = format!("{}: ok; history {history}; {} workspace(s)\n", path.display(), cfg.workspaces.len());
+    lines.extend(notify::tell::check_lines(&cfg));
     for l in lines {
         out.push_str(&l);
         out.push('\n');
@@ -704,7 +705,7 @@ fn learn(args: LearnArgs, file: Option<&Config>, now: DateTime<Utc>) -> Result<E
     // Held until the events are recorded and told: runs fed by several trails take turns.
     let db = history_path(args.db, file);
     let _lock = args.lock.take(&db, file)?;
-    let mut history = History::open(&db)?.queueing(slack_queue(file, args.notify.mode));
+    let mut history = History::open(&db)?.queueing(notify::tell::queue_for(file, args.notify.mode));
     let outcome = history.learn(&loaded, now, &args.scoring.config(file)).context("recording CloudTrail events")?;
     emit(&output::learn(&outcome, loaded.files, &skipped, args.format))?;
     tell(file, args.notify.mode, now, || Ok(history));
@@ -779,62 +780,16 @@ fn write_whole(path: &Path, write: impl FnOnce(&mut dyn Write) -> std::io::Resul
         .with_context(|| format!("{}: cannot write the report", path.display()))
 }
 
-/// Posts what is queued for Slack (the run queued its changes as it recorded them, see
-/// [`slack_queue`]) when a webhook is set. Never fails the run: whatever goes wrong is one
-/// warning on stderr, with the webhook address redacted, and the changes stay queued.
-fn tell(file: Option<&Config>, mode: notify::Mode, now: DateTime<Utc>, history: impl FnOnce() -> Result<History>) {
-    if mode == notify::Mode::Off {
-        return;
-    }
-    let webhook = match Webhook::from_var(webhook_var(file)) {
-        None => return,
-        Some(Ok(w)) => w,
-        Some(Err(e)) => return eprintln!("driftscan: warning: nothing posted to Slack: {e}"),
-    };
-    let notifier = Notifier { webhook, retry: Retry::default() };
-    let outcome = history().and_then(|mut h| notifier.send_pending(&mut h, now));
-    match outcome {
-        Ok(o) => {
-            if let Some(e) = o.failed {
-                eprintln!("driftscan: warning: Slack did not take the message ({e}); it stays queued and the next run sends it");
-            }
-        }
-        Err(e) => eprintln!(
-            "driftscan: warning: Slack notification: {}",
-            notifier.webhook.redact(&crate::error::one_line(&e))
-        ),
-    }
-}
-
 fn notify_cmd(args: NotifyCmdArgs, file: Option<&Config>, now: DateTime<Utc>) -> Result<Exit> {
-    let var = webhook_var(file);
-    let webhook = match Webhook::from_var(var) {
-        None => bail!("{var} is not set: create an incoming webhook in Slack and export its address"),
-        Some(w) => w.map_err(anyhow::Error::msg)?,
-    };
-    let notifier = Notifier { webhook, retry: Retry::default() };
-    if args.test {
-        let posted = notifier.test_message(now);
-        if let Some(e) = posted.error {
-            bail!("Slack did not take the test message: {e}");
-        }
-        emit("Slack accepted the test message.\n")?;
-        return Ok(Exit::InSync);
-    }
     let db = history_path(args.db, file);
-    let (_lock, mut history) = existing_history_to_write(&db, &args.lock, file)?;
-    let outcome = notifier.send_pending(&mut history, now)?;
-    if let Some(e) = outcome.failed {
-        bail!("Slack did not take the message: {e}; the changes stay queued");
-    }
-    emit(&format!("{} queued changes posted to Slack.\n", outcome.told))?;
+    let mut lock = None;
+    let history = || {
+        let (l, h) = existing_history_to_write(&db, &args.lock, file)?;
+        lock = Some(l);
+        Ok(h)
+    };
+    emit(&notify::tell::command(args.test, args.to.as_deref(), file, now, history)?)?;
     Ok(Exit::InSync)
-}
-
-/// The environment variable holding the Slack webhook: the config's `slack { webhook_env }`,
-/// else DRIFTSCAN_SLACK_WEBHOOK. The config names a variable, never the secret address itself.
-fn webhook_var(file: Option<&Config>) -> &str {
-    file.and_then(|c| c.slack.as_ref()).map_or(crate::notify::webhook::DEFAULT_VAR, |s| s.webhook_env.as_str())
 }
 
 /// A history that must already exist: reading one must not create an empty file.

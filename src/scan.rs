@@ -32,7 +32,8 @@ pub struct ScanConfig {
     pub regions: Vec<String>,
     /// History database; `None` records nothing.
     pub db: Option<PathBuf>,
-    /// Where the recorded changes are queued to be told (Slack), in the recording transaction.
+    /// Where the recorded changes are queued to be told (per sink, as routed), in the recording
+    /// transaction.
     pub queue: Option<Queue>,
     /// Report AWS-created defaults as unmanaged.
     pub include_defaults: bool,
@@ -87,7 +88,7 @@ pub async fn run(cfg: &ScanConfig, now: DateTime<Utc>, progress: &Progress) -> R
 
     // An existing history is opened before calling AWS, so an unusable one fails fast; a new one
     // is created only once there is a scan to record, so a failed scan leaves nothing behind.
-    let open = |db: &std::path::Path| History::open(db).map(|h| h.queueing(cfg.queue));
+    let open = |db: &std::path::Path| History::open(db).map(|h| h.queueing(cfg.queue.clone()));
     let mut history = cfg.db.as_deref().filter(|p| p.exists()).map(open).transpose()?;
 
     // ARNs are not compared, so they are read before normalising drops them.

@@ -1,6 +1,8 @@
 //! The behaviour tests: one integration binary that runs the built `driftscan` against real
 //! parts (the moto AWS emulator, SQLite files) and checks what a user would see.
 
+mod alerts;
+mod alerts_scan;
 mod bad_input;
 mod check;
 mod cli;
