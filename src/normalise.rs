@@ -15,6 +15,7 @@ type Pass = fn(&mut Resource);
 /// `keep_compared` drops `tags_all`, and the rule passes before `empty_is_absent`.
 const PASSES: &[(&str, Pass)] = &[
     ("made_up_ids", made_up_ids),
+    ("rds_engine_version", rds_engine_version),
     ("tags_all_is_what_aws_sees", tags_all_is_what_aws_sees),
     ("keep_compared", keep_compared),
     ("aws_reserved_tags", aws_reserved_tags),
@@ -27,6 +28,7 @@ const PASSES: &[(&str, Pass)] = &[
     ("s3_block_spelling", s3_block_spelling),
     ("unset_bucket_acl", unset_bucket_acl),
     ("alias_target_key_arn", alias_target_key_arn),
+    ("lambda_vpc_config", lambda_vpc_config),
     ("unordered_sets", unordered_sets),
     ("empty_is_absent", empty_is_absent),
 ];
@@ -344,6 +346,47 @@ fn alias_target_key_arn(r: &mut Resource) {
     }
 }
 
+/// RDS moves a database to a newer minor version by itself when `auto_minor_version_upgrade` is
+/// on, and the provider keeps the version configured (`8.0`) beside the one running
+/// (`engine_version_actual`). The running version is compared; with automatic minor upgrades
+/// (and always for an Aurora cluster, whose instances take them) only its major version. Runs
+/// before `keep_compared` drops `engine_version_actual`.
+fn rds_engine_version(r: &mut Resource) {
+    if !matches!(r.rtype.as_str(), "aws_db_instance" | "aws_rds_cluster") {
+        return;
+    }
+    let a = &mut r.attributes;
+    if let Some(actual) = a.get("engine_version_actual").and_then(Value::as_str).filter(|v| !v.is_empty()) {
+        let actual = actual.to_owned();
+        a.insert("engine_version".into(), Value::from(actual));
+    }
+    let auto = r.rtype == "aws_rds_cluster" || a.get("auto_minor_version_upgrade") == Some(&Value::Bool(true));
+    let engine = a.get("engine").and_then(Value::as_str).unwrap_or_default().to_owned();
+    if let Some(Value::String(version)) = a.get_mut("engine_version").filter(|_| auto) {
+        *version = crate::aws::rds::major_version(&engine, version);
+    }
+}
+
+/// A function's `vpc_config` block in state carries the VPC and the dual-stack switch beside
+/// its subnets and groups (sets, in any order), and one without a VPC holds empty lists: only
+/// the subnets and groups are compared, sorted.
+fn lambda_vpc_config(r: &mut Resource) {
+    if r.rtype != "aws_lambda_function" {
+        return;
+    }
+    let Some(Value::Array(blocks)) = r.attributes.get_mut("vpc_config") else { return };
+    for block in blocks.iter_mut() {
+        let mut kept = serde_json::Map::new();
+        for key in ["security_group_ids", "subnet_ids"] {
+            let mut items = block.get(key).and_then(Value::as_array).cloned().unwrap_or_default();
+            items.sort_by_cached_key(|v| v.to_string());
+            kept.insert(key.into(), Value::Array(items));
+        }
+        *block = Value::Object(kept);
+    }
+    blocks.retain(|b| b["subnet_ids"].as_array().is_some_and(|s| !s.is_empty()));
+}
+
 fn canonical_protocol(p: &str) -> String {
     match p.to_ascii_lowercase().as_str() {
         "-1" | "all" | "" => "-1".into(),
@@ -456,6 +499,8 @@ mod tests {
         ("s3_block_spelling", &["s3_block_empty_fields_defaults_and_order_are_not_drift"]),
         ("unset_bucket_acl", &["an_unset_inline_bucket_acl_is_not_drift"]),
         ("alias_target_key_arn", &["an_alias_target_given_as_an_arn_is_not_drift"]),
+        ("rds_engine_version", &["an_automatic_minor_upgrade_is_not_drift_and_a_major_one_is"]),
+        ("lambda_vpc_config", &["lambda_vpc_fields_the_api_leaves_out_and_set_order_are_not_drift"]),
         ("unordered_sets", &["set_order_and_duplicates_are_not_drift"]),
         ("empty_is_absent", &["empty_values_equal_fields_the_api_leaves_out"]),
     ];
@@ -723,6 +768,41 @@ mod tests {
             json!({"target_key_id": "1234abcd-12ab-34cd-56ef-1234567890ab"}),
         ));
         assert_eq!(declared.attributes, live.attributes);
+    }
+
+    #[test]
+    fn an_automatic_minor_upgrade_is_not_drift_and_a_major_one_is() {
+        let state = |auto: bool, actual: &str| {
+            normalise(res("aws_db_instance", "db-1", json!({"identifier": "app", "engine": "mysql",
+                "engine_version": "8.0", "engine_version_actual": actual, "auto_minor_version_upgrade": auto})))
+        };
+        let aws = |auto: bool, version: &str| {
+            normalise(res("aws_db_instance", "db-1", json!({"identifier": "app", "engine": "mysql",
+                "engine_version": version, "engine_version_actual": version, "auto_minor_version_upgrade": auto})))
+        };
+        let version = |r: Resource| r.attributes["engine_version"].clone();
+        assert_eq!(version(state(true, "8.0.35")), version(aws(true, "8.0.36")), "RDS upgraded the minor");
+        assert_ne!(version(state(true, "8.0.35")), version(aws(true, "8.4.3")), "a major upgrade is drift");
+        assert_eq!(version(state(false, "8.0.35")), version(aws(false, "8.0.35")), "8.0 configured, 8.0.35 runs");
+        assert_ne!(version(state(false, "8.0.35")), version(aws(false, "8.0.36")), "no automatic upgrades");
+        assert!(!state(true, "8.0.35").attributes.contains_key("engine_version_actual"));
+        let cluster = |v: &str| {
+            version(normalise(res("aws_rds_cluster", "c", json!({"engine": "aurora-postgresql", "engine_version": v}))))
+        };
+        assert_eq!(cluster("15.4"), cluster("15.5"));
+    }
+
+    #[test]
+    fn lambda_vpc_fields_the_api_leaves_out_and_set_order_are_not_drift() {
+        let state = normalise(res("aws_lambda_function", "app", json!({"vpc_config": [{
+            "ipv6_allowed_for_dual_stack": false, "security_group_ids": ["sg-2", "sg-1"],
+            "subnet_ids": ["subnet-b", "subnet-a"], "vpc_id": "vpc-1"}]})));
+        let aws = normalise(res("aws_lambda_function", "app", json!({"vpc_config": [{
+            "security_group_ids": ["sg-1", "sg-2"], "subnet_ids": ["subnet-a", "subnet-b"]}]})));
+        assert_eq!(state.attributes, aws.attributes);
+        let none = normalise(res("aws_lambda_function", "app", json!({"vpc_config": [{
+            "ipv6_allowed_for_dual_stack": false, "security_group_ids": [], "subnet_ids": [], "vpc_id": ""}]})));
+        assert_eq!(none.attributes["vpc_config"], Value::Null, "no VPC is the API's empty answer");
     }
 
     #[test]
