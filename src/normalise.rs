@@ -28,7 +28,7 @@ const PASSES: &[(&str, Pass)] = &[
     ("s3_block_spelling", s3_block_spelling),
     ("unset_bucket_acl", unset_bucket_acl),
     ("alias_target_key_arn", alias_target_key_arn),
-    ("lambda_vpc_config", lambda_vpc_config),
+    ("lambda_spelling", lambda_spelling),
     ("unordered_sets", unordered_sets),
     ("empty_is_absent", empty_is_absent),
 ];
@@ -356,8 +356,9 @@ fn rds_engine_version(r: &mut Resource) {
         return;
     }
     let a = &mut r.attributes;
-    if let Some(actual) = a.get("engine_version_actual").and_then(Value::as_str).filter(|v| !v.is_empty()) {
-        let actual = actual.to_owned();
+    // Kept by the state read only for this pass: the running version is compared as
+    // `engine_version`, never twice.
+    if let Some(Value::String(actual)) = a.remove("engine_version_actual").filter(|v| v != "") {
         a.insert("engine_version".into(), Value::from(actual));
     }
     let auto = r.rtype == "aws_rds_cluster" || a.get("auto_minor_version_upgrade") == Some(&Value::Bool(true));
@@ -369,8 +370,15 @@ fn rds_engine_version(r: &mut Resource) {
 
 /// A function's `vpc_config` block in state carries the VPC and the dual-stack switch beside
 /// its subnets and groups (sets, in any order), and one without a VPC holds empty lists: only
-/// the subnets and groups are compared, sorted.
-fn lambda_vpc_config(r: &mut Resource) {
+/// the subnets and groups are compared, sorted. A permission or alias names its function as
+/// the configuration did, by name or ARN: the name is compared.
+fn lambda_spelling(r: &mut Resource) {
+    if matches!(r.rtype.as_str(), "aws_lambda_permission" | "aws_lambda_alias") {
+        if let Some(Value::String(f)) = r.attributes.get_mut("function_name") {
+            *f = crate::aws::lambda::function_of(f).to_owned();
+        }
+        return;
+    }
     if r.rtype != "aws_lambda_function" {
         return;
     }
@@ -500,7 +508,7 @@ mod tests {
         ("unset_bucket_acl", &["an_unset_inline_bucket_acl_is_not_drift"]),
         ("alias_target_key_arn", &["an_alias_target_given_as_an_arn_is_not_drift"]),
         ("rds_engine_version", &["an_automatic_minor_upgrade_is_not_drift_and_a_major_one_is"]),
-        ("lambda_vpc_config", &["lambda_vpc_fields_the_api_leaves_out_and_set_order_are_not_drift"]),
+        ("lambda_spelling", &["lambda_vpc_fields_the_api_leaves_out_and_set_order_are_not_drift"]),
         ("unordered_sets", &["set_order_and_duplicates_are_not_drift"]),
         ("empty_is_absent", &["empty_values_equal_fields_the_api_leaves_out"]),
     ];
@@ -803,6 +811,9 @@ mod tests {
         let none = normalise(res("aws_lambda_function", "app", json!({"vpc_config": [{
             "ipv6_allowed_for_dual_stack": false, "security_group_ids": [], "subnet_ids": [], "vpc_id": ""}]})));
         assert_eq!(none.attributes["vpc_config"], Value::Null, "no VPC is the API's empty answer");
+        let by_arn = normalise(res("aws_lambda_permission", "s3", json!({"statement_id": "s3",
+            "function_name": "arn:aws:lambda:us-east-1:123456789012:function:app"})));
+        assert_eq!((by_arn.id.as_str(), by_arn.attributes["function_name"].as_str()), ("app/s3", Some("app")));
     }
 
     #[test]

@@ -40,7 +40,7 @@ const ALIAS: &str = "aws_lambda_alias";
 const MAPPING: &str = "aws_lambda_event_source_mapping";
 
 const TYPES: &[TypeSpec] = &[
-    // `vpc_config` is compared as its subnets and groups (pass `lambda_vpc_config`): the VPC
+    // `vpc_config` is compared as its subnets and groups (pass `lambda_spelling`): the VPC
     // follows from them, and the provider adds fields the API leaves out.
     TypeSpec::new(
         FUNCTION,
@@ -61,10 +61,10 @@ const TYPES: &[TypeSpec] = &[
     ),
     // Terraform's id is the statement id, unique only within its function: both sides are
     // matched by function and statement, which is also what `terraform import` takes.
-    TypeSpec::new(PERMISSION, &FUNCTIONS, &["statement_id", "action", "principal", "source_arn", "source_account"])
+    TypeSpec::new(PERMISSION, &FUNCTIONS, &["function_name", "statement_id", "action", "principal", "source_arn", "source_account"])
         .identified_by(|id, a| permission_id(&text_of(a, "function_name"), &text_of(a, "statement_id"), id)),
     // Terraform's id is the alias ARN; it imports as `function/alias`.
-    TypeSpec::new(ALIAS, &FUNCTIONS, &["name", "function_version", "description"])
+    TypeSpec::new(ALIAS, &FUNCTIONS, &["function_name", "name", "function_version", "description"])
         .imported_by(|_, a| format!("{}/{}", function_of(&text_of(a, "function_name")), text_of(a, "name"))),
     // The provider writes `function_name` as the configuration gave it (a name or an ARN) and
     // `function_arn` as AWS answers: the ARN is compared.

@@ -49,6 +49,8 @@ const TYPES: &[TypeSpec] = &[
             "allocated_storage",
             "engine",
             "engine_version",
+            // Read by `rds_engine_version`, which takes it away: never compared itself.
+            "engine_version_actual",
             "auto_minor_version_upgrade",
             "publicly_accessible",
             "backup_retention_period",
@@ -85,6 +87,7 @@ const TYPES: &[TypeSpec] = &[
             "cluster_identifier",
             "engine",
             "engine_version",
+            "engine_version_actual",
             "port",
             "master_username",
             "database_name",
@@ -178,8 +181,12 @@ fn tags(list: &[Tag]) -> Value {
     Value::Object(map)
 }
 
-fn opt<T: Into<Value>>(v: Option<T>) -> Value {
-    v.map_or(Value::Null, Into::into)
+/// A field the answer may leave out (moto does for a cluster member's `PubliclyAccessible`):
+/// absent, it is no evidence either way, so it is not written.
+fn put<T: Into<Value>>(a: &mut Map<String, Value>, key: &str, v: Option<T>) {
+    if let Some(v) = v {
+        a.insert(key.into(), v.into());
+    }
 }
 
 /// An instance being deleted is gone as far as Terraform is concerned.
@@ -200,20 +207,20 @@ fn map_instance(db: &DbInstance) -> Option<Resource> {
     a.insert("engine_version".into(), text(db.engine_version()));
     // What the provider writes as the running version: `rds_engine_version` reads it.
     a.insert("engine_version_actual".into(), text(db.engine_version()));
-    a.insert("auto_minor_version_upgrade".into(), opt(db.auto_minor_version_upgrade()));
-    a.insert("publicly_accessible".into(), opt(db.publicly_accessible()));
-    a.insert("storage_encrypted".into(), opt(db.storage_encrypted()));
+    put(&mut a, "auto_minor_version_upgrade", db.auto_minor_version_upgrade());
+    put(&mut a, "publicly_accessible", db.publicly_accessible());
+    put(&mut a, "storage_encrypted", db.storage_encrypted());
     a.insert("tags".into(), tags(db.tag_list()));
     let sgs: Vec<Value> = db.vpc_security_groups().iter().filter_map(|g| g.vpc_security_group_id()).map(Value::from).collect();
     if let Some(cluster) = db.db_cluster_identifier() {
         a.insert("cluster_identifier".into(), Value::from(cluster));
-        a.insert("promotion_tier".into(), opt(db.promotion_tier()));
+        put(&mut a, "promotion_tier", db.promotion_tier());
         return Some(live(CLUSTER_INSTANCE, identifier, a, LiveFacts::default()));
     }
-    a.insert("allocated_storage".into(), opt(db.allocated_storage()));
-    a.insert("backup_retention_period".into(), opt(db.backup_retention_period()));
-    a.insert("deletion_protection".into(), opt(db.deletion_protection()));
-    a.insert("multi_az".into(), opt(db.multi_az()));
+    put(&mut a, "allocated_storage", db.allocated_storage());
+    put(&mut a, "backup_retention_period", db.backup_retention_period());
+    put(&mut a, "deletion_protection", db.deletion_protection());
+    put(&mut a, "multi_az", db.multi_az());
     a.insert("vpc_security_group_ids".into(), Value::Array(sgs));
     a.insert("db_subnet_group_name".into(), text(db.db_subnet_group().and_then(|g| g.db_subnet_group_name())));
     // The provider's id; both sides are matched by the identifier (see TYPES).
@@ -232,12 +239,12 @@ fn map_cluster(c: &DbCluster) -> Option<Resource> {
     a.insert("engine".into(), text(c.engine()));
     a.insert("engine_version".into(), text(c.engine_version()));
     a.insert("engine_version_actual".into(), text(c.engine_version()));
-    a.insert("port".into(), opt(c.port()));
+    put(&mut a, "port", c.port());
     a.insert("master_username".into(), text(c.master_username()));
     a.insert("database_name".into(), text(c.database_name()));
-    a.insert("backup_retention_period".into(), opt(c.backup_retention_period()));
-    a.insert("deletion_protection".into(), opt(c.deletion_protection()));
-    a.insert("storage_encrypted".into(), opt(c.storage_encrypted()));
+    put(&mut a, "backup_retention_period", c.backup_retention_period());
+    put(&mut a, "deletion_protection", c.deletion_protection());
+    put(&mut a, "storage_encrypted", c.storage_encrypted());
     let sgs: Vec<Value> = c.vpc_security_groups().iter().filter_map(|g| g.vpc_security_group_id()).map(Value::from).collect();
     a.insert("vpc_security_group_ids".into(), Value::Array(sgs));
     a.insert("db_subnet_group_name".into(), text(c.db_subnet_group()));
