@@ -19,6 +19,7 @@ pub enum Service {
     Kms,
     Rds,
     Lambda,
+    Elbv2,
 }
 
 /// Where a list call's answer holds: one region, or the whole account (IAM, the S3 bucket list).

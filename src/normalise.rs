@@ -29,6 +29,7 @@ const PASSES: &[(&str, Pass)] = &[
     ("unset_bucket_acl", unset_bucket_acl),
     ("alias_target_key_arn", alias_target_key_arn),
     ("lambda_spelling", lambda_spelling),
+    ("lb_actions", lb_actions),
     ("unordered_sets", unordered_sets),
     ("empty_is_absent", empty_is_absent),
 ];
@@ -395,6 +396,41 @@ fn lambda_spelling(r: &mut Resource) {
     blocks.retain(|b| b["subnet_ids"].as_array().is_some_and(|s| !s.is_empty()));
 }
 
+/// A listener's or rule's action blocks in state hold every kind of action's fields, mostly
+/// empty, and the order they run in; what they do is their type and target group, in that
+/// order (one forwarded to a single group through a `forward` block names it there). A target
+/// attachment that leaves its port to the group has `port: null` in state: no port to compare.
+fn lb_actions(r: &mut Resource) {
+    let key = match r.rtype.as_str() {
+        "aws_lb_listener" => "default_action",
+        "aws_lb_listener_rule" => "action",
+        "aws_lb_target_group_attachment" => {
+            if r.attributes.get("port") == Some(&Value::Null) {
+                r.attributes.remove("port");
+            }
+            return;
+        }
+        _ => return,
+    };
+    let Some(Value::Array(blocks)) = r.attributes.get_mut(key) else { return };
+    // Already in the live shape: nothing else to read.
+    if blocks.iter().all(|b| b.as_object().is_some_and(|o| o.len() == 2 && o.contains_key("type"))) {
+        return;
+    }
+    blocks.sort_by_key(|b| b.get("order").and_then(Value::as_i64).unwrap_or(i64::MAX));
+    for b in blocks.iter_mut() {
+        let mut group = b.get("target_group_arn").and_then(Value::as_str).unwrap_or_default().to_owned();
+        if group.is_empty() {
+            let groups = b.pointer("/forward/0/target_group").and_then(Value::as_array).cloned().unwrap_or_default();
+            if let [one] = groups.as_slice() {
+                group = one.get("arn").and_then(Value::as_str).unwrap_or_default().to_owned();
+            }
+        }
+        let kind = b.get("type").cloned().unwrap_or(Value::Null);
+        *b = serde_json::json!({"type": kind, "target_group_arn": group});
+    }
+}
+
 fn canonical_protocol(p: &str) -> String {
     match p.to_ascii_lowercase().as_str() {
         "-1" | "all" | "" => "-1".into(),
@@ -444,6 +480,8 @@ fn unordered_sets(r: &mut Resource) {
         "private_ips",
         "security_groups",
         "subnet_ids",
+        // A load balancer's subnets.
+        "subnets",
         "cidr_blocks",
         "ipv6_cidr_blocks",
         "prefix_list_ids",
@@ -509,6 +547,7 @@ mod tests {
         ("alias_target_key_arn", &["an_alias_target_given_as_an_arn_is_not_drift"]),
         ("rds_engine_version", &["an_automatic_minor_upgrade_is_not_drift_and_a_major_one_is"]),
         ("lambda_spelling", &["lambda_vpc_fields_the_api_leaves_out_and_set_order_are_not_drift"]),
+        ("lb_actions", &["listener_action_blocks_and_unset_target_ports_are_not_drift"]),
         ("unordered_sets", &["set_order_and_duplicates_are_not_drift"]),
         ("empty_is_absent", &["empty_values_equal_fields_the_api_leaves_out"]),
     ];
@@ -814,6 +853,24 @@ mod tests {
         let by_arn = normalise(res("aws_lambda_permission", "s3", json!({"statement_id": "s3",
             "function_name": "arn:aws:lambda:us-east-1:123456789012:function:app"})));
         assert_eq!((by_arn.id.as_str(), by_arn.attributes["function_name"].as_str()), ("app/s3", Some("app")));
+    }
+
+    #[test]
+    fn listener_action_blocks_and_unset_target_ports_are_not_drift() {
+        let state = normalise(res("aws_lb_listener", "l", json!({"default_action": [
+            {"authenticate_cognito": [], "fixed_response": [], "forward": [], "order": 2, "redirect": [],
+             "target_group_arn": "tg-1", "type": "forward"},
+            {"authenticate_cognito": [], "fixed_response": [], "forward": [], "order": 1,
+             "redirect": [{"port": "443"}], "target_group_arn": "", "type": "redirect"}]})));
+        let aws = normalise(res("aws_lb_listener", "l", json!({"default_action": [
+            {"type": "redirect", "target_group_arn": ""}, {"type": "forward", "target_group_arn": "tg-1"}]})));
+        assert_eq!(state.attributes, aws.attributes);
+        let through_forward = normalise(res("aws_lb_listener_rule", "r", json!({"action": [{"order": 1,
+            "type": "forward", "target_group_arn": "", "forward": [{"target_group": [{"arn": "tg-2", "weight": 1}]}]}]})));
+        assert_eq!(through_forward.attributes["action"], json!([{"type": "forward", "target_group_arn": "tg-2"}]));
+        let unset = normalise(res("aws_lb_target_group_attachment", "a", json!({"target_group_arn": "tg",
+            "target_id": "i-1", "port": null})));
+        assert!(!unset.attributes.contains_key("port"), "a port left to the group is no evidence");
     }
 
     #[test]

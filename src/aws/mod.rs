@@ -9,6 +9,7 @@
 pub mod access;
 mod calls;
 pub mod ec2;
+pub mod elbv2;
 pub mod iam;
 pub mod kms;
 pub mod lambda;
@@ -34,7 +35,7 @@ use crate::report::Unscanned;
 use crate::resource::Resource;
 
 /// Every service driftscan lists, each declared once in its module.
-pub const SERVICES: &[ServiceSpec] = &[ec2::SERVICE, iam::SERVICE, s3::SERVICE, kms::SERVICE, rds::SERVICE, lambda::SERVICE];
+pub const SERVICES: &[ServiceSpec] = &[ec2::SERVICE, iam::SERVICE, s3::SERVICE, kms::SERVICE, rds::SERVICE, lambda::SERVICE, elbv2::SERVICE];
 
 /// What a service module declares: its lists and types, and where CloudTrail logs its writes.
 #[derive(Debug)]
@@ -224,6 +225,7 @@ async fn list(ctx: &Ctx<'_>, family: Family, wanted: &Wanted) -> Result<Vec<Reso
         Service::Kms => kms::list(ctx, family, wanted).await,
         Service::Rds => rds::list(ctx, family, wanted).await,
         Service::Lambda => lambda::list(ctx, family, wanted).await,
+        Service::Elbv2 => elbv2::list(ctx, family, wanted).await,
     }
 }
 
