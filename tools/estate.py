@@ -681,7 +681,8 @@ def iam_setup():
                         "kms:ListAliases", "rds:DescribeDBInstances", "rds:DescribeDBClusters",
                         "rds:DescribeDBSubnetGroups", "rds:DescribeDBParameterGroups", "lambda:ListFunctions",
                         "lambda:ListEventSourceMappings", "lambda:ListTags", "lambda:GetPolicy",
-                        "lambda:ListAliases"]},
+                        "lambda:ListAliases", "elasticloadbalancing:DescribeLoadBalancers",
+                        "elasticloadbalancing:DescribeTargetGroups", "elasticloadbalancing:DescribeTags"]},
                     {"Effect": "Deny", "Action": "ec2:DescribeVolumes", "Resource": "*"}],
     }
     for user, statements in policies.items():

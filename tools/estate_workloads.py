@@ -20,6 +20,9 @@ of its own is needed):
     aws_lambda_function.api    python3.12, env vars, arm64 + aws_lambda_permission.api_s3
                                + aws_lambda_alias.api_live
     aws_lambda_function.worker + aws_lambda_event_source_mapping.worker (a Kinesis stream)
+    aws_lb.web (internet-facing ALB) + aws_lb_listener.http (forward to web)
+                               + aws_lb_listener_rule.api + aws_lb_target_group.web
+                               + aws_lb_target_group_attachment.web (an IP target on its own port)
 
 The names of what was made are written to `workloads/estate.json` so tests can name them.
 """
@@ -245,16 +248,73 @@ def make_lambda(subnets, sg, vpc_id, suffix):
     return out, ids
 
 
+def make_elb(subnets, vpc, suffix):
+    elb = client("elbv2")
+    out, ids = [], {}
+    name = f"web-{suffix}"
+    lb = elb.create_load_balancer(Name=name, Subnets=subnets, Scheme="internet-facing", Type="application",
+                                  IpAddressType="ipv4", Tags=aws_tags({"Name": name}))["LoadBalancers"][0]
+    out.append(resource("aws_lb", "web", {
+        "access_logs": [{"bucket": "", "enabled": False, "prefix": ""}], "arn": lb["LoadBalancerArn"],
+        "arn_suffix": lb["LoadBalancerArn"].split("loadbalancer/")[1], "client_keep_alive": 3600,
+        "connection_logs": [], "customer_owned_ipv4_pool": "", "desync_mitigation_mode": "defensive",
+        "dns_name": lb["DNSName"], "drop_invalid_header_fields": False, "enable_deletion_protection": False,
+        "enable_http2": True, "id": lb["LoadBalancerArn"], "idle_timeout": 60, "internal": False,
+        "ip_address_type": "ipv4", "load_balancer_type": "application", "name": name, "name_prefix": "",
+        "security_groups": lb.get("SecurityGroups", []), "subnet_mapping": [
+            {"allocation_id": "", "ipv6_address": "", "outpost_id": "", "private_ipv4_address": "", "subnet_id": s}
+            for s in subnets], "subnets": list(reversed(subnets)), "timeouts": None, "vpc_id": vpc,
+        "zone_id": lb["CanonicalHostedZoneId"], **tags({"Name": name})}))
+    tg = elb.create_target_group(Name=name, Protocol="HTTP", Port=80, VpcId=vpc, TargetType="ip",
+                                 HealthCheckPath="/health", Tags=aws_tags({}))["TargetGroups"][0]
+    out.append(resource("aws_lb_target_group", "web", {
+        "arn": tg["TargetGroupArn"], "arn_suffix": tg["TargetGroupArn"].split(":")[-1], "deregistration_delay": "300",
+        "health_check": [{"enabled": True, "healthy_threshold": tg["HealthyThresholdCount"],
+                          "interval": tg["HealthCheckIntervalSeconds"], "matcher": tg["Matcher"]["HttpCode"],
+                          "path": "/health", "port": "traffic-port", "protocol": "HTTP",
+                          "timeout": tg["HealthCheckTimeoutSeconds"],
+                          "unhealthy_threshold": tg["UnhealthyThresholdCount"]}],
+        "id": tg["TargetGroupArn"], "ip_address_type": "ipv4", "lambda_multi_value_headers_enabled": False,
+        "load_balancer_arns": [lb["LoadBalancerArn"]], "name": name, "name_prefix": "", "port": 80,
+        "protocol": "HTTP", "protocol_version": "HTTP1", "proxy_protocol_v2": False, "slow_start": 0,
+        "target_type": "ip", "vpc_id": vpc, **tags({})}))
+    elb.register_targets(TargetGroupArn=tg["TargetGroupArn"], Targets=[{"Id": "172.31.0.10", "Port": 8080}])
+    out.append(resource("aws_lb_target_group_attachment", "web", {
+        "availability_zone": None, "id": f"{tg['TargetGroupArn']}-20261102090000000000000001", "port": 8080,
+        "target_group_arn": tg["TargetGroupArn"], "target_id": "172.31.0.10"}, ["aws_lb_target_group.web"]))
+    listener = elb.create_listener(LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTP", Port=80, DefaultActions=[
+        {"Type": "forward", "TargetGroupArn": tg["TargetGroupArn"]}])["Listeners"][0]
+    action = {"authenticate_cognito": [], "authenticate_oidc": [], "fixed_response": [], "forward": [], "order": 1,
+              "redirect": [], "target_group_arn": tg["TargetGroupArn"], "type": "forward"}
+    out.append(resource("aws_lb_listener", "http", {
+        "alpn_policy": None, "arn": listener["ListenerArn"], "certificate_arn": None, "default_action": [action],
+        "id": listener["ListenerArn"], "load_balancer_arn": lb["LoadBalancerArn"], "mutual_authentication": [],
+        "port": 80, "protocol": "HTTP", "ssl_policy": "", "tags": None, "tags_all": DEFAULT_TAGS, "timeouts": None},
+        ["aws_lb.web", "aws_lb_target_group.web"]))
+    rule = elb.create_rule(ListenerArn=listener["ListenerArn"], Priority=10, Conditions=[
+        {"Field": "path-pattern", "Values": ["/api/*"]}], Actions=[
+        {"Type": "forward", "TargetGroupArn": tg["TargetGroupArn"]}])["Rules"][0]
+    out.append(resource("aws_lb_listener_rule", "api", {
+        "action": [action], "arn": rule["RuleArn"], "condition": [{"host_header": [], "http_header": [],
+        "http_request_method": [], "path_pattern": [{"values": ["/api/*"]}], "query_string": [], "source_ip": []}],
+        "id": rule["RuleArn"], "listener_arn": listener["ListenerArn"], "priority": 10, "tags": None,
+        "tags_all": DEFAULT_TAGS}, ["aws_lb_listener.http"]))
+    ids.update({"lb": lb["LoadBalancerArn"], "target_group": tg["TargetGroupArn"], "listener": listener["ListenerArn"],
+                "rule": rule["RuleArn"]})
+    return out, ids
+
+
 def create(out):
     suffix = uuid.uuid4().hex[:6]
     vpc, subnets, sg = default_network()
     rds_res, rds_ids = make_rds(subnets, sg, suffix)
     fn_res, fn_ids = make_lambda(subnets, sg, vpc, suffix)
-    ids = {**rds_ids, **fn_ids, "suffix": suffix}
+    elb_res, elb_ids = make_elb(subnets, vpc, suffix)
+    ids = {**rds_ids, **fn_ids, **elb_ids, "suffix": suffix}
     folder = os.path.join(out, "workloads")
     os.makedirs(folder, exist_ok=True)
     state = {"version": 4, "terraform_version": "1.9.8", "serial": 7, "lineage": str(uuid.uuid4()), "outputs": {},
-             "resources": rds_res + fn_res, "check_results": None}
+             "resources": rds_res + fn_res + elb_res, "check_results": None}
     with open(os.path.join(folder, "terraform.tfstate"), "w") as f:
         json.dump(state, f, indent=2)
     with open(os.path.join(folder, "estate.json"), "w") as f:
@@ -311,6 +371,23 @@ def drift(out, names):
             for m in lam.list_event_source_mappings(FunctionName=ids["function_worker"])["EventSourceMappings"]:
                 lam.delete_event_source_mapping(UUID=m["UUID"])
             lam.delete_function(FunctionName=ids["function_worker"])
+        elif name == "listener-port":  # the listener moved to another port
+            client("elbv2").modify_listener(ListenerArn=ids["listener"], Port=8080)
+        elif name == "lb-retagged":
+            client("elbv2").add_tags(ResourceArns=[ids["lb"]], Tags=[{"Key": "Owner", "Value": "console"}])
+        elif name == "health-check-moved":
+            client("elbv2").modify_target_group(TargetGroupArn=ids["target_group"], HealthCheckPath="/")
+        elif name == "unmanaged-listener":
+            got = client("elbv2").create_listener(LoadBalancerArn=ids["lb"], Protocol="HTTP", Port=8443, DefaultActions=[
+                {"Type": "forward", "TargetGroupArn": ids["target_group"]}])
+            made["listener"] = got["Listeners"][0]["ListenerArn"]
+        elif name == "unmanaged-target":  # registered by hand (or by an ASG): owned by its group
+            client("elbv2").register_targets(TargetGroupArn=ids["target_group"], Targets=[{"Id": "172.31.0.11"}])
+        elif name == "delete-rule":
+            client("elbv2").delete_rule(RuleArn=ids["rule"])
+        elif name == "deregister-target":
+            client("elbv2").deregister_targets(TargetGroupArn=ids["target_group"], Targets=[
+                {"Id": "172.31.0.10", "Port": 8080}])
         elif name == "remove-permission":
             lam.remove_permission(FunctionName=ids["function_api"], StatementId="AllowS3")
         else:

@@ -1,4 +1,4 @@
-//! RDS and Lambda against the emulator: an estate written into its state as the AWS provider 5.x
+//! RDS, Lambda and ELBv2 against the emulator: an estate written into its state as the AWS provider 5.x
 //! writes it (`tools/estate_workloads.py`) scans clean, each out-of-band change is reported once
 //! with its attribute (a function's environment without its values), an automatic minor
 //! upgrade is no drift, deleted resources are deleted and hand-made ones unmanaged with the
@@ -83,6 +83,9 @@ fn the_first_scan_of_the_workloads_estate_has_no_changes() {
     // Tags, policy and aliases are read for the two declared functions only.
     assert_eq!(calls["ListTags"], 2, "{calls:#}");
     assert_eq!(calls["GetPolicy"], 2, "{calls:#}");
+    // One listener list per load balancer, one rule list per listener, targets of the declared group.
+    assert_eq!((calls["DescribeListeners"].as_u64(), calls["DescribeRules"].as_u64()), (Some(1), Some(1)), "{calls:#}");
+    assert_eq!(calls["DescribeTargetHealth"], 1, "{calls:#}");
 }
 
 #[test]
@@ -100,6 +103,12 @@ fn each_out_of_band_change_is_reported_once_with_its_attribute() {
         "mapping-disabled",
         "unmanaged-function",
         "unmanaged-db",
+        "listener-port",
+        "lb-retagged",
+        "health-check-moved",
+        "unmanaged-listener",
+        // A target nobody declares (an Auto Scaling group's, say) is its group's: not unmanaged.
+        "unmanaged-target",
     ]);
     let (db, api) = (w.id("db"), w.id("function_api"));
     let report = w.scan();
@@ -116,6 +125,10 @@ fn each_out_of_band_change_is_reported_once_with_its_attribute() {
         change("unmanaged", "aws_lambda_permission", &made_id("permission"), ""),
         change("unmanaged", "aws_lambda_function", &made_id("function"), ""),
         change("unmanaged", "aws_db_instance", &made_id("db"), ""),
+        change("drifted", "aws_lb_listener", &w.id("listener"), "port"),
+        change("drifted", "aws_lb", &w.id("lb"), "tags"),
+        change("drifted", "aws_lb_target_group", &w.id("target_group"), "health_check"),
+        change("unmanaged", "aws_lb_listener", &made_id("listener"), ""),
     ]
     .into_iter()
     .collect();
@@ -126,6 +139,8 @@ fn each_out_of_band_change_is_reported_once_with_its_attribute() {
     };
     let public = by("aws_db_instance", "publicly_accessible").unwrap();
     assert_eq!((public["declared"].clone(), public["actual"].clone()), (Value::Bool(false), Value::Bool(true)));
+    let port = by("aws_lb_listener", "port").unwrap();
+    assert_eq!((port["declared"].clone(), port["actual"].clone()), (serde_json::json!(80), serde_json::json!(8080)));
     let role = by("aws_lambda_function", "role").unwrap();
     assert_eq!(role["actual"], w.id("role_admin"), "{role:#}");
     // The environment holds secrets: its change is told, its values never.
@@ -146,15 +161,17 @@ fn each_out_of_band_change_is_reported_once_with_its_attribute() {
 }
 
 #[test]
-fn deleted_databases_functions_and_permissions_are_deleted() {
+fn deleted_databases_functions_permissions_rules_and_targets_are_deleted() {
     let w = Workloads::create();
-    w.drift(&["delete-db", "delete-worker", "remove-permission"]);
+    w.drift(&["delete-db", "delete-worker", "remove-permission", "delete-rule", "deregister-target"]);
     let report = w.scan();
     let want: BTreeSet<_> = [
         change("deleted", "aws_db_instance", &w.id("db"), ""),
         change("deleted", "aws_lambda_function", &w.id("function_worker"), ""),
         change("deleted", "aws_lambda_event_source_mapping", &w.id("mapping"), ""),
         change("deleted", "aws_lambda_permission", &format!("{}/AllowS3", w.id("function_api")), ""),
+        change("deleted", "aws_lb_listener_rule", &w.id("rule"), ""),
+        change("deleted", "aws_lb_target_group_attachment", &format!("{},172.31.0.10", w.id("target_group")), ""),
     ]
     .into_iter()
     .collect();
