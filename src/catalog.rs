@@ -20,6 +20,7 @@ pub enum Service {
     Rds,
     Lambda,
     Elbv2,
+    AutoScaling,
 }
 
 /// Where a list call's answer holds: one region, or the whole account (IAM, the S3 bucket list).

@@ -480,8 +480,10 @@ fn unordered_sets(r: &mut Resource) {
         "private_ips",
         "security_groups",
         "subnet_ids",
-        // A load balancer's subnets.
+        // A load balancer's subnets; an Auto Scaling group's subnets and target groups.
         "subnets",
+        "vpc_zone_identifier",
+        "target_group_arns",
         "cidr_blocks",
         "ipv6_cidr_blocks",
         "prefix_list_ids",
