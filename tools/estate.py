@@ -682,7 +682,9 @@ def iam_setup():
                         "rds:DescribeDBSubnetGroups", "rds:DescribeDBParameterGroups", "lambda:ListFunctions",
                         "lambda:ListEventSourceMappings", "lambda:ListTags", "lambda:GetPolicy",
                         "lambda:ListAliases", "elasticloadbalancing:DescribeLoadBalancers",
-                        "elasticloadbalancing:DescribeTargetGroups", "elasticloadbalancing:DescribeTags"]},
+                        "elasticloadbalancing:DescribeTargetGroups", "elasticloadbalancing:DescribeTags",
+                        "autoscaling:DescribeAutoScalingGroups", "autoscaling:DescribePolicies",
+                        "autoscaling:DescribeLaunchConfigurations"]},
                     {"Effect": "Deny", "Action": "ec2:DescribeVolumes", "Resource": "*"}],
     }
     for user, statements in policies.items():

@@ -23,6 +23,9 @@ of its own is needed):
     aws_lb.web (internet-facing ALB) + aws_lb_listener.http (forward to web)
                                + aws_lb_listener_rule.api + aws_lb_target_group.web
                                + aws_lb_target_group_attachment.web (an IP target on its own port)
+    aws_launch_configuration.app + aws_autoscaling_group.app (0 to 2, desired 0)
+                               + aws_autoscaling_group.scaled with aws_autoscaling_policy.up, which
+                               moves its desired capacity
 
 The names of what was made are written to `workloads/estate.json` so tests can name them.
 """
@@ -304,17 +307,68 @@ def make_elb(subnets, vpc, suffix):
     return out, ids
 
 
+def make_asg(subnets, suffix):
+    asg = client("autoscaling")
+    out, ids = [], {}
+    image = client("ec2").describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+    lc = f"app-{suffix}"
+    asg.create_launch_configuration(LaunchConfigurationName=lc, ImageId=image, InstanceType="t3.micro")
+    got = asg.describe_launch_configurations(LaunchConfigurationNames=[lc])["LaunchConfigurations"][0]
+    out.append(resource("aws_launch_configuration", "app", {
+        "arn": got["LaunchConfigurationARN"], "associate_public_ip_address": False, "ebs_block_device": [],
+        "ebs_optimized": False, "enable_monitoring": True, "ephemeral_block_device": [],
+        "iam_instance_profile": "", "id": lc, "image_id": image, "instance_type": "t3.micro", "key_name": "",
+        "metadata_options": [], "name": lc, "name_prefix": "", "placement_tenancy": "", "root_block_device": [],
+        "security_groups": [], "spot_price": "", "user_data": None, "user_data_base64": None}))
+
+    def group(key, name, policies=()):
+        asg.create_auto_scaling_group(AutoScalingGroupName=name, LaunchConfigurationName=lc, MinSize=0, MaxSize=2,
+                                      DesiredCapacity=0, VPCZoneIdentifier=",".join(subnets))
+        g = asg.describe_auto_scaling_groups(AutoScalingGroupNames=[name])["AutoScalingGroups"][0]
+        out.append(resource("aws_autoscaling_group", key, {
+            "arn": g["AutoScalingGroupARN"], "availability_zones": sorted(g["AvailabilityZones"]),
+            "capacity_rebalance": False, "context": "", "default_cooldown": 300, "default_instance_warmup": 0,
+            "desired_capacity": 0, "desired_capacity_type": "", "enabled_metrics": [], "force_delete": False,
+            "health_check_grace_period": 300, "health_check_type": "EC2", "id": name, "initial_lifecycle_hook": [],
+            "instance_maintenance_policy": [], "instance_refresh": [], "launch_configuration": lc,
+            "launch_template": [], "load_balancers": [], "max_instance_lifetime": 0, "max_size": 2,
+            "metrics_granularity": "1Minute", "min_elb_capacity": None, "min_size": 0, "mixed_instances_policy": [],
+            "name": name, "name_prefix": "", "placement_group": "", "protect_from_scale_in": False,
+            "service_linked_role_arn": g.get("ServiceLinkedRoleARN", ""), "suspended_processes": [], "tag": [],
+            "target_group_arns": [], "termination_policies": [], "timeouts": None, "traffic_source": [],
+            "vpc_zone_identifier": list(reversed(subnets)), "wait_for_capacity_timeout": "10m",
+            "wait_for_elb_capacity": None, "warm_pool": [], "warm_pool_size": 0},
+            ["aws_launch_configuration.app"]))
+        for p in policies:
+            asg.put_scaling_policy(AutoScalingGroupName=name, PolicyName=p, AdjustmentType="ChangeInCapacity",
+                                   ScalingAdjustment=1, Cooldown=60)
+            got = asg.describe_policies(AutoScalingGroupName=name, PolicyNames=[p])["ScalingPolicies"][0]
+            out.append(resource("aws_autoscaling_policy", p, {
+                "adjustment_type": "ChangeInCapacity", "arn": got["PolicyARN"], "autoscaling_group_name": name,
+                "cooldown": 60, "enabled": True, "estimated_instance_warmup": 0, "id": p,
+                "metric_aggregation_type": "", "min_adjustment_magnitude": 0, "name": p,
+                "policy_type": "SimpleScaling", "predictive_scaling_configuration": [], "scaling_adjustment": 1,
+                "step_adjustment": [], "target_tracking_configuration": []}, [f"aws_autoscaling_group.{key}"]))
+        return name
+
+    ids["asg"] = group("app", f"app-{suffix}")
+    ids["asg_scaled"] = group("scaled", f"scaled-{suffix}", policies=[f"up-{suffix}"])
+    ids["policy"], ids["launch_configuration"] = f"up-{suffix}", lc
+    return out, ids
+
+
 def create(out):
     suffix = uuid.uuid4().hex[:6]
     vpc, subnets, sg = default_network()
     rds_res, rds_ids = make_rds(subnets, sg, suffix)
     fn_res, fn_ids = make_lambda(subnets, sg, vpc, suffix)
     elb_res, elb_ids = make_elb(subnets, vpc, suffix)
-    ids = {**rds_ids, **fn_ids, **elb_ids, "suffix": suffix}
+    asg_res, asg_ids = make_asg(subnets, suffix)
+    ids = {**rds_ids, **fn_ids, **elb_ids, **asg_ids, "suffix": suffix}
     folder = os.path.join(out, "workloads")
     os.makedirs(folder, exist_ok=True)
     state = {"version": 4, "terraform_version": "1.9.8", "serial": 7, "lineage": str(uuid.uuid4()), "outputs": {},
-             "resources": rds_res + fn_res + elb_res, "check_results": None}
+             "resources": rds_res + fn_res + elb_res + asg_res, "check_results": None}
     with open(os.path.join(folder, "terraform.tfstate"), "w") as f:
         json.dump(state, f, indent=2)
     with open(os.path.join(folder, "estate.json"), "w") as f:
@@ -388,6 +442,18 @@ def drift(out, names):
         elif name == "deregister-target":
             client("elbv2").deregister_targets(TargetGroupArn=ids["target_group"], Targets=[
                 {"Id": "172.31.0.10", "Port": 8080}])
+        elif name == "asg-max-changed":
+            client("autoscaling").update_auto_scaling_group(AutoScalingGroupName=ids["asg"], MaxSize=3)
+        elif name == "policy-scaled":  # a scaling policy's work: no drift
+            client("autoscaling").update_auto_scaling_group(AutoScalingGroupName=ids["asg_scaled"], MaxSize=2,
+                                                            DesiredCapacity=1)
+        elif name == "unmanaged-asg":
+            made["asg"] = f"by-hand-{ids['suffix']}"
+            client("autoscaling").create_auto_scaling_group(
+                AutoScalingGroupName=made["asg"], LaunchConfigurationName=ids["launch_configuration"], MinSize=0,
+                MaxSize=1, DesiredCapacity=0, AvailabilityZones=["us-east-1a"])
+        elif name == "delete-policy":
+            client("autoscaling").delete_policy(AutoScalingGroupName=ids["asg_scaled"], PolicyName=ids["policy"])
         elif name == "remove-permission":
             lam.remove_permission(FunctionName=ids["function_api"], StatementId="AllowS3")
         else:

@@ -1,4 +1,4 @@
-//! RDS, Lambda and ELBv2 against the emulator: an estate written into its state as the AWS provider 5.x
+//! RDS, Lambda, ELBv2 and Auto Scaling against the emulator: an estate written into its state as the AWS provider 5.x
 //! writes it (`tools/estate_workloads.py`) scans clean, each out-of-band change is reported once
 //! with its attribute (a function's environment without its values), an automatic minor
 //! upgrade is no drift, deleted resources are deleted and hand-made ones unmanaged with the
@@ -109,6 +109,10 @@ fn each_out_of_band_change_is_reported_once_with_its_attribute() {
         "unmanaged-listener",
         // A target nobody declares (an Auto Scaling group's, say) is its group's: not unmanaged.
         "unmanaged-target",
+        "asg-max-changed",
+        // A scaling policy's work on the group that has one: no drift (its instance is the group's).
+        "policy-scaled",
+        "unmanaged-asg",
     ]);
     let (db, api) = (w.id("db"), w.id("function_api"));
     let report = w.scan();
@@ -129,6 +133,8 @@ fn each_out_of_band_change_is_reported_once_with_its_attribute() {
         change("drifted", "aws_lb", &w.id("lb"), "tags"),
         change("drifted", "aws_lb_target_group", &w.id("target_group"), "health_check"),
         change("unmanaged", "aws_lb_listener", &made_id("listener"), ""),
+        change("drifted", "aws_autoscaling_group", &w.id("asg"), "max_size"),
+        change("unmanaged", "aws_autoscaling_group", &made_id("asg"), ""),
     ]
     .into_iter()
     .collect();
@@ -163,7 +169,7 @@ fn each_out_of_band_change_is_reported_once_with_its_attribute() {
 #[test]
 fn deleted_databases_functions_permissions_rules_and_targets_are_deleted() {
     let w = Workloads::create();
-    w.drift(&["delete-db", "delete-worker", "remove-permission", "delete-rule", "deregister-target"]);
+    w.drift(&["delete-db", "delete-worker", "remove-permission", "delete-rule", "deregister-target", "delete-policy"]);
     let report = w.scan();
     let want: BTreeSet<_> = [
         change("deleted", "aws_db_instance", &w.id("db"), ""),
@@ -171,6 +177,7 @@ fn deleted_databases_functions_permissions_rules_and_targets_are_deleted() {
         change("deleted", "aws_lambda_event_source_mapping", &w.id("mapping"), ""),
         change("deleted", "aws_lambda_permission", &format!("{}/AllowS3", w.id("function_api")), ""),
         change("deleted", "aws_lb_listener_rule", &w.id("rule"), ""),
+        change("deleted", "aws_autoscaling_policy", &w.id("policy"), ""),
         change("deleted", "aws_lb_target_group_attachment", &format!("{},172.31.0.10", w.id("target_group")), ""),
     ]
     .into_iter()
