@@ -822,12 +822,20 @@ mod tests {
     #[test]
     fn an_automatic_minor_upgrade_is_not_drift_and_a_major_one_is() {
         let state = |auto: bool, actual: &str| {
-            normalise(res("aws_db_instance", "db-1", json!({"identifier": "app", "engine": "mysql",
-                "engine_version": "8.0", "engine_version_actual": actual, "auto_minor_version_upgrade": auto})))
+            normalise(res(
+                "aws_db_instance",
+                "db-1",
+                json!({"identifier": "app", "engine": "mysql",
+                "engine_version": "8.0", "engine_version_actual": actual, "auto_minor_version_upgrade": auto}),
+            ))
         };
         let aws = |auto: bool, version: &str| {
-            normalise(res("aws_db_instance", "db-1", json!({"identifier": "app", "engine": "mysql",
-                "engine_version": version, "engine_version_actual": version, "auto_minor_version_upgrade": auto})))
+            normalise(res(
+                "aws_db_instance",
+                "db-1",
+                json!({"identifier": "app", "engine": "mysql",
+                "engine_version": version, "engine_version_actual": version, "auto_minor_version_upgrade": auto}),
+            ))
         };
         let version = |r: Resource| r.attributes["engine_version"].clone();
         assert_eq!(version(state(true, "8.0.35")), version(aws(true, "8.0.36")), "RDS upgraded the minor");
@@ -843,35 +851,67 @@ mod tests {
 
     #[test]
     fn lambda_vpc_fields_the_api_leaves_out_and_set_order_are_not_drift() {
-        let state = normalise(res("aws_lambda_function", "app", json!({"vpc_config": [{
+        let state = normalise(res(
+            "aws_lambda_function",
+            "app",
+            json!({"vpc_config": [{
             "ipv6_allowed_for_dual_stack": false, "security_group_ids": ["sg-2", "sg-1"],
-            "subnet_ids": ["subnet-b", "subnet-a"], "vpc_id": "vpc-1"}]})));
-        let aws = normalise(res("aws_lambda_function", "app", json!({"vpc_config": [{
-            "security_group_ids": ["sg-1", "sg-2"], "subnet_ids": ["subnet-a", "subnet-b"]}]})));
+            "subnet_ids": ["subnet-b", "subnet-a"], "vpc_id": "vpc-1"}]}),
+        ));
+        let aws = normalise(res(
+            "aws_lambda_function",
+            "app",
+            json!({"vpc_config": [{
+            "security_group_ids": ["sg-1", "sg-2"], "subnet_ids": ["subnet-a", "subnet-b"]}]}),
+        ));
         assert_eq!(state.attributes, aws.attributes);
-        let none = normalise(res("aws_lambda_function", "app", json!({"vpc_config": [{
-            "ipv6_allowed_for_dual_stack": false, "security_group_ids": [], "subnet_ids": [], "vpc_id": ""}]})));
+        let none = normalise(res(
+            "aws_lambda_function",
+            "app",
+            json!({"vpc_config": [{
+            "ipv6_allowed_for_dual_stack": false, "security_group_ids": [], "subnet_ids": [], "vpc_id": ""}]}),
+        ));
         assert_eq!(none.attributes["vpc_config"], Value::Null, "no VPC is the API's empty answer");
-        let by_arn = normalise(res("aws_lambda_permission", "s3", json!({"statement_id": "s3",
-            "function_name": "arn:aws:lambda:us-east-1:123456789012:function:app"})));
+        let by_arn = normalise(res(
+            "aws_lambda_permission",
+            "s3",
+            json!({"statement_id": "s3",
+            "function_name": "arn:aws:lambda:us-east-1:123456789012:function:app"}),
+        ));
         assert_eq!((by_arn.id.as_str(), by_arn.attributes["function_name"].as_str()), ("app/s3", Some("app")));
     }
 
     #[test]
     fn listener_action_blocks_and_unset_target_ports_are_not_drift() {
-        let state = normalise(res("aws_lb_listener", "l", json!({"default_action": [
+        let state = normalise(res(
+            "aws_lb_listener",
+            "l",
+            json!({"default_action": [
             {"authenticate_cognito": [], "fixed_response": [], "forward": [], "order": 2, "redirect": [],
              "target_group_arn": "tg-1", "type": "forward"},
             {"authenticate_cognito": [], "fixed_response": [], "forward": [], "order": 1,
-             "redirect": [{"port": "443"}], "target_group_arn": "", "type": "redirect"}]})));
-        let aws = normalise(res("aws_lb_listener", "l", json!({"default_action": [
-            {"type": "redirect", "target_group_arn": ""}, {"type": "forward", "target_group_arn": "tg-1"}]})));
+             "redirect": [{"port": "443"}], "target_group_arn": "", "type": "redirect"}]}),
+        ));
+        let aws = normalise(res(
+            "aws_lb_listener",
+            "l",
+            json!({"default_action": [
+            {"type": "redirect", "target_group_arn": ""}, {"type": "forward", "target_group_arn": "tg-1"}]}),
+        ));
         assert_eq!(state.attributes, aws.attributes);
-        let through_forward = normalise(res("aws_lb_listener_rule", "r", json!({"action": [{"order": 1,
-            "type": "forward", "target_group_arn": "", "forward": [{"target_group": [{"arn": "tg-2", "weight": 1}]}]}]})));
+        let through_forward = normalise(res(
+            "aws_lb_listener_rule",
+            "r",
+            json!({"action": [{"order": 1,
+            "type": "forward", "target_group_arn": "", "forward": [{"target_group": [{"arn": "tg-2", "weight": 1}]}]}]}),
+        ));
         assert_eq!(through_forward.attributes["action"], json!([{"type": "forward", "target_group_arn": "tg-2"}]));
-        let unset = normalise(res("aws_lb_target_group_attachment", "a", json!({"target_group_arn": "tg",
-            "target_id": "i-1", "port": null})));
+        let unset = normalise(res(
+            "aws_lb_target_group_attachment",
+            "a",
+            json!({"target_group_arn": "tg",
+            "target_id": "i-1", "port": null}),
+        ));
         assert!(!unset.attributes.contains_key("port"), "a port left to the group is no evidence");
     }
 

@@ -61,8 +61,12 @@ const TYPES: &[TypeSpec] = &[
     ),
     // Terraform's id is the statement id, unique only within its function: both sides are
     // matched by function and statement, which is also what `terraform import` takes.
-    TypeSpec::new(PERMISSION, &FUNCTIONS, &["function_name", "statement_id", "action", "principal", "source_arn", "source_account"])
-        .identified_by(|id, a| permission_id(&text_of(a, "function_name"), &text_of(a, "statement_id"), id)),
+    TypeSpec::new(
+        PERMISSION,
+        &FUNCTIONS,
+        &["function_name", "statement_id", "action", "principal", "source_arn", "source_account"],
+    )
+    .identified_by(|id, a| permission_id(&text_of(a, "function_name"), &text_of(a, "statement_id"), id)),
     // Terraform's id is the alias ARN; it imports as `function/alias`.
     TypeSpec::new(ALIAS, &FUNCTIONS, &["function_name", "name", "function_version", "description"])
         .imported_by(|_, a| format!("{}/{}", function_of(&text_of(a, "function_name")), text_of(a, "name"))),
@@ -200,9 +204,10 @@ fn map_function(f: &FunctionConfiguration) -> Option<Resource> {
     a.insert("architectures".into(), Value::Array(arch));
     let layers: Vec<Value> = f.layers().iter().filter_map(|l| l.arn()).map(Value::from).collect();
     a.insert("layers".into(), Value::Array(layers));
-    let vpc = f.vpc_config().filter(|v| !v.subnet_ids().is_empty()).map(|v| {
-        json!([{"security_group_ids": v.security_group_ids(), "subnet_ids": v.subnet_ids()}])
-    });
+    let vpc = f
+        .vpc_config()
+        .filter(|v| !v.subnet_ids().is_empty())
+        .map(|v| json!([{"security_group_ids": v.security_group_ids(), "subnet_ids": v.subnet_ids()}]));
     a.insert("vpc_config".into(), vpc.unwrap_or_else(|| json!([])));
     a.insert("environment".into(), environment(f));
     Some(live(FUNCTION, name, a, LiveFacts::default()))
@@ -309,7 +314,9 @@ mod tests {
             .memory_size(256)
             .architectures(Architecture::Arm64)
             .environment(EnvironmentResponse::builder().variables("B", "2").variables("A", "1").build())
-            .vpc_config(VpcConfigResponse::builder().subnet_ids("subnet-1").security_group_ids("sg-1").vpc_id("vpc-1").build())
+            .vpc_config(
+                VpcConfigResponse::builder().subnet_ids("subnet-1").security_group_ids("sg-1").vpc_id("vpc-1").build(),
+            )
             .build();
         let r = map_function(&f).unwrap();
         assert_eq!(r.attributes["runtime"], "python3.12");
@@ -357,13 +364,22 @@ mod tests {
             "responseElements": {"aliasArn": "arn:aws:lambda:us-east-1:123456789012:function:app:live"}});
         for (event, paths) in EVENTS {
             for path in *paths {
-                let found = crate::cloudtrail::ids::changed_by(EVENTS, event, &record["requestParameters"], &record["responseElements"]);
+                let found = crate::cloudtrail::ids::changed_by(
+                    EVENTS,
+                    event,
+                    &record["requestParameters"],
+                    &record["responseElements"],
+                );
                 assert!(!found.is_empty(), "{event}: {path}");
                 assert!(found.iter().all(|r| TYPES.iter().any(|t| t.name == r.rtype)), "{event}: {found:?}");
             }
         }
-        let found = crate::cloudtrail::ids::changed_by(EVENTS, "AddPermission20150331v2",
-            &json!({"functionName": "arn:aws:lambda:us-east-1:123456789012:function:app", "statementId": "s3"}), &Value::Null);
+        let found = crate::cloudtrail::ids::changed_by(
+            EVENTS,
+            "AddPermission20150331v2",
+            &json!({"functionName": "arn:aws:lambda:us-east-1:123456789012:function:app", "statementId": "s3"}),
+            &Value::Null,
+        );
         let ids: Vec<&str> = found.iter().map(|r| r.id.as_str()).collect();
         assert_eq!(ids, ["app/s3", "app"], "a function named by ARN is its name");
     }

@@ -36,7 +36,16 @@ use crate::report::Unscanned;
 use crate::resource::Resource;
 
 /// Every service driftscan lists, each declared once in its module.
-pub const SERVICES: &[ServiceSpec] = &[ec2::SERVICE, iam::SERVICE, s3::SERVICE, kms::SERVICE, rds::SERVICE, lambda::SERVICE, elbv2::SERVICE, autoscaling::SERVICE];
+pub const SERVICES: &[ServiceSpec] = &[
+    ec2::SERVICE,
+    iam::SERVICE,
+    s3::SERVICE,
+    kms::SERVICE,
+    rds::SERVICE,
+    lambda::SERVICE,
+    elbv2::SERVICE,
+    autoscaling::SERVICE,
+];
 
 /// What a service module declares: its lists and types, and where CloudTrail logs its writes.
 #[derive(Debug)]

@@ -211,7 +211,8 @@ fn map_instance(db: &DbInstance) -> Option<Resource> {
     put(&mut a, "publicly_accessible", db.publicly_accessible());
     put(&mut a, "storage_encrypted", db.storage_encrypted());
     a.insert("tags".into(), tags(db.tag_list()));
-    let sgs: Vec<Value> = db.vpc_security_groups().iter().filter_map(|g| g.vpc_security_group_id()).map(Value::from).collect();
+    let sgs: Vec<Value> =
+        db.vpc_security_groups().iter().filter_map(|g| g.vpc_security_group_id()).map(Value::from).collect();
     if let Some(cluster) = db.db_cluster_identifier() {
         a.insert("cluster_identifier".into(), Value::from(cluster));
         put(&mut a, "promotion_tier", db.promotion_tier());
@@ -245,7 +246,8 @@ fn map_cluster(c: &DbCluster) -> Option<Resource> {
     put(&mut a, "backup_retention_period", c.backup_retention_period());
     put(&mut a, "deletion_protection", c.deletion_protection());
     put(&mut a, "storage_encrypted", c.storage_encrypted());
-    let sgs: Vec<Value> = c.vpc_security_groups().iter().filter_map(|g| g.vpc_security_group_id()).map(Value::from).collect();
+    let sgs: Vec<Value> =
+        c.vpc_security_groups().iter().filter_map(|g| g.vpc_security_group_id()).map(Value::from).collect();
     a.insert("vpc_security_group_ids".into(), Value::Array(sgs));
     a.insert("db_subnet_group_name".into(), text(c.db_subnet_group()));
     a.insert("tags".into(), tags(c.tag_list()));
@@ -328,7 +330,8 @@ mod tests {
         assert_eq!(r.attributes["tags"], json!({"Name": "app"}));
         assert!(!r.attributes.contains_key("password"), "the password is never read");
 
-        let member = DbInstance::builder().db_instance_identifier("c-1").db_cluster_identifier("c").promotion_tier(1).build();
+        let member =
+            DbInstance::builder().db_instance_identifier("c-1").db_cluster_identifier("c").promotion_tier(1).build();
         let r = map_instance(&member).unwrap();
         assert_eq!((r.rtype.as_str(), r.id.as_str()), (CLUSTER_INSTANCE, "c-1"));
         assert_eq!(r.attributes["cluster_identifier"], "c");
@@ -341,7 +344,8 @@ mod tests {
     fn rds_default_groups_are_never_unmanaged() {
         let pg = DbParameterGroup::builder().db_parameter_group_name("default.mysql8.0").build();
         assert!(map_parameter_group(&pg).unwrap().live.unwrap().aws_default);
-        let own = DbParameterGroup::builder().db_parameter_group_name("app").db_parameter_group_family("mysql8.0").build();
+        let own =
+            DbParameterGroup::builder().db_parameter_group_name("app").db_parameter_group_family("mysql8.0").build();
         assert!(!map_parameter_group(&own).unwrap().live.unwrap().aws_default);
         let sub = Group::builder().db_subnet_group_name("default").build();
         assert!(map_subnet_group(&sub).unwrap().live.unwrap().aws_default);

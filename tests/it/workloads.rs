@@ -141,7 +141,12 @@ fn each_out_of_band_change_is_reported_once_with_its_attribute() {
     assert_eq!(changes(&report), want, "{report:#}");
 
     let by = |rtype: &str, attribute: &str| {
-        report["changes"].as_array().unwrap().iter().find(|c| c["type"] == rtype && c["attribute"] == attribute).cloned()
+        report["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["type"] == rtype && c["attribute"] == attribute)
+            .cloned()
     };
     let public = by("aws_db_instance", "publicly_accessible").unwrap();
     assert_eq!((public["declared"].clone(), public["actual"].clone()), (Value::Bool(false), Value::Bool(true)));
@@ -159,7 +164,9 @@ fn each_out_of_band_change_is_reported_once_with_its_attribute() {
     // identifier, a permission as function/statement.
     let import = |rtype: &str| {
         let c = report["changes"].as_array().unwrap().iter().find(|c| c["type"] == rtype && c["kind"] == "unmanaged");
-        c.and_then(|c| c["import"].as_str()).unwrap_or_else(|| panic!("no import block for {rtype}: {report:#}")).to_owned()
+        c.and_then(|c| c["import"].as_str())
+            .unwrap_or_else(|| panic!("no import block for {rtype}: {report:#}"))
+            .to_owned()
     };
     assert!(import("aws_db_instance").contains(&format!("id = \"{}\"", made_id("db"))));
     assert!(import("aws_lambda_permission").contains(&format!("id = \"{api}/Anyone\"")));
