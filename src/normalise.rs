@@ -15,6 +15,7 @@ type Pass = fn(&mut Resource);
 /// `keep_compared` drops `tags_all`, and the rule passes before `empty_is_absent`.
 const PASSES: &[(&str, Pass)] = &[
     ("made_up_ids", made_up_ids),
+    ("rds_engine_version", rds_engine_version),
     ("tags_all_is_what_aws_sees", tags_all_is_what_aws_sees),
     ("keep_compared", keep_compared),
     ("aws_reserved_tags", aws_reserved_tags),
@@ -27,6 +28,8 @@ const PASSES: &[(&str, Pass)] = &[
     ("s3_block_spelling", s3_block_spelling),
     ("unset_bucket_acl", unset_bucket_acl),
     ("alias_target_key_arn", alias_target_key_arn),
+    ("lambda_spelling", lambda_spelling),
+    ("lb_actions", lb_actions),
     ("unordered_sets", unordered_sets),
     ("empty_is_absent", empty_is_absent),
 ];
@@ -344,6 +347,90 @@ fn alias_target_key_arn(r: &mut Resource) {
     }
 }
 
+/// RDS moves a database to a newer minor version by itself when `auto_minor_version_upgrade` is
+/// on, and the provider keeps the version configured (`8.0`) beside the one running
+/// (`engine_version_actual`). The running version is compared; with automatic minor upgrades
+/// (and always for an Aurora cluster, whose instances take them) only its major version. Runs
+/// before `keep_compared` drops `engine_version_actual`.
+fn rds_engine_version(r: &mut Resource) {
+    if !matches!(r.rtype.as_str(), "aws_db_instance" | "aws_rds_cluster") {
+        return;
+    }
+    let a = &mut r.attributes;
+    // Kept by the state read only for this pass: the running version is compared as
+    // `engine_version`, never twice.
+    if let Some(Value::String(actual)) = a.remove("engine_version_actual").filter(|v| v != "") {
+        a.insert("engine_version".into(), Value::from(actual));
+    }
+    let auto = r.rtype == "aws_rds_cluster" || a.get("auto_minor_version_upgrade") == Some(&Value::Bool(true));
+    let engine = a.get("engine").and_then(Value::as_str).unwrap_or_default().to_owned();
+    if let Some(Value::String(version)) = a.get_mut("engine_version").filter(|_| auto) {
+        *version = crate::aws::rds::major_version(&engine, version);
+    }
+}
+
+/// A function's `vpc_config` block in state carries the VPC and the dual-stack switch beside
+/// its subnets and groups (sets, in any order), and one without a VPC holds empty lists: only
+/// the subnets and groups are compared, sorted. A permission or alias names its function as
+/// the configuration did, by name or ARN: the name is compared.
+fn lambda_spelling(r: &mut Resource) {
+    if matches!(r.rtype.as_str(), "aws_lambda_permission" | "aws_lambda_alias") {
+        if let Some(Value::String(f)) = r.attributes.get_mut("function_name") {
+            *f = crate::aws::lambda::function_of(f).to_owned();
+        }
+        return;
+    }
+    if r.rtype != "aws_lambda_function" {
+        return;
+    }
+    let Some(Value::Array(blocks)) = r.attributes.get_mut("vpc_config") else { return };
+    for block in blocks.iter_mut() {
+        let mut kept = serde_json::Map::new();
+        for key in ["security_group_ids", "subnet_ids"] {
+            let mut items = block.get(key).and_then(Value::as_array).cloned().unwrap_or_default();
+            items.sort_by_cached_key(|v| v.to_string());
+            kept.insert(key.into(), Value::Array(items));
+        }
+        *block = Value::Object(kept);
+    }
+    blocks.retain(|b| b["subnet_ids"].as_array().is_some_and(|s| !s.is_empty()));
+}
+
+/// A listener's or rule's action blocks in state hold every kind of action's fields, mostly
+/// empty, and the order they run in; what they do is their type and target group, in that
+/// order (one forwarded to a single group through a `forward` block names it there). A target
+/// attachment that leaves its port to the group has `port: null` in state: no port to compare.
+fn lb_actions(r: &mut Resource) {
+    let key = match r.rtype.as_str() {
+        "aws_lb_listener" => "default_action",
+        "aws_lb_listener_rule" => "action",
+        "aws_lb_target_group_attachment" => {
+            if r.attributes.get("port") == Some(&Value::Null) {
+                r.attributes.remove("port");
+            }
+            return;
+        }
+        _ => return,
+    };
+    let Some(Value::Array(blocks)) = r.attributes.get_mut(key) else { return };
+    // Already in the live shape: nothing else to read.
+    if blocks.iter().all(|b| b.as_object().is_some_and(|o| o.len() == 2 && o.contains_key("type"))) {
+        return;
+    }
+    blocks.sort_by_key(|b| b.get("order").and_then(Value::as_i64).unwrap_or(i64::MAX));
+    for b in blocks.iter_mut() {
+        let mut group = b.get("target_group_arn").and_then(Value::as_str).unwrap_or_default().to_owned();
+        if group.is_empty() {
+            let groups = b.pointer("/forward/0/target_group").and_then(Value::as_array).cloned().unwrap_or_default();
+            if let [one] = groups.as_slice() {
+                group = one.get("arn").and_then(Value::as_str).unwrap_or_default().to_owned();
+            }
+        }
+        let kind = b.get("type").cloned().unwrap_or(Value::Null);
+        *b = serde_json::json!({"type": kind, "target_group_arn": group});
+    }
+}
+
 fn canonical_protocol(p: &str) -> String {
     match p.to_ascii_lowercase().as_str() {
         "-1" | "all" | "" => "-1".into(),
@@ -393,6 +480,10 @@ fn unordered_sets(r: &mut Resource) {
         "private_ips",
         "security_groups",
         "subnet_ids",
+        // A load balancer's subnets; an Auto Scaling group's subnets and target groups.
+        "subnets",
+        "vpc_zone_identifier",
+        "target_group_arns",
         "cidr_blocks",
         "ipv6_cidr_blocks",
         "prefix_list_ids",
@@ -456,6 +547,9 @@ mod tests {
         ("s3_block_spelling", &["s3_block_empty_fields_defaults_and_order_are_not_drift"]),
         ("unset_bucket_acl", &["an_unset_inline_bucket_acl_is_not_drift"]),
         ("alias_target_key_arn", &["an_alias_target_given_as_an_arn_is_not_drift"]),
+        ("rds_engine_version", &["an_automatic_minor_upgrade_is_not_drift_and_a_major_one_is"]),
+        ("lambda_spelling", &["lambda_vpc_fields_the_api_leaves_out_and_set_order_are_not_drift"]),
+        ("lb_actions", &["listener_action_blocks_and_unset_target_ports_are_not_drift"]),
         ("unordered_sets", &["set_order_and_duplicates_are_not_drift"]),
         ("empty_is_absent", &["empty_values_equal_fields_the_api_leaves_out"]),
     ];
@@ -723,6 +817,102 @@ mod tests {
             json!({"target_key_id": "1234abcd-12ab-34cd-56ef-1234567890ab"}),
         ));
         assert_eq!(declared.attributes, live.attributes);
+    }
+
+    #[test]
+    fn an_automatic_minor_upgrade_is_not_drift_and_a_major_one_is() {
+        let state = |auto: bool, actual: &str| {
+            normalise(res(
+                "aws_db_instance",
+                "db-1",
+                json!({"identifier": "app", "engine": "mysql",
+                "engine_version": "8.0", "engine_version_actual": actual, "auto_minor_version_upgrade": auto}),
+            ))
+        };
+        let aws = |auto: bool, version: &str| {
+            normalise(res(
+                "aws_db_instance",
+                "db-1",
+                json!({"identifier": "app", "engine": "mysql",
+                "engine_version": version, "engine_version_actual": version, "auto_minor_version_upgrade": auto}),
+            ))
+        };
+        let version = |r: Resource| r.attributes["engine_version"].clone();
+        assert_eq!(version(state(true, "8.0.35")), version(aws(true, "8.0.36")), "RDS upgraded the minor");
+        assert_ne!(version(state(true, "8.0.35")), version(aws(true, "8.4.3")), "a major upgrade is drift");
+        assert_eq!(version(state(false, "8.0.35")), version(aws(false, "8.0.35")), "8.0 configured, 8.0.35 runs");
+        assert_ne!(version(state(false, "8.0.35")), version(aws(false, "8.0.36")), "no automatic upgrades");
+        assert!(!state(true, "8.0.35").attributes.contains_key("engine_version_actual"));
+        let cluster = |v: &str| {
+            version(normalise(res("aws_rds_cluster", "c", json!({"engine": "aurora-postgresql", "engine_version": v}))))
+        };
+        assert_eq!(cluster("15.4"), cluster("15.5"));
+    }
+
+    #[test]
+    fn lambda_vpc_fields_the_api_leaves_out_and_set_order_are_not_drift() {
+        let state = normalise(res(
+            "aws_lambda_function",
+            "app",
+            json!({"vpc_config": [{
+            "ipv6_allowed_for_dual_stack": false, "security_group_ids": ["sg-2", "sg-1"],
+            "subnet_ids": ["subnet-b", "subnet-a"], "vpc_id": "vpc-1"}]}),
+        ));
+        let aws = normalise(res(
+            "aws_lambda_function",
+            "app",
+            json!({"vpc_config": [{
+            "security_group_ids": ["sg-1", "sg-2"], "subnet_ids": ["subnet-a", "subnet-b"]}]}),
+        ));
+        assert_eq!(state.attributes, aws.attributes);
+        let none = normalise(res(
+            "aws_lambda_function",
+            "app",
+            json!({"vpc_config": [{
+            "ipv6_allowed_for_dual_stack": false, "security_group_ids": [], "subnet_ids": [], "vpc_id": ""}]}),
+        ));
+        assert_eq!(none.attributes["vpc_config"], Value::Null, "no VPC is the API's empty answer");
+        let by_arn = normalise(res(
+            "aws_lambda_permission",
+            "s3",
+            json!({"statement_id": "s3",
+            "function_name": "arn:aws:lambda:us-east-1:123456789012:function:app"}),
+        ));
+        assert_eq!((by_arn.id.as_str(), by_arn.attributes["function_name"].as_str()), ("app/s3", Some("app")));
+    }
+
+    #[test]
+    fn listener_action_blocks_and_unset_target_ports_are_not_drift() {
+        let state = normalise(res(
+            "aws_lb_listener",
+            "l",
+            json!({"default_action": [
+            {"authenticate_cognito": [], "fixed_response": [], "forward": [], "order": 2, "redirect": [],
+             "target_group_arn": "tg-1", "type": "forward"},
+            {"authenticate_cognito": [], "fixed_response": [], "forward": [], "order": 1,
+             "redirect": [{"port": "443"}], "target_group_arn": "", "type": "redirect"}]}),
+        ));
+        let aws = normalise(res(
+            "aws_lb_listener",
+            "l",
+            json!({"default_action": [
+            {"type": "redirect", "target_group_arn": ""}, {"type": "forward", "target_group_arn": "tg-1"}]}),
+        ));
+        assert_eq!(state.attributes, aws.attributes);
+        let through_forward = normalise(res(
+            "aws_lb_listener_rule",
+            "r",
+            json!({"action": [{"order": 1,
+            "type": "forward", "target_group_arn": "", "forward": [{"target_group": [{"arn": "tg-2", "weight": 1}]}]}]}),
+        ));
+        assert_eq!(through_forward.attributes["action"], json!([{"type": "forward", "target_group_arn": "tg-2"}]));
+        let unset = normalise(res(
+            "aws_lb_target_group_attachment",
+            "a",
+            json!({"target_group_arn": "tg",
+            "target_id": "i-1", "port": null}),
+        ));
+        assert!(!unset.attributes.contains_key("port"), "a port left to the group is no evidence");
     }
 
     #[test]

@@ -238,7 +238,13 @@ pub async fn compare_live(
     let mut wanted = Wanted::new();
     for r in declared.iter().filter(|r| !suppress.declared_ignored(r)) {
         let live_type = catalog::spec(&r.rtype).map_or(r.rtype.as_str(), |s| s.live);
-        wanted.entry(live_type.to_owned()).or_default().insert(r.id.clone());
+        let ids = wanted.entry(live_type.to_owned()).or_default();
+        ids.insert(r.id.clone());
+        // A made-up id says nothing of its parent; the matched one does (a Lambda permission's
+        // `function/statement` names the function whose policy must be read).
+        if let Some(identity) = catalog::spec(&r.rtype).and_then(|s| s.identity) {
+            ids.insert(identity(&r.id, &r.attributes));
+        }
     }
     let inv = aws::inventory(sdk, regions, families, &wanted, progress).await;
     if inv.coverage.scanned.is_empty() && !families.is_empty() {

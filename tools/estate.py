@@ -678,7 +678,13 @@ def iam_setup():
         "scanner": [{"Effect": "Allow", "Action": "ec2:Describe*", "Resource": "*"},
                     {"Effect": "Allow", "Resource": "*", "Action": [
                         "s3:ListAllMyBuckets", "s3:GetBucketLocation", "kms:ListKeys", "kms:DescribeKey",
-                        "kms:ListAliases"]},
+                        "kms:ListAliases", "rds:DescribeDBInstances", "rds:DescribeDBClusters",
+                        "rds:DescribeDBSubnetGroups", "rds:DescribeDBParameterGroups", "lambda:ListFunctions",
+                        "lambda:ListEventSourceMappings", "lambda:ListTags", "lambda:GetPolicy",
+                        "lambda:ListAliases", "elasticloadbalancing:DescribeLoadBalancers",
+                        "elasticloadbalancing:DescribeTargetGroups", "elasticloadbalancing:DescribeTags",
+                        "autoscaling:DescribeAutoScalingGroups", "autoscaling:DescribePolicies",
+                        "autoscaling:DescribeLaunchConfigurations"]},
                     {"Effect": "Deny", "Action": "ec2:DescribeVolumes", "Resource": "*"}],
     }
     for user, statements in policies.items():

@@ -7,10 +7,14 @@
 //! A (type, region) that cannot be listed is reported as unscanned with the reason, never as empty.
 
 pub mod access;
+pub mod autoscaling;
 mod calls;
 pub mod ec2;
+pub mod elbv2;
 pub mod iam;
 pub mod kms;
+pub mod lambda;
+pub mod rds;
 pub mod s3;
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
@@ -32,7 +36,16 @@ use crate::report::Unscanned;
 use crate::resource::Resource;
 
 /// Every service driftscan lists, each declared once in its module.
-pub const SERVICES: &[ServiceSpec] = &[ec2::SERVICE, iam::SERVICE, s3::SERVICE, kms::SERVICE];
+pub const SERVICES: &[ServiceSpec] = &[
+    ec2::SERVICE,
+    iam::SERVICE,
+    s3::SERVICE,
+    kms::SERVICE,
+    rds::SERVICE,
+    lambda::SERVICE,
+    elbv2::SERVICE,
+    autoscaling::SERVICE,
+];
 
 /// What a service module declares: its lists and types, and where CloudTrail logs its writes.
 #[derive(Debug)]
@@ -220,6 +233,10 @@ async fn list(ctx: &Ctx<'_>, family: Family, wanted: &Wanted) -> Result<Vec<Reso
         Service::Iam => iam::list(ctx, family, wanted).await,
         Service::S3 => s3::list(ctx, family, wanted).await,
         Service::Kms => kms::list(ctx, family, wanted).await,
+        Service::Rds => rds::list(ctx, family, wanted).await,
+        Service::Lambda => lambda::list(ctx, family, wanted).await,
+        Service::Elbv2 => elbv2::list(ctx, family, wanted).await,
+        Service::AutoScaling => autoscaling::list(ctx, family, wanted).await,
     }
 }
 

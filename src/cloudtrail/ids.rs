@@ -289,6 +289,11 @@ pub fn changed_by(rules: &[(&str, &[&str])], event_name: &str, req: &Value, resp
         if let Some((_, key)) = id.split_once(":key/") {
             id = key.to_owned();
         }
+        // And a Lambda function by its ARN, maybe qualified; Terraform's id is its name.
+        // (`app:live` is a qualifier; an alias keeps its ARN, which is its Terraform id).
+        if id.contains(":function:") && rtype != "aws_lambda_alias" {
+            id = crate::aws::lambda::function_of(&id).to_owned();
+        }
         let resource = TrailResource { rtype, id };
         if !out.contains(&resource) {
             out.push(resource);

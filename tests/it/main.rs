@@ -28,4 +28,5 @@ mod storage;
 mod storage_services;
 mod suppress;
 mod webhook_server;
+mod workloads;
 mod workspaces;
