@@ -20,6 +20,7 @@ pub mod exit;
 mod fuzz;
 pub mod history;
 pub mod ignore;
+pub mod impact;
 pub mod lock;
 pub mod normalise;
 pub mod notify;
