@@ -27,9 +27,10 @@ use serde_json::Value;
 pub use severity::combine;
 
 /// How bad a change is, lowest first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
+    #[default]
     Low,
     Medium,
     High,

@@ -3,6 +3,7 @@
 use serde_json::Value;
 
 use super::values::{items, truthy};
+use crate::normalise::explode_rule;
 use super::{finding, Finding, Severity, Subject};
 
 const WORLD: &[&str] = &["0.0.0.0/0", "::/0"];
@@ -33,8 +34,8 @@ const WEB_PORTS: &[i64] = &[80, 443];
 pub fn world_ingress(s: &Subject) -> Vec<Finding> {
     match (s.rtype, s.attr()) {
         ("aws_security_group" | "aws_default_security_group", "ingress") => {
-            let before = items(s.before());
-            items(s.after()).into_iter().filter(|r| !before.contains(r)).filter_map(group_rule).collect()
+            let before = canonical_rules(s.before(), s.id);
+            canonical_rules(s.after(), s.id).iter().filter(|r| !before.contains(r)).filter_map(group_rule).collect()
         }
         ("aws_security_group_rule", "cidr_blocks" | "ipv6_cidr_blocks")
         | ("aws_vpc_security_group_ingress_rule", "cidr_ipv4" | "cidr_ipv6") => {
@@ -50,6 +51,15 @@ pub fn world_ingress(s: &Subject) -> Vec<Finding> {
         }
         _ => Vec::new(),
     }
+}
+
+/// Rules as the scan compares them, one source each: a plan or an old history row may hold them
+/// as Terraform writes them (`cidr_blocks`, several sources in one block).
+fn canonical_rules(v: &Value, own_id: &str) -> Vec<Value> {
+    items(v)
+        .into_iter()
+        .flat_map(|r| if r.get("source").is_some() { vec![r.clone()] } else { explode_rule(r, own_id) })
+        .collect()
 }
 
 /// One canonical rule `{"protocol", "from_port", "to_port", "source"}` opened to the world.

@@ -111,7 +111,12 @@ impl Notifier {
             reasons: vec!["This is a test message from `driftscan notify --test`: the webhook works.".into()],
             acked_at: None,
             expected: None,
+            impact: None,
+            severity: crate::impact::Severity::Low,
+            impact_reasons: Vec::new(),
         };
+        let mut sample = sample;
+        sample.assess();
         let body = slack::message("test message (sample change)", &[sample], "driftscan report --since 7d --anomalous");
         self.webhook.post(&body.to_string(), &self.retry)
     }

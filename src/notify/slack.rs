@@ -34,14 +34,17 @@ pub fn message(headline: &str, changes: &[ChangeRow], see_more: &str) -> Value {
                 {"type": "mrkdwn", "text": format!("*Who*\n{}", esc(c.actor.as_deref().unwrap_or("unknown (no CloudTrail event)")))},
                 {"type": "mrkdwn", "text": format!("*When*\n{}", esc(&c.time))},
                 {"type": "mrkdwn", "text": format!("*Score*\n{:.2}{}", c.score.unwrap_or(0.0), if c.anomalous { " (anomalous)" } else { "" })},
+                {"type": "mrkdwn", "text": format!("*Severity*\n{}", c.severity)},
             ]
         }));
         let reasons: Vec<String> = c.reasons.iter().map(|r| format!("• {}", esc(&cut(r)))).collect();
         let why = if reasons.is_empty() { "no reason recorded".to_owned() } else { reasons.join("\n") };
-        blocks.push(json!({
-            "type": "context",
-            "elements": [{"type": "mrkdwn", "text": format!("*Why unusual*\n{why}")}]
-        }));
+        let mut context = vec![json!({"type": "mrkdwn", "text": format!("*Why unusual*\n{why}")})];
+        if !c.impact_reasons.is_empty() {
+            let does: Vec<String> = c.impact_reasons.iter().map(|r| format!("• {}", esc(&cut(r)))).collect();
+            context.push(json!({"type": "mrkdwn", "text": format!("*What it does*\n{}", does.join("\n"))}));
+        }
+        blocks.push(json!({"type": "context", "elements": context}));
         blocks.push(json!({"type": "divider"}));
     }
     if changes.len() > MAX_SHOWN {
@@ -69,6 +72,7 @@ fn what(c: &ChangeRow) -> String {
         Some(e) => format!("*{}* on {} `{}`", esc(e), esc(&c.rtype), code(&c.resource_id)),
         None => format!("*{}* {} `{}` (`{}`)", esc(&c.kind), esc(&c.rtype), code(name), code(&c.resource_id)),
     };
+    s.insert_str(0, &format!("*[{}]* ", c.severity.as_str().to_ascii_uppercase()));
     if let Some(a) = &c.attribute {
         s.push_str(&format!("\n`{}`", code(a)));
         if let (Some(d), Some(v)) = (&c.declared, &c.actual) {
@@ -157,6 +161,7 @@ mod tests {
             assert!(text.contains(needle), "lacks {needle}: {text}");
         }
         assert!(!text.contains("<!here>"));
+        assert!(text.contains("*[MEDIUM]*") && text.contains("*Severity*\\nmedium"), "{text}");
         let many: Vec<_> = (0..20).map(|i| row(i, "2026-12-06T03:14:00Z", "drifted", true, "open")).collect();
         let m = message("20 anomalous changes", &many, "x");
         assert!(m["blocks"].as_array().unwrap().len() <= 50);
