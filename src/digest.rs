@@ -68,6 +68,9 @@ pub struct Counts {
     pub drifted: usize,
     pub deleted: usize,
     pub unmanaged: usize,
+    /// CloudTrail events shown with the drift they explain rather than on their own (counted in
+    /// `events`, not in `changes`).
+    pub folded: usize,
 }
 
 /// One day of the window.
@@ -125,7 +128,10 @@ impl Digest {
         now: DateTime<Utc>,
     ) -> Digest {
         let rows: Vec<ChangeRow> = rows.into_iter().filter(|r| filter.keep(r)).collect();
-        let mut counts = Counts { changes: rows.len(), ..Counts::default() };
+        let events = rows.iter().filter(|r| r.source == "cloudtrail").count();
+        // A person reads a drift and the event that explains it as one change.
+        let (rows, folded) = crate::items::merge(rows);
+        let mut counts = Counts { changes: rows.len(), folded, ..Counts::default() };
         let mut heatmap = [[0usize; 24]; 7];
         let mut days: BTreeMap<NaiveDate, (usize, usize)> = BTreeMap::new();
         // Keyed by the rows' own text: a month of a busy history is ~100,000 rows, and a copy of
@@ -139,7 +145,7 @@ impl Digest {
             match r.status.as_str() {
                 "open" => counts.open += 1,
                 "resolved" => counts.resolved += 1,
-                _ => counts.events += 1,
+                _ => {}
             }
             match r.kind.as_str() {
                 "drifted" => counts.drifted += 1,
@@ -162,6 +168,7 @@ impl Digest {
             e.0 += 1;
             e.1 += usize::from(r.anomalous);
         }
+        counts.events = events;
         let per_day = day_range(since, until.unwrap_or(now), &days)
             .into_iter()
             .map(|date| {
@@ -328,7 +335,8 @@ pub(crate) mod tests {
 
     #[test]
     fn severe_changes_come_highest_first() {
-        let mut rows: Vec<ChangeRow> = (1..=3).map(|i| row(i, "2026-12-06T03:14:00Z", "drifted", false, "open")).collect();
+        let mut rows: Vec<ChangeRow> =
+            (1..=3).map(|i| row(i, "2026-12-06T03:14:00Z", "drifted", false, "open")).collect();
         rows[0].severity = Severity::High;
         rows[2].severity = Severity::Critical;
         let d = Digest::build(rows, vec![], Filter::default(), None, None, at("2026-12-07T00:00:00Z"));

@@ -50,7 +50,9 @@ impl std::str::FromStr for Gate {
         if s == "drift" {
             return Ok(Gate::Drift);
         }
-        severity_form(s).map(Gate::Severity).ok_or_else(|| format!("{s}: expected drift or severity:LEVEL ({})", LEVELS))
+        severity_form(s)
+            .map(Gate::Severity)
+            .ok_or_else(|| format!("{s}: expected drift or severity:LEVEL ({})", LEVELS))
     }
 }
 

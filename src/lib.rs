@@ -21,6 +21,7 @@ mod fuzz;
 pub mod history;
 pub mod ignore;
 pub mod impact;
+pub mod items;
 pub mod lock;
 pub mod normalise;
 pub mod notify;

@@ -228,9 +228,10 @@ impl Report {
     /// lead with the most severe pick them out themselves.
     pub fn assess(&mut self) {
         self.changes.iter_mut().for_each(Change::assess);
-        self.summary.severity = self.changes.iter().fold(Default::default(), |mut m: std::collections::BTreeMap<_, _>, c| {
-            *m.entry(c.severity).or_insert(0) += 1;
-            m
-        });
+        self.summary.severity =
+            self.changes.iter().fold(Default::default(), |mut m: std::collections::BTreeMap<_, _>, c| {
+                *m.entry(c.severity).or_insert(0) += 1;
+                m
+            });
     }
 }

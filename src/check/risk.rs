@@ -77,7 +77,15 @@ mod tests {
     use serde_json::json;
 
     fn attr(name: &str, before: serde_json::Value, after: serde_json::Value) -> AttrChange {
-        AttrChange { name: name.into(), before, after, sensitive: false, unknown: false, forces_replacement: false, relevant: None }
+        AttrChange {
+            name: name.into(),
+            before,
+            after,
+            sensitive: false,
+            unknown: false,
+            forces_replacement: false,
+            relevant: None,
+        }
     }
 
     #[test]

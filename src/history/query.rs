@@ -128,6 +128,20 @@ pub struct Facets<'a> {
 }
 
 impl ChangeRow {
+    /// What the change is, in a few words: the event's name, `drifted ingress`, or a drift with
+    /// the event that explains it, `drifted ingress (AuthorizeSecurityGroupIngress)`.
+    pub fn label(&self) -> String {
+        let kind = match &self.attribute {
+            Some(a) => format!("{} {a}", self.kind),
+            None => self.kind.clone(),
+        };
+        match (&self.event_name, self.source.as_str()) {
+            (Some(e), "cloudtrail") => e.clone(),
+            (Some(e), _) => format!("{kind} ({e})"),
+            (None, _) => kind,
+        }
+    }
+
     /// Sets `impact`, `impact_reasons` and `severity` from the values and the score.
     pub fn assess(&mut self) {
         let i = crate::impact::assess(&crate::impact::Subject {

@@ -3,8 +3,8 @@
 use serde_json::Value;
 
 use super::values::{items, truthy};
-use crate::normalise::explode_rule;
 use super::{finding, Finding, Severity, Subject};
+use crate::normalise::explode_rule;
 
 const WORLD: &[&str] = &["0.0.0.0/0", "::/0"];
 

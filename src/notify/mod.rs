@@ -67,6 +67,9 @@ impl Notifier {
             return Ok(Outcome::default());
         }
         let changes: Vec<ChangeRow> = pending.into_iter().map(|p| p.change).collect();
+        let ids: Vec<i64> = changes.iter().map(|c| c.id).collect();
+        // A drift and the event that explains it are one line of the message (both are marked sent).
+        let (changes, _) = crate::items::merge(changes);
         let anomalous = changes.iter().filter(|c| c.anomalous).count();
         let headline = headline(changes.len(), anomalous);
         let since = changes.iter().map(|c| c.time.as_str()).min().unwrap_or("7d");
@@ -74,7 +77,6 @@ impl Notifier {
             format!("driftscan report --since {since}{}", if anomalous == changes.len() { " --anomalous" } else { "" });
         let body = slack::message(&headline, &changes, &see_more).to_string();
         let posted = self.webhook.post(&body, &self.retry);
-        let ids: Vec<i64> = changes.iter().map(|c| c.id).collect();
         let delivery =
             Delivery { sent: posted.error.is_none(), attempts: posted.attempts, error: posted.error.clone() };
         history.mark_notified(CHANNEL, &ids, &delivery, now)?;

@@ -68,9 +68,20 @@ pub fn message(headline: &str, changes: &[ChangeRow], see_more: &str) -> Value {
 /// The section's text: the change, the resource, and before -> after.
 fn what(c: &ChangeRow) -> String {
     let name = c.address.as_deref().unwrap_or(&c.resource_id);
-    let mut s = match &c.event_name {
-        Some(e) => format!("*{}* on {} `{}`", esc(e), esc(&c.rtype), code(&c.resource_id)),
-        None => format!("*{}* {} `{}` (`{}`)", esc(&c.kind), esc(&c.rtype), code(name), code(&c.resource_id)),
+    let mut s = match (&c.event_name, c.source.as_str()) {
+        (Some(e), "cloudtrail") => format!("*{}* on {} `{}`", esc(e), esc(&c.rtype), code(&c.resource_id)),
+        // A drift shown with the CloudTrail event that explains it (`items::merge`).
+        (Some(e), _) => {
+            format!(
+                "*{}* {} `{}` (`{}`) by *{}*",
+                esc(&c.kind),
+                esc(&c.rtype),
+                code(name),
+                code(&c.resource_id),
+                esc(e)
+            )
+        }
+        (None, _) => format!("*{}* {} `{}` (`{}`)", esc(&c.kind), esc(&c.rtype), code(name), code(&c.resource_id)),
     };
     s.insert_str(0, &format!("*[{}]* ", c.severity.as_str().to_ascii_uppercase()));
     if let Some(a) = &c.attribute {

@@ -105,11 +105,7 @@ pub fn report(rows: &[ChangeRow], since: Option<&str>, until: Option<&str>, form
             let table: Vec<[String; 10]> = rows
                 .iter()
                 .map(|r| {
-                    let kind = match (&r.event_name, &r.attribute) {
-                        (Some(e), _) => e.clone(),
-                        (None, Some(a)) => format!("{} {a}", r.kind),
-                        (None, None) => r.kind.clone(),
-                    };
+                    let kind = r.label();
                     let status = if r.status == "resolved" { " (resolved)" } else { "" };
                     // Cut, not rounded, to two places: 0.497 under a 0.5 threshold must not read 0.50.
                     let score = match r.score.map(|s| (s * 100.0).floor() / 100.0) {
@@ -165,11 +161,7 @@ pub fn report(rows: &[ChangeRow], since: Option<&str>, until: Option<&str>, form
                         Some(false) => " [reviewed]",
                         None => "",
                     };
-                    let what = match (&r.event_name, &r.attribute) {
-                        (Some(e), _) => e.clone(),
-                        (None, Some(a)) => format!("{} {a}", r.kind),
-                        (None, None) => r.kind.clone(),
-                    };
+                    let what = r.label();
                     let who = r.actor.as_deref().map(|a| format!(" by {a}")).unwrap_or_default();
                     let _ = writeln!(
                         out,
@@ -253,11 +245,7 @@ pub fn learn(outcome: &LearnOutcome, files: usize, skipped: &[String], format: F
 
 /// The event's name, or the kind and attribute of a drift.
 fn row_what(r: &ChangeRow) -> String {
-    match (&r.event_name, &r.attribute) {
-        (Some(e), _) => e.clone(),
-        (None, Some(a)) => format!("{} {a}", r.kind),
-        (None, None) => r.kind.clone(),
-    }
+    r.label()
 }
 
 /// The last part of a principal ARN (`user/alice`, `assumed-role/Deploy/session`), which is what

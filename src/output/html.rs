@@ -404,11 +404,7 @@ fn all_changes(o: &mut String, d: &Digest) {
 }
 
 fn what(r: &ChangeRow) -> String {
-    match (&r.event_name, &r.attribute) {
-        (Some(e), _) => e.clone(),
-        (None, Some(a)) => format!("{} {a}", r.kind),
-        (None, None) => r.kind.clone(),
-    }
+    r.label()
 }
 
 fn score(r: &ChangeRow) -> String {

@@ -132,11 +132,7 @@ pub fn render(d: &Digest) -> String {
 
 /// `drifted ingress`, `deleted`, or the CloudTrail event name.
 fn what(r: &ChangeRow) -> String {
-    match (&r.event_name, &r.attribute) {
-        (Some(e), _) => e.clone(),
-        (None, Some(a)) => format!("{} {a}", r.kind),
-        (None, None) => r.kind.clone(),
-    }
+    r.label()
 }
 
 /// The attribute's old and new value: inline, or as a fenced unified diff when long.

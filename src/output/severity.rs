@@ -22,7 +22,8 @@ pub fn html(o: &mut String, d: &Digest, h: fn(&str) -> String) {
     );
     for r in list {
         let reasons: Vec<String> = r.impact_reasons.iter().map(|x| format!("<li>{}</li>", h(x))).collect();
-        let unusual = if r.anomalous { format!("<li>unusual: score {:.2}</li>", r.score.unwrap_or(0.0)) } else { String::new() };
+        let unusual =
+            if r.anomalous { format!("<li>unusual: score {:.2}</li>", r.score.unwrap_or(0.0)) } else { String::new() };
         let _ = writeln!(
             o,
             "<tr class=\"severe {sev}\" data-severity=\"{sev}\"><td><span class=\"sev {sev}\">{sev}</span></td>\
@@ -73,9 +74,5 @@ pub fn markdown(out: &mut String, d: &Digest, esc: fn(&str) -> String) {
 }
 
 fn what(r: &ChangeRow) -> String {
-    match (&r.event_name, &r.attribute) {
-        (Some(e), _) => e.clone(),
-        (None, Some(a)) => format!("{} {a}", r.kind),
-        (None, None) => r.kind.clone(),
-    }
+    r.label()
 }

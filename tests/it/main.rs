@@ -18,6 +18,7 @@ mod scan;
 mod schedule;
 mod schedules;
 mod secrets;
+mod severity;
 mod state;
 mod storage;
 mod storage_services;
