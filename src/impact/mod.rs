@@ -15,6 +15,7 @@
 //! [`severity`] then combines impact with the learned score (see its docs for the rule).
 
 mod data;
+pub mod eval;
 mod identity;
 mod network;
 mod safety;
