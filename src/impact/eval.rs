@@ -54,7 +54,7 @@ fn doc(statement: Value) -> Value {
 
 /// The labelled changes.
 pub fn cases() -> Vec<Case> {
-    use Severity::{Critical, High, Low, Medium};
+    use Severity::{Critical, High, Medium};
     let office = rule("tcp", 22, 22, "10.0.0.0/8");
     let read = doc(json!([{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::logs/*"}]));
     let own = doc(

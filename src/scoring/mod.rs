@@ -27,8 +27,9 @@
 //! - **quiet**: a resource that changed before and has been quiet for much longer than resources of
 //!   its type usually go between changes (the decayed mean of the gaps between a resource's change
 //!   and its previous one, gaps under an hour left out as one batch). The surprise is
-//!   `1.25 * log10(gap / (2 * mean))`, a heavy tail: quiet 20 times longer than usual is about one
-//!   in forty, 100 times about one in three hundred. It waits for three gaps of the type.
+//!   `2 * log10(gap / (2 * mean))`, a heavy tail (gaps between changes are nothing like
+//!   exponential): quiet 20 times longer than usual is a surprise of 2, enough alone for a score of
+//!   0.5; 5 times is 0.8, which only adds to another signal. It waits for three gaps of the type.
 //! - **burst**: changes to this type (and to this resource) in roughly the last hour, from a counter
 //!   with a one-hour half-life, against the learned rate at this time of the week (a Poisson tail
 //!   with some allowance for changes that come in batches).
@@ -198,6 +199,13 @@ pub struct Config {
     pub cold_start_min: f64,
     /// From this many weighted past changes on, surprise is no longer scaled down.
     pub cold_start_full: f64,
+    /// Whether the quiet-resource signal counts (off only to measure what it adds, `make eval`).
+    #[serde(default = "on")]
+    pub quiet_signal: bool,
+}
+
+fn on() -> bool {
+    true
 }
 
 impl Default for Config {
@@ -208,6 +216,7 @@ impl Default for Config {
             burst_half_life_minutes: 60.0,
             cold_start_min: 10.0,
             cold_start_full: 30.0,
+            quiet_signal: true,
         }
     }
 }

@@ -37,7 +37,7 @@ const SECOND_FROM: f64 = 1.5;
 /// between changes are nothing like exponential).
 const QUIET_MIN_GAPS: f64 = 3.0;
 const QUIET_FROM: f64 = 2.0;
-const QUIET_WEIGHT: f64 = 1.25;
+const QUIET_WEIGHT: f64 = 2.0;
 /// Signals at least this surprising get a sentence.
 const REASON_FROM: f64 = 1.0;
 const MAX_REASONS: usize = 3;
@@ -193,7 +193,8 @@ pub(crate) fn evaluate_signals(
     sig.push(Signal { kind: Kind::Resource, surprise: -p_r.log10(), reason });
 
     // Quiet: a resource that changed before, quiet far longer than its type's usual interval.
-    if let (Some(gap), true) = (days_quiet(raw, v, obs.time.timestamp()), v[GN] >= QUIET_MIN_GAPS) {
+    let counts = cfg.quiet_signal && v[GN] >= QUIET_MIN_GAPS;
+    if let (Some(gap), true) = (days_quiet(raw, v, obs.time.timestamp()), counts) {
         let usual = v[GS] / v[GN];
         let ratio = gap / usual.max(keys::MIN_GAP_DAYS);
         sig.push(Signal {

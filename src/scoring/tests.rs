@@ -268,7 +268,8 @@ fn a_resource_quiet_far_longer_than_its_type_usually_is_a_signal_with_its_number
     let o = obs(at(day, 11.0), "aws_security_group", "sg-old", "eu-west-1", None);
     let parts = breakdown(&store, &o, &cfg).unwrap();
     let quiet = parts.iter().find(|(k, _)| *k == "quiet").map(|(_, s)| *s).expect("a quiet signal");
-    assert!(quiet > 1.0, "{parts:?}");
+    assert!(quiet > 2.0, "141 days against about 1.1: {parts:?}");
+    assert!(score(&store, &o, &cfg).unwrap().anomalous);
     let s = score(&store, &o, &cfg).unwrap();
     let reason = s.reasons.iter().find(|r| r.contains("first change in")).expect("a quiet reason");
     assert!(reason.starts_with("sg-old: first change in 141 days; changes to a aws_security_group"), "{reason}");
@@ -276,5 +277,6 @@ fn a_resource_quiet_far_longer_than_its_type_usually_is_a_signal_with_its_number
     // A busy group changing again after the weekend (4 days against about 1.1) is barely quiet.
     let busy = obs(at(day, 11.0), "aws_security_group", "sg-1", "eu-west-1", None);
     let parts = breakdown(&store, &busy, &cfg).unwrap();
-    assert!(parts.iter().find(|(k, _)| *k == "quiet").is_some_and(|(_, s)| *s < 0.5), "{parts:?}");
+    assert!(parts.iter().find(|(k, _)| *k == "quiet").is_some_and(|(_, s)| *s < 1.0), "{parts:?}");
+    assert!(!score(&store, &busy, &cfg).unwrap().anomalous);
 }
