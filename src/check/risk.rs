@@ -100,7 +100,10 @@ mod tests {
         assert_eq!((r.impact, r.severity), (Some(Severity::High), Severity::High));
         assert!(r.impact_reasons[0].contains("SSH (22)"), "{:?}", r.impact_reasons);
         let tags = attr("tags", json!({"a": "1"}), json!({"a": "2"}));
-        assert_eq!(Risk::of("aws_instance", "i-1", "drifted", &[tags.clone()], true).severity, Severity::Medium);
+        assert_eq!(
+            Risk::of("aws_instance", "i-1", "drifted", std::slice::from_ref(&tags), true).severity,
+            Severity::Medium
+        );
         let secret = AttrChange { sensitive: true, ..tags };
         assert_eq!(Risk::of("aws_instance", "i-1", "drifted", &[secret], false), Risk::default());
         assert_eq!(Risk::of("aws_kms_key", "k", "deleted", &[], false).severity, Severity::Critical);

@@ -66,7 +66,8 @@ fn granted(v: &Value) -> BTreeSet<(String, String)> {
 /// account it did not let in before.
 pub fn trust_widened(s: &Subject) -> Vec<Finding> {
     let trust = s.attr() == "assume_role_policy";
-    if !trust && !(s.attr() == "policy" && RESOURCE_POLICY_TYPES.contains(&s.rtype)) {
+    let resource_policy = s.attr() == "policy" && RESOURCE_POLICY_TYPES.contains(&s.rtype);
+    if !(trust || resource_policy) {
         return Vec::new();
     }
     let (before, after) = (admitted(s.before()), admitted(s.after()));

@@ -227,7 +227,7 @@ pub fn assess(s: &Subject) -> Impact {
     let mut found: Vec<(Finding, &'static str)> =
         RULES.iter().flat_map(|r| (r.check)(s).into_iter().map(move |f| (f, r.name))).collect();
     // Highest first; the table's order breaks ties, so output is stable.
-    found.sort_by(|a, b| b.0.severity.cmp(&a.0.severity));
+    found.sort_by_key(|f| std::cmp::Reverse(f.0.severity));
     let mut out = Impact { severity: found.first().map(|f| f.0.severity), ..Impact::default() };
     for (f, rule) in found {
         if !out.reasons.contains(&f.reason) {

@@ -14,7 +14,7 @@ pub fn scan(r: &Report) -> String {
 
     // What is dangerous comes first, then what is unusual: that is what a person should read.
     let mut severe: Vec<_> = r.changes.iter().filter(|c| c.severity >= Severity::High).collect();
-    severe.sort_by(|a, b| b.severity.cmp(&a.severity));
+    severe.sort_by_key(|c| std::cmp::Reverse(c.severity));
     if !severe.is_empty() {
         let _ = writeln!(out, "SEVERE ({})", severe.len());
         for c in severe {

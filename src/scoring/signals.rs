@@ -201,7 +201,7 @@ pub(crate) fn evaluate_signals(
             kind: Kind::Quiet,
             surprise: QUIET_WEIGHT * (ratio / QUIET_FROM).log10().max(0.0),
             reason: format!(
-                "{id}: first change in {} days; changes to a {t} in this account usually come every {} days",
+                "{id}: first change in {} days; changes to each {t} in this account usually come every {} days",
                 days(gap),
                 days(usual)
             ),

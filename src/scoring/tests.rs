@@ -272,7 +272,7 @@ fn a_resource_quiet_far_longer_than_its_type_usually_is_a_signal_with_its_number
     assert!(score(&store, &o, &cfg).unwrap().anomalous);
     let s = score(&store, &o, &cfg).unwrap();
     let reason = s.reasons.iter().find(|r| r.contains("first change in")).expect("a quiet reason");
-    assert!(reason.starts_with("sg-old: first change in 141 days; changes to a aws_security_group"), "{reason}");
+    assert!(reason.starts_with("sg-old: first change in 141 days; changes to each aws_security_group"), "{reason}");
 
     // A busy group changing again after the weekend (4 days against about 1.1) is barely quiet.
     let busy = obs(at(day, 11.0), "aws_security_group", "sg-1", "eu-west-1", None);

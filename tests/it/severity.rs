@@ -101,6 +101,41 @@ fn ssh_opened_to_the_world_by_a_known_engineer_in_office_hours_is_high_and_leads
     let first_row = html.stdout.find("<tr class=\"severe").expect("a severe row");
     assert!(html.stdout[first_row..].contains("ingress tcp 22-22 from 0.0.0.0/0"), "severe rows in the page");
 
+    // The event and the drift it explains are one item: the drift, with the event's name and actor.
+    let day = run(&mut estate.command(&[
+        "report",
+        "--db",
+        "history.db",
+        "--since",
+        "2026-12-02T00:00:00Z",
+        "--type",
+        "aws_security_group",
+        "--now",
+        "2026-12-03T00:00:00Z",
+    ]));
+    assert_eq!(day.code, 0, "{}", day.stderr);
+    assert_eq!(
+        day.stdout.matches("drifted ingress (AuthorizeSecurityGroupIngress)").count(),
+        2,
+        "its row and its severe entry: {}",
+        day.stdout
+    );
+    assert!(!day.stdout.contains("cloudtrail"), "no row of its own for the event: {}", day.stdout);
+    assert!(day.stdout.contains("\n1 changes,"), "{}", day.stdout);
+    let json = run(&mut estate.command(&[
+        "report",
+        "--db",
+        "history.db",
+        "--since",
+        "2026-12-02T00:00:00Z",
+        "--format",
+        "json",
+        "--now",
+        "2026-12-03T00:00:00Z",
+    ]));
+    let sources: Vec<Value> = json.json()["changes"].as_array().unwrap().iter().map(|c| c["source"].clone()).collect();
+    assert_eq!(sources, [json!("cloudtrail"), json!("scan")], "JSON keeps both rows, as recorded");
+
     // --fail-on severity:LEVEL counts only what is that severe.
     let gate = |level: &str| estate.scan(&["--now", "2026-12-02T11:50:00Z", "--fail-on", level]).code;
     assert_ne!(gate("severity:high"), 0);
