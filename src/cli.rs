@@ -14,7 +14,7 @@ use crate::cloudtrail::s3::{self, S3Location};
 use crate::cloudtrail::Loader;
 use crate::config::Config;
 use crate::digest::{Digest, Filter};
-use crate::exit::Exit;
+use crate::exit::{Exit, Gate};
 use crate::history::{rfc3339, History, Window};
 use crate::lock::HistoryLock;
 use crate::notify::{self, tell::tell};
@@ -60,6 +60,10 @@ enum Command {
     /// turn, each with its own credentials, into one history; a workspace that fails does not
     /// stop the others, and the exit code is the worst of them (an error counts worst).
     ///
+    /// Exit codes: 0 in sync, 2 drift, 3 an anomalous change, 1 error. With --fail-on
+    /// severity:LEVEL only changes of that severity or more count (2, or 3 when one of them is
+    /// anomalous); the others are still reported and recorded.
+    ///
     /// Example: driftscan scan --state infra/terraform.tfstate --state 'envs/*/terraform.tfstate'
     ///
     /// Example: driftscan scan --state 's3://org-tfstate/prod/**/*.tfstate'
@@ -103,8 +107,8 @@ enum Command {
     /// replacements that would overwrite a change someone made outside Terraform. Nothing is
     /// written, and sensitive values are never printed.
     ///
-    /// Exit codes: 0 pass, 2 drift or clobber (as --fail-on asks), 3 anomalous planned change,
-    /// 1 error (bad plan, AWS not reachable without --offline).
+    /// Exit codes: 0 pass, 2 drift or clobber (as --fail-on asks; with --fail-on severity:high,
+    /// a drift or planned change of high severity or more), 3 anomalous planned change, 1 error (bad plan, AWS not reachable without --offline).
     ///
     /// Example: terraform plan -out tfplan && terraform show -json tfplan | driftscan check --plan -
     Check(CheckArgs),
@@ -188,11 +192,25 @@ struct ScanArgs {
     #[arg(long, short = 'q')]
     quiet: bool,
 
+    /// What makes the exit code non-zero: drift (every change, the default), or
+    /// severity:LEVEL (low, medium, high, critical) for only the changes of that severity or
+    /// more. Severity combines what a change does (impact rules) with how unusual it is.
+    #[arg(long, value_name = "WHAT", default_value = "drift", value_parser = parse_gate)]
+    fail_on: Gate,
+
     #[command(flatten)]
     scoring: ScoringArgs,
 
     #[command(flatten)]
     notify: NotifyArgs,
+}
+
+fn parse_fail_on(s: &str) -> std::result::Result<FailOn, String> {
+    s.parse()
+}
+
+fn parse_gate(s: &str) -> std::result::Result<Gate, String> {
+    s.parse()
 }
 
 #[derive(Debug, Args)]
@@ -359,9 +377,11 @@ struct CheckArgs {
     #[arg(long, value_name = "PATH", env = "DRIFTSCAN_DB")]
     db: Option<PathBuf>,
 
-    /// What fails the job (exit 2, or 3 for an anomaly); each level also fails on what is worse
-    /// (drift < clobber < anomaly).
-    #[arg(long, value_enum, value_name = "WHAT", default_value_t = FailOn::Clobber)]
+    /// What fails the job (exit 2, or 3 for an anomaly): never, drift, clobber or anomaly, each
+    /// also failing on what is worse (drift < clobber < anomaly); or severity:LEVEL (low,
+    /// medium, high, critical): a drift or planned change of that severity or more, the
+    /// severity combining what it does (impact rules) with how unusual it is.
+    #[arg(long, value_name = "WHAT", default_value = "clobber", value_parser = parse_fail_on)]
     fail_on: FailOn,
 
     /// Drift not to report, in `.driftignore` syntax, as for `scan` (the drift Terraform saw and
@@ -596,8 +616,10 @@ fn scan_command(args: ScanArgs, file: Option<&Config>, now: DateTime<Utc>) -> Re
     let progress = Progress::for_stderr(args.quiet);
     if configs[0].workspace.is_none() {
         let report = runtime()?.block_on(scan::run(&configs[0], now, &progress))?;
-        let exit = crate::workspace::exit_of(&report);
-        if !(args.quiet && exit == Exit::InSync && report.resolved.is_empty() && report.unscanned.is_empty()) {
+        let exit = crate::workspace::exit_of(&report, args.fail_on);
+        // --quiet stays quiet only in sync: a change below the --fail-on severity is still news.
+        let in_sync = crate::workspace::exit_of(&report, Gate::Drift) == Exit::InSync;
+        if !(args.quiet && in_sync && report.resolved.is_empty() && report.unscanned.is_empty()) {
             emit(&output::scan(&report, args.format))?;
         }
         if let Some(db) = &db {
@@ -605,7 +627,7 @@ fn scan_command(args: ScanArgs, file: Option<&Config>, now: DateTime<Utc>) -> Re
         }
         return Ok(exit);
     }
-    let outcomes = runtime()?.block_on(crate::workspace::run_all(&configs, now, &progress));
+    let outcomes = runtime()?.block_on(crate::workspace::run_all(&configs, now, &progress, args.fail_on));
     if !args.quiet || crate::workspace::worth_saying(&outcomes) {
         emit(&crate::workspace::render(&outcomes, args.format))?;
     }

@@ -20,6 +20,8 @@ pub mod exit;
 mod fuzz;
 pub mod history;
 pub mod ignore;
+pub mod impact;
+pub mod items;
 pub mod lock;
 pub mod normalise;
 pub mod notify;

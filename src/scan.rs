@@ -130,6 +130,8 @@ pub async fn run(cfg: &ScanConfig, now: DateTime<Utc>, progress: &Progress) -> R
         let id = h.record(&mut report, &declared, &live, &coverage, &cfg.scoring, now).context("recording the scan")?;
         report.scan.id = Some(id);
     }
+    // After recording: severity reads the score the history gave.
+    report.assess();
     Ok(report)
 }
 

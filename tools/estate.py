@@ -720,6 +720,11 @@ def drift(out, names):
         elif name == "open-rdp":  # a 3 a.m. security group patch
             east.authorize_security_group_ingress(GroupId=ids["sg_web"], IpPermissions=[
                 {"IpProtocol": "tcp", "FromPort": 3389, "ToPort": 3389, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+        elif name == "open-ssh":  # SSH to the world, the shortcut of a busy afternoon
+            east.authorize_security_group_ingress(GroupId=ids["sg_web"], IpPermissions=[
+                {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+        elif name == "retag-sg":
+            east.create_tags(Resources=[ids["sg_web"]], Tags=[{"Key": "Owner", "Value": "console"}])
         elif name == "retag-vpc":
             east.create_tags(Resources=[ids["vpc_main"]], Tags=[{"Key": "Owner", "Value": "console"}])
         elif name == "public-subnet":

@@ -242,5 +242,8 @@ fn sample(now: DateTime<Utc>) -> ChangeRow {
         reasons: vec!["This is a test message from `driftscan notify --test`: the sink works.".into()],
         acked_at: None,
         expected: None,
+        impact: None,
+        severity: crate::impact::Severity::Low,
+        impact_reasons: Vec::new(),
     }
 }

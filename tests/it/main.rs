@@ -20,6 +20,7 @@ mod scan;
 mod schedule;
 mod schedules;
 mod secrets;
+mod severity;
 mod state;
 mod state_server;
 mod state_sources;
