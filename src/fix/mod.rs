@@ -112,7 +112,7 @@ pub fn plan(changes: &[ChangeRow], sources: &Sources, decision: Decision) -> Res
             items.push(item);
             continue;
         };
-        item.file = Some(block.file.display().to_string());
+        item.file = Some(crate::suppress::clean(&block.file).display().to_string());
         if !texts.contains_key(&block.file) {
             let text = crate::text::read(&block.file).with_context(|| format!("reading {}", block.file.display()))?;
             texts.insert(block.file.clone(), text);

@@ -7,6 +7,7 @@ mod cli;
 mod encodings;
 mod family;
 mod faults;
+mod fix;
 mod harness;
 mod history;
 mod iam;
