@@ -566,6 +566,7 @@ fn fix_command(args: FixArgs, file: Option<&Config>, now: DateTime<Utc>) -> Resu
     }
     match (args.format, args.write) {
         (render::FixFormat::Json, _) => emit(&render::json(&plan))?,
+        (render::FixFormat::Diff, false) if plan.files.is_empty() => {}
         (render::FixFormat::Diff, false) => emit(&render::diff(&plan, &std::env::current_dir()?))?,
         (render::FixFormat::Diff, true) => {
             for f in &plan.files {
@@ -573,12 +574,19 @@ fn fix_command(args: FixArgs, file: Option<&Config>, now: DateTime<Utc>) -> Resu
             }
         }
     }
-    if args.format != render::FixFormat::Json {
-        eprint!("{}", render::notes(&plan));
+    match (args.format, decision) {
+        (render::FixFormat::Json, _) => {}
+        // A revert's commands are its output; an accept's notes are about what it left alone.
+        (_, Decision::Revert) => emit(&render::notes(&plan))?,
+        (_, Decision::Accept) => eprint!("{}", render::notes(&plan)),
     }
-    if decision == Decision::Accept {
-        for item in plan.items.iter().filter(|i| i.edited) {
-            history.ack(item.id, false, now, &crate::scoring::Config::default())?;
+    for item in &plan.items {
+        match decision {
+            Decision::Accept if item.edited => {
+                history.ack(item.id, false, now, &crate::scoring::Config::default())?;
+            }
+            Decision::Revert if item.address.is_some() => history.request_revert(item.id, now)?,
+            _ => {}
         }
     }
     Ok(Exit::InSync)

@@ -9,6 +9,7 @@
 
 pub mod edit;
 pub mod literal;
+pub mod remove;
 pub mod render;
 #[cfg(test)]
 mod tests;
@@ -99,20 +100,21 @@ pub fn plan(changes: &[ChangeRow], sources: &Sources, decision: Decision) -> Res
             items.push(item);
             continue;
         }
-        let (Some(block), "drifted", Some(attr), Some(live)) =
-            (sources.block_for(address), change.kind.as_str(), change.attribute.as_deref(), change.actual.as_ref())
-        else {
-            item.note = Some(match sources.block_for(address) {
-                None => format!(
-                    "{} is not declared in the --tf-dir sources",
-                    if address.is_empty() { &change.resource_id } else { address }
-                ),
-                Some(_) => format!("{} changes are not edited by fix yet", change.kind),
-            });
+        if change.kind == "unmanaged" {
+            item.note = Some(format!(
+                "{} {} is in no state: adopt it with the import block `scan` prints, or delete it in AWS",
+                change.rtype, change.resource_id
+            ));
+            items.push(item);
+            continue;
+        }
+        let Some(block) = sources.block_for(address) else {
+            item.note = Some(format!("{address} is not declared in the --tf-dir sources"));
             items.push(item);
             continue;
         };
         item.file = Some(crate::suppress::clean(&block.file).display().to_string());
+        item.line = Some(block.line);
         if !texts.contains_key(&block.file) {
             let text = crate::text::read(&block.file).with_context(|| format!("reading {}", block.file.display()))?;
             texts.insert(block.file.clone(), text);
@@ -127,16 +129,36 @@ pub fn plan(changes: &[ChangeRow], sources: &Sources, decision: Decision) -> Res
         if address.contains('[') {
             let shared = ["count", "for_each"].into_iter().find(|m| hcl_block.body.has_attribute(m));
             if let Some(meta) = shared.or(address.starts_with("module.").then_some("a module's count/for_each")) {
-                item.line = Some(block.line);
+                let what = change.attribute.as_deref().map_or("it".to_string(), |a| format!("`{a}`"));
                 item.note = Some(format!(
-                    "{address} is one instance of a block shared through `{meta}`; editing `{attr}` there changes every instance"
+                    "{address} is one instance of a block shared through `{meta}`; editing {what} there changes every instance"
                 ));
                 items.push(item);
                 continue;
             }
         }
-        let tags = defaults.get(&provider_alias(text, hcl_block)).cloned().unwrap_or_default();
-        match edit::accept(text, hcl_block, attr, live, &tags) {
+        let outcome = match (change.kind.as_str(), change.attribute.as_deref(), change.actual.as_ref()) {
+            ("drifted", Some(attr), Some(live)) => {
+                let tags = defaults.get(&provider_alias(text, hcl_block)).cloned().unwrap_or_default();
+                edit::accept(text, hcl_block, attr, live, &tags)
+            }
+            ("deleted", _, _) => match remove::block(text, hcl_block) {
+                Some((line, splice)) => {
+                    let dir = block.file.parent().unwrap_or(Path::new("."));
+                    let refs = remove::references(dir, &block.rtype, &block.name, &block.file, &splice.range);
+                    if !refs.is_empty() {
+                        item.note = Some(format!("still referred to at {}", refs.join(", ")));
+                    }
+                    let before = text[splice.range.clone()].lines().next().unwrap_or_default().to_string();
+                    Outcome::Edit { line, before: Some(before), after: String::new(), splices: vec![splice] }
+                }
+                None => Outcome::NotEditable { line: block.line, why: "no position recorded".into() },
+            },
+            (kind, _, _) => {
+                Outcome::NotEditable { line: block.line, why: format!("{kind} changes are not edited by fix") }
+            }
+        };
+        match outcome {
             Outcome::Edit { line, before, after, splices: s } => {
                 item.line = Some(line);
                 item.before = before;

@@ -35,10 +35,11 @@ pub fn diff(plan: &Plan, cwd: &Path) -> String {
     out
 }
 
-/// One line per change that was not edited, with where and why (for stderr).
+/// One line per change that was not edited, with where and why, or with what remains to do
+/// (references to a removed block; the command of a revert).
 pub fn notes(plan: &Plan) -> String {
     let mut out = String::new();
-    for item in plan.items.iter().filter(|i| !i.edited) {
+    for item in plan.items.iter().filter(|i| !i.edited || i.note.is_some()) {
         let what = match (&item.address, &item.attribute) {
             (Some(a), Some(attr)) => format!("{a} {attr}"),
             (Some(a), None) => a.clone(),

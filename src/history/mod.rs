@@ -39,6 +39,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0002_lifecycle", include_str!("../../migrations/0002_lifecycle.sql")),
     ("0003_workspaces", include_str!("../../migrations/0003_workspaces.sql")),
     ("0004_notifications", include_str!("../../migrations/0004_notifications.sql")),
+    ("0005_revert_requested", include_str!("../../migrations/0005_revert_requested.sql")),
 ];
 
 /// Times are stored as RFC 3339 UTC with whole seconds, so that text order is time order.
@@ -227,6 +228,18 @@ impl History {
     /// Marks change `id` as reviewed, and with `expected` teaches the model it was normal.
     pub fn ack(&mut self, id: i64, expected: bool, now: DateTime<Utc>, scoring: &scoring::Config) -> Result<ChangeRow> {
         self.in_transaction(|tx| query::ack(tx, id, expected, now, scoring))
+    }
+
+    /// Records that a revert of change `id` was requested (`fix --revert`) at `now`.
+    pub fn request_revert(&mut self, id: i64, now: DateTime<Utc>) -> Result<()> {
+        self.in_transaction(|tx| {
+            let n =
+                tx.execute("UPDATE changes SET revert_requested_at = ?1 WHERE id = ?2", params![rfc3339(now), id])?;
+            if n == 0 {
+                bail!("no change with id {id} in the history");
+            }
+            Ok(())
+        })
     }
 
     /// Runs `f` in one transaction and commits it: every write to the history goes through here,

@@ -118,3 +118,40 @@ fn fix_json_and_write_agree_with_the_diff() {
     let names: Vec<_> = std::fs::read_dir(estate.path("tf")).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert_eq!(names.len(), 2, "{names:?}");
 }
+
+#[test]
+fn a_deleted_resource_is_removed_on_accept_and_applied_again_on_revert() {
+    let estate = Estate::create();
+    repository(&estate);
+    estate.drift(&["terminate-replica"]);
+    assert_eq!(estate.scan(&["--tf-dir", "tf"]).code, 2);
+    let id = |address: &str| -> String {
+        let sql = "SELECT id FROM changes WHERE kind = 'deleted' AND address = ?1";
+        estate.db().query_row(sql, [address], |r| r.get::<_, i64>(0)).unwrap().to_string()
+    };
+    let replica = id("aws_instance.replica");
+
+    // Revert: nothing edited; the targeted apply that re-creates it; the request is recorded.
+    let revert = run(&mut estate.command(&["fix", &replica, "--revert", "--tf-dir", "tf", "--db", "history.db"]));
+    assert_eq!(revert.code, 0, "stderr:\n{}", revert.stderr);
+    let apply = "terraform plan -target='aws_instance.replica' && terraform apply -target='aws_instance.replica'";
+    assert_eq!(revert.stdout, format!("#{replica} aws_instance.replica: {apply}\n"));
+    assert_eq!(git(estate.dir.path(), &["status", "--porcelain", "--", "tf"]), "");
+    let sql = "SELECT revert_requested_at IS NOT NULL FROM changes WHERE id = ?1";
+    assert!(estate.db().query_row(sql, [&replica], |r| r.get::<_, bool>(0)).unwrap());
+
+    // Accept: the block goes (the output that reads it is named), nothing else changes.
+    let accept = run(&mut estate.command(&["fix", &replica, "--tf-dir", "tf", "--db", "history.db"]));
+    assert_eq!(accept.code, 0, "stderr:\n{}", accept.stderr);
+    std::fs::write(estate.path("fix.diff"), &accept.stdout).unwrap();
+    git(estate.dir.path(), &["apply", "fix.diff"]);
+    let original = std::fs::read_to_string(testdata("tf/fix/main.tf")).unwrap();
+    let block = "resource \"aws_instance\" \"replica\" {\n  provider      = aws.west\n  instance_type = \"t3.small\" # the read replica needs more memory than web\n  tags          = { Name = \"replica\" }\n}\n\n";
+    assert!(original.contains(block));
+    assert_eq!(std::fs::read_to_string(estate.path("tf/main.tf")).unwrap(), original.replace(block, ""));
+    assert!(
+        accept.stderr.contains("aws_instance.replica: tf/main.tf:36: still referred to at tf/main.tf:52"),
+        "{}",
+        accept.stderr
+    );
+}

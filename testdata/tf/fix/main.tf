@@ -47,3 +47,7 @@ module "network" {
 data "aws_ami" "base" {
   most_recent = true
 }
+
+output "replica_id" {
+  value = aws_instance.replica.id
+}
