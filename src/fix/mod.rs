@@ -74,7 +74,7 @@ pub struct Plan {
 /// Works out the edits for `changes` in the sources of `sources` (read from disk as they are now).
 pub fn plan(changes: &[ChangeRow], sources: &Sources, decision: Decision) -> Result<Plan> {
     let mut texts: BTreeMap<PathBuf, String> = BTreeMap::new();
-    let mut splices: BTreeMap<PathBuf, Vec<(Splice, usize)>> = BTreeMap::new();
+    let mut splices: BTreeMap<PathBuf, Vec<Owned>> = BTreeMap::new();
     let mut items = Vec::new();
     let defaults = default_tags(sources)?;
     for change in changes {
@@ -195,9 +195,12 @@ pub fn plan(changes: &[ChangeRow], sources: &Sources, decision: Decision) -> Res
     Ok(Plan { items, files })
 }
 
+/// A splice and the index of the item it is for.
+type Owned = (Splice, usize);
+
 /// Splices in order, less those that overlap one kept before them (they are reported instead).
-fn without_overlaps(list: Vec<(Splice, usize)>) -> (Vec<(Splice, usize)>, Vec<(Splice, usize)>) {
-    let (mut kept, mut dropped): (Vec<(Splice, usize)>, Vec<_>) = (Vec::new(), Vec::new());
+fn without_overlaps(list: Vec<Owned>) -> (Vec<Owned>, Vec<Owned>) {
+    let (mut kept, mut dropped): (Vec<Owned>, Vec<Owned>) = (Vec::new(), Vec::new());
     for (s, i) in list {
         let overlaps = kept.last().is_some_and(|(k, j): &(Splice, usize)| *j != i && s.range.start < k.range.end);
         if overlaps {
