@@ -99,6 +99,17 @@ enum Command {
     ///
     /// Example: driftscan ack 42 --expected
     Ack(AckArgs),
+    /// Turn drift into the source change that settles it: accept what is live, or revert it.
+    ///
+    /// --accept (the default) edits the .tf files of --tf-dir so they declare the live values,
+    /// where the value is a literal in the resource's own block; everything else in the files
+    /// stays byte for byte. A value that is not a literal (a variable, an expression, a block
+    /// shared by count instances) is named with its file:line on stderr and left alone. The edits
+    /// are printed as a unified diff that `git apply` takes from the repository root, unless
+    /// --write. Accepted changes are marked reviewed in the history, as `ack` does.
+    ///
+    /// Example: driftscan scan --tf-dir infra && driftscan fix --open --tf-dir infra | git apply
+    Fix(FixArgs),
     /// Gate a Terraform plan before `terraform apply`: drift, clobbers and unusual changes.
     ///
     /// Reads `terraform show -json PLANFILE` output (plan format 0.1 to 1.x) and reports the drift
@@ -360,6 +371,44 @@ struct AckArgs {
 }
 
 #[derive(Debug, Args)]
+struct FixArgs {
+    /// The changes to settle, by id as `scan --format json` and `report` show them.
+    #[arg(value_name = "CHANGE_ID", required_unless_present = "open")]
+    ids: Vec<i64>,
+
+    /// Every drift still open in the history (with the ids given, if any).
+    #[arg(long)]
+    open: bool,
+
+    /// Make the code say what is live (the default).
+    #[arg(long, conflicts_with = "revert")]
+    accept: bool,
+
+    /// Put AWS back as the code says: no edit; prints the targeted terraform commands.
+    #[arg(long)]
+    revert: bool,
+
+    /// The Terraform root module whose sources are edited.
+    #[arg(long, value_name = "DIR")]
+    tf_dir: PathBuf,
+
+    /// History database (SQLite). Default `history` in the config, else .driftscan/history.db.
+    #[arg(long, value_name = "PATH", env = "DRIFTSCAN_DB")]
+    db: Option<PathBuf>,
+
+    /// Edit the files in place (each replaced whole, never half-written) instead of printing a diff.
+    #[arg(long)]
+    write: bool,
+
+    /// Output: a unified diff, or JSON per change.
+    #[arg(long, value_enum, default_value_t = crate::fix::render::FixFormat::Diff)]
+    format: crate::fix::render::FixFormat,
+
+    #[command(flatten)]
+    lock: LockArgs,
+}
+
+#[derive(Debug, Args)]
 struct CheckArgs {
     /// The plan as JSON: `terraform show -json tfplan > plan.json`, or `-` to read it from stdin.
     #[arg(long, value_name = "PATH")]
@@ -499,6 +548,7 @@ pub fn run() -> Result<Exit> {
             ))?;
             Ok(Exit::InSync)
         }
+        Command::Fix(args) => fix_command(args, file, now),
         Command::Check(args) => {
             let cfg = CheckConfig {
                 plan: args.plan,
@@ -524,6 +574,56 @@ pub fn run() -> Result<Exit> {
         }
         Command::Config(_) => unreachable!("handled above"),
     }
+}
+
+/// `driftscan fix`: selects the changes, works out the edits, hands them back, and records the
+/// accepted ones as reviewed.
+fn fix_command(args: FixArgs, file: Option<&Config>, now: DateTime<Utc>) -> Result<Exit> {
+    use crate::fix::{self, render, Decision};
+    let db = history_path(args.db, file);
+    let (_lock, mut history) = existing_history_to_write(&db, &args.lock, file)?;
+    let all = history.changes(&Window::default())?;
+    for id in &args.ids {
+        if !all.iter().any(|c| c.id == *id) {
+            bail!("no change {id} in history {}", db.display());
+        }
+    }
+    let chosen: Vec<_> = all
+        .into_iter()
+        .filter(|c| args.ids.contains(&c.id) || (args.open && c.source == "scan" && c.status == "open"))
+        .collect();
+    let sources = crate::terraform::sources::load_dir(&args.tf_dir)?;
+    let decision = if args.revert { Decision::Revert } else { Decision::Accept };
+    let plan = fix::plan(&chosen, &sources, decision)?;
+    if args.write {
+        render::write(&plan.files)?;
+    }
+    match (args.format, args.write) {
+        (render::FixFormat::Json, _) => emit(&render::json(&plan))?,
+        (render::FixFormat::Diff, false) if plan.files.is_empty() => {}
+        (render::FixFormat::Diff, false) => emit(&render::diff(&plan, &std::env::current_dir()?))?,
+        (render::FixFormat::Diff, true) => {
+            for f in &plan.files {
+                eprintln!("wrote {}", f.path.display());
+            }
+        }
+    }
+    match (args.format, decision) {
+        (render::FixFormat::Json, _) => {}
+        // A revert's commands are its output; an accept's notes are about what it left alone.
+        (_, Decision::Revert) => emit(&render::notes(&plan))?,
+        (_, Decision::Accept) => eprint!("{}", render::notes(&plan)),
+    }
+    for item in &plan.items {
+        match decision {
+            Decision::Accept if item.edited => {
+                history.ack(item.id, false, now, &crate::scoring::Config::default())?;
+            }
+            Decision::Revert if item.address.is_some() => history.request_revert(item.id, now)?,
+            _ => {}
+        }
+    }
+    Ok(Exit::InSync)
 }
 
 /// `--config`, else `./driftscan.hcl` when it exists.

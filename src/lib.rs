@@ -16,6 +16,7 @@ pub mod diff;
 pub mod digest;
 pub mod error;
 pub mod exit;
+pub mod fix;
 #[cfg(test)]
 mod fuzz;
 pub mod history;

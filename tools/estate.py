@@ -714,6 +714,10 @@ def drift(out, names):
             east.stop_instances(InstanceIds=[ids["web_0"]])
             east.modify_instance_attribute(InstanceId=ids["web_0"], InstanceType={"Value": size})
             east.start_instances(InstanceIds=[ids["web_0"]])
+        elif name == "resize-replica":  # the same console resize, in the other region
+            west.stop_instances(InstanceIds=[ids["replica"]])
+            west.modify_instance_attribute(InstanceId=ids["replica"], InstanceType={"Value": "t3.medium"})
+            west.start_instances(InstanceIds=[ids["replica"]])
         elif name == "stop-start":  # not drift: AWS changes the public IP, Terraform only reads it
             east.stop_instances(InstanceIds=[ids["web_1"]])
             east.start_instances(InstanceIds=[ids["web_1"]])

@@ -40,6 +40,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0003_workspaces", include_str!("../../migrations/0003_workspaces.sql")),
     ("0004_notifications", include_str!("../../migrations/0004_notifications.sql")),
     ("0005_alerts", include_str!("../../migrations/0005_alerts.sql")),
+    ("0006_revert_requested", include_str!("../../migrations/0006_revert_requested.sql")),
 ];
 
 /// Times are stored as RFC 3339 UTC with whole seconds, so that text order is time order.
@@ -252,6 +253,18 @@ impl History {
                 q.action(tx, id, Action::Acknowledge, at, now)?;
             }
             Ok(row)
+        })
+    }
+
+    /// Records that a revert of change `id` was requested (`fix --revert`) at `now`.
+    pub fn request_revert(&mut self, id: i64, now: DateTime<Utc>) -> Result<()> {
+        self.in_transaction(|tx| {
+            let n =
+                tx.execute("UPDATE changes SET revert_requested_at = ?1 WHERE id = ?2", params![rfc3339(now), id])?;
+            if n == 0 {
+                bail!("no change with id {id} in the history");
+            }
+            Ok(())
         })
     }
 

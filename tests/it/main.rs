@@ -9,6 +9,7 @@ mod cli;
 mod encodings;
 mod family;
 mod faults;
+mod fix;
 mod harness;
 mod history;
 mod iam;
