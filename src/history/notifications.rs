@@ -156,27 +156,36 @@ fn told_event(tx: &Transaction, channel: &str, id: i64) -> Result<Option<i64>> {
         .optional()?)
 }
 
-/// What routes look at, read back from the recorded change. `severity` is read when the history
-/// has the column (the risk scoring adds it); until then it is `None`.
+/// What routes look at, read back from the recorded change. Its severity is worked out from
+/// its values and score as a report works it out (`impact`), so `min_severity` routes on it.
 fn facts(tx: &Transaction, id: i64) -> Result<Facts> {
-    let has_severity: bool =
-        tx.query_row("SELECT count(*) > 0 FROM pragma_table_info('changes') WHERE name = 'severity'", [], |r| {
-            r.get(0)
-        })?;
-    let severity = if has_severity { "severity" } else { "NULL" };
-    let sql = format!(
-        "SELECT coalesce(workspace, ''), coalesce(account, ''), region, type, kind, coalesce(score, 0), {severity}
-           FROM changes WHERE id = ?1"
-    );
-    Ok(tx.query_row(&sql, params![id], |r| {
+    let sql = "SELECT coalesce(workspace, ''), coalesce(account, ''), region, type, kind, coalesce(score, 0),
+                      resource_id, attribute, declared, actual, anomalous
+                 FROM changes WHERE id = ?1";
+    Ok(tx.query_row(sql, params![id], |r| {
+        let json = |i: usize| -> rusqlite::Result<Option<serde_json::Value>> {
+            Ok(r.get::<_, Option<String>>(i)?.and_then(|t| serde_json::from_str(&t).ok()))
+        };
+        let (rtype, kind): (String, String) = (r.get(3)?, r.get(4)?);
+        let (resource_id, attribute): (String, Option<String>) = (r.get(6)?, r.get(7)?);
+        let (declared, actual) = (json(8)?, json(9)?);
+        let impact = crate::impact::assess(&crate::impact::Subject {
+            rtype: &rtype,
+            id: &resource_id,
+            kind: &kind,
+            attribute: attribute.as_deref(),
+            before: declared.as_ref(),
+            after: actual.as_ref(),
+        });
+        let severity = crate::impact::combine(impact.severity, r.get::<_, i64>(10)? != 0);
         Ok(Facts {
             workspace: r.get(0)?,
             account: r.get(1)?,
             region: r.get(2)?,
-            rtype: r.get(3)?,
-            kind: r.get(4)?,
+            rtype,
+            kind,
             score: r.get(5)?,
-            severity: r.get(6)?,
+            severity: Some(severity.as_str().to_owned()),
         })
     })?)
 }

@@ -127,3 +127,28 @@ fn what_learn_records_is_queued_in_its_own_transaction_and_only_as_asked() {
     assert_eq!(queued, outcome.anomalous);
     assert_eq!(learn("none.db", None).1, 0);
 }
+
+/// A route's `min_severity` reads the severity a report would show: SSH opened to the world is
+/// high, a tag edit is low.
+#[test]
+fn routes_read_the_severity_of_a_change_from_its_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let h = History::open(&dir.path().join("h.db")).unwrap();
+    let insert = |id: i64, attribute: &str, declared: &str, actual: &str| {
+        h.conn
+            .execute(
+                "INSERT INTO changes (id, source, kind, type, resource_id, region, attribute, declared, actual,
+                                      time, first_seen, last_seen, anomalous)
+                 VALUES (?1, 'scan', 'drifted', 'aws_security_group', 'sg-1', 'us-east-1', ?2, ?3, ?4,
+                         '2026-01-01T11:00:00Z', '2026-01-01T11:00:00Z', '2026-01-01T11:00:00Z', 0)",
+                params![id, attribute, declared, actual],
+            )
+            .unwrap();
+    };
+    let open = r#"[{"protocol":"tcp","from_port":22,"to_port":22,"source":"0.0.0.0/0","description":""}]"#;
+    insert(1, "ingress", "[]", open);
+    insert(2, "tags", r#"{"Name":"a"}"#, r#"{"Name":"b"}"#);
+    let tx = h.conn.unchecked_transaction().unwrap();
+    assert_eq!(facts(&tx, 1).unwrap().severity.as_deref(), Some("high"));
+    assert_eq!(facts(&tx, 2).unwrap().severity.as_deref(), Some("low"));
+}

@@ -7,9 +7,8 @@
 
 use glob::Pattern;
 
-/// The severities the risk scoring names, lowest first. A change carries one only once that
-/// scoring has landed (a `severity` column in the history); until then `min_severity` matches
-/// nothing, which `driftscan config check` says.
+/// The severities a change can have, lowest first (see `impact`); `info` is accepted for
+/// configurations that name it and sits below every change's severity.
 pub const SEVERITIES: &[&str] = &["info", "low", "medium", "high", "critical"];
 
 /// One `route { ... }` block. Every list holds globs (`aws_iam_*`); an empty list matches all.

@@ -158,7 +158,7 @@ pub fn check_lines(cfg: &Config) -> Vec<String> {
             keys.push(format!("min_score {m}"));
         }
         if let Some(m) = &r.min_severity {
-            keys.push(format!("min_severity {m} (pending: changes carry no severity until the risk scoring lands, so this matches nothing yet)"));
+            keys.push(format!("min_severity {m}"));
         }
         let when = if keys.is_empty() { "every change".to_owned() } else { keys.join("; ") };
         lines.push(format!("  route {} (line {}): {when} -> {}", i + 1, r.line, r.to.join(", ")));
