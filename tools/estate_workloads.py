@@ -29,7 +29,6 @@ of its own is needed):
 
 The names of what was made are written to `workloads/estate.json` so tests can name them.
 """
-import argparse
 import io
 import json
 import os
@@ -38,6 +37,8 @@ import uuid
 import zipfile
 
 import boto3
+
+from estate import service_cli
 
 ACCOUNT = "123456789012"
 EAST = "us-east-1"
@@ -461,22 +462,5 @@ def drift(out, names):
     print(json.dumps(made))
 
 
-def main():
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = p.add_subparsers(dest="cmd", required=True)
-    c = sub.add_parser("create", help="create the estate and write its Terraform state")
-    c.add_argument("--out", required=True, help="folder under which workloads/ is written")
-    d = sub.add_parser("drift", help="change the live estate out of band")
-    d.add_argument("--out", required=True)
-    d.add_argument("names", nargs="+")
-    a = p.parse_args()
-    if not os.environ.get("AWS_ENDPOINT_URL"):
-        sys.exit("estate_workloads.py: AWS_ENDPOINT_URL is not set; this script only talks to a local emulator")
-    if a.cmd == "create":
-        print(json.dumps(create(a.out)))
-    else:
-        drift(a.out, a.names)
-
-
 if __name__ == "__main__":
-    main()
+    service_cli("estate_workloads.py", __doc__, create, drift)
