@@ -17,6 +17,10 @@ pub enum Service {
     Iam,
     S3,
     Kms,
+    Sqs,
+    Sns,
+    Dynamodb,
+    Logs,
 }
 
 /// Where a list call's answer holds: one region, or the whole account (IAM, the S3 bucket list).

@@ -27,6 +27,7 @@ const PASSES: &[(&str, Pass)] = &[
     ("s3_block_spelling", s3_block_spelling),
     ("unset_bucket_acl", unset_bucket_acl),
     ("alias_target_key_arn", alias_target_key_arn),
+    ("dynamodb_blocks", dynamodb_blocks),
     ("unordered_sets", unordered_sets),
     ("empty_is_absent", empty_is_absent),
 ];
@@ -344,6 +345,30 @@ fn alias_target_key_arn(r: &mut Resource) {
     }
 }
 
+/// A DynamoDB table's `attribute` blocks are a set; its recovery and encryption blocks say
+/// "off" in several ways (no block, a block with `enabled = false`), and provider 5.x adds a
+/// `recovery_period_in_days` the table's recovery description only sometimes gives.
+fn dynamodb_blocks(r: &mut Resource) {
+    if r.rtype != "aws_dynamodb_table" {
+        return;
+    }
+    if let Some(Value::Array(blocks)) = r.attributes.get_mut("attribute") {
+        blocks.sort_by_cached_key(|b| b.to_string());
+    }
+    for key in ["point_in_time_recovery", "server_side_encryption"] {
+        if let Some(Value::Array(blocks)) = r.attributes.get_mut(key) {
+            blocks.retain(|b| b.get("enabled").and_then(Value::as_bool) == Some(true));
+            for b in blocks.iter_mut().filter_map(Value::as_object_mut) {
+                b.remove("recovery_period_in_days");
+                // The AWS-owned default key is no key: `""` in state, left out by the API.
+                if b.get("kms_key_arn").and_then(Value::as_str) == Some("") {
+                    b.remove("kms_key_arn");
+                }
+            }
+        }
+    }
+}
+
 fn canonical_protocol(p: &str) -> String {
     match p.to_ascii_lowercase().as_str() {
         "-1" | "all" | "" => "-1".into(),
@@ -456,6 +481,7 @@ mod tests {
         ("s3_block_spelling", &["s3_block_empty_fields_defaults_and_order_are_not_drift"]),
         ("unset_bucket_acl", &["an_unset_inline_bucket_acl_is_not_drift"]),
         ("alias_target_key_arn", &["an_alias_target_given_as_an_arn_is_not_drift"]),
+        ("dynamodb_blocks", &["dynamodb_attribute_order_and_ways_of_saying_off_are_not_drift"]),
         ("unordered_sets", &["set_order_and_duplicates_are_not_drift"]),
         ("empty_is_absent", &["empty_values_equal_fields_the_api_leaves_out"]),
     ];
@@ -840,5 +866,30 @@ mod tests {
         normalise_all(&mut shared);
         assert_eq!(shared, one);
         assert_ne!(shared, side, "normalising changed nothing: the test tests nothing");
+    }
+    #[test]
+    fn dynamodb_attribute_order_and_ways_of_saying_off_are_not_drift() {
+        let declared = normalise(res(
+            "aws_dynamodb_table",
+            "orders",
+            json!({"attribute": [{"name": "sk", "type": "N"}, {"name": "pk", "type": "S"}],
+                   "point_in_time_recovery": [{"enabled": false, "recovery_period_in_days": 0}],
+                   "server_side_encryption": [{"enabled": false, "kms_key_arn": ""}]}),
+        ));
+        let live = normalise(res(
+            "aws_dynamodb_table",
+            "orders",
+            json!({"attribute": [{"name": "pk", "type": "S"}, {"name": "sk", "type": "N"}],
+                   "point_in_time_recovery": [{"enabled": false}], "server_side_encryption": []}),
+        ));
+        assert_eq!(declared.attributes, live.attributes);
+        assert_eq!(declared.attributes["point_in_time_recovery"], Value::Null);
+        // Recovery on is still told from recovery off.
+        let on = normalise(res(
+            "aws_dynamodb_table",
+            "orders",
+            json!({"point_in_time_recovery": [{"enabled": true, "recovery_period_in_days": 35}]}),
+        ));
+        assert_eq!(on.attributes["point_in_time_recovery"], json!([{"enabled": true}]));
     }
 }

@@ -8,10 +8,14 @@
 
 pub mod access;
 mod calls;
+pub mod dynamodb;
 pub mod ec2;
 pub mod iam;
 pub mod kms;
+pub mod logs;
 pub mod s3;
+pub mod sns;
+pub mod sqs;
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::time::Duration;
@@ -32,7 +36,16 @@ use crate::report::Unscanned;
 use crate::resource::Resource;
 
 /// Every service driftscan lists, each declared once in its module.
-pub const SERVICES: &[ServiceSpec] = &[ec2::SERVICE, iam::SERVICE, s3::SERVICE, kms::SERVICE];
+pub const SERVICES: &[ServiceSpec] = &[
+    ec2::SERVICE,
+    iam::SERVICE,
+    s3::SERVICE,
+    kms::SERVICE,
+    sqs::SERVICE,
+    sns::SERVICE,
+    dynamodb::SERVICE,
+    logs::SERVICE,
+];
 
 /// What a service module declares: its lists and types, and where CloudTrail logs its writes.
 #[derive(Debug)]
@@ -220,6 +233,10 @@ async fn list(ctx: &Ctx<'_>, family: Family, wanted: &Wanted) -> Result<Vec<Reso
         Service::Iam => iam::list(ctx, family, wanted).await,
         Service::S3 => s3::list(ctx, family, wanted).await,
         Service::Kms => kms::list(ctx, family, wanted).await,
+        Service::Sqs => sqs::list(ctx, family, wanted).await,
+        Service::Sns => sns::list(ctx, family, wanted).await,
+        Service::Dynamodb => dynamodb::list(ctx, family, wanted).await,
+        Service::Logs => logs::list(ctx, family, wanted).await,
     }
 }
 

@@ -285,9 +285,12 @@ pub fn changed_by(rules: &[(&str, &[&str])], event_name: &str, req: &Value, resp
     }
     let mut out: Vec<TrailResource> = Vec::new();
     for (rtype, mut id) in found {
-        // A caller may name a KMS key by its ARN; Terraform's id is the key id after `:key/`.
-        if let Some((_, key)) = id.split_once(":key/") {
-            id = key.to_owned();
+        // A caller may name a KMS key by its ARN, and the newer tag calls of DynamoDB and Logs
+        // name a table or log group by its ARN; Terraform's id is the key id after `:key/`, the
+        // name after `:table/` or `:log-group:` (without the `:*` a group's ARN may end in).
+        let named = [":key/", ":table/", ":log-group:"].iter().find_map(|m| id.split_once(m).map(|(_, n)| n));
+        if let Some(name) = named {
+            id = name.trim_end_matches(":*").to_owned();
         }
         let resource = TrailResource { rtype, id };
         if !out.contains(&resource) {
