@@ -3,6 +3,7 @@
 
 mod bad_input;
 mod check;
+mod data_services;
 mod cli;
 mod encodings;
 mod family;

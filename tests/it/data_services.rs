@@ -1,0 +1,152 @@
+//! SQS, SNS, DynamoDB and CloudWatch Logs against the emulator: an estate written into its
+//! state as the AWS provider 5.x writes it (`tools/estate_data.py`) scans clean, each
+//! out-of-band change is reported once with its attribute, a deleted resource is deleted and
+//! one nobody declares is unmanaged with its `import` block.
+
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+
+use crate::harness::{run, Moto};
+
+/// The data estate in a moto of its own.
+struct Data {
+    moto: Moto,
+    dir: tempfile::TempDir,
+    ids: Value,
+}
+
+impl Data {
+    fn create() -> Data {
+        let moto = Moto::start();
+        let dir = tempfile::tempdir().expect("temp dir");
+        let out = moto.tool("estate_data.py", &["create", "--out", dir.path().to_str().unwrap()]);
+        let ids = serde_json::from_str(&out).expect("estate ids");
+        Data { moto, dir, ids }
+    }
+
+    fn id(&self, key: &str) -> String {
+        self.ids[key].as_str().unwrap_or_else(|| panic!("no id {key}")).to_owned()
+    }
+
+    fn drift(&self, names: &[&str]) -> Value {
+        let mut args = vec!["drift", "--out", self.dir.path().to_str().unwrap()];
+        args.extend_from_slice(names);
+        serde_json::from_str(&self.moto.tool("estate_data.py", &args)).expect("drift output")
+    }
+
+    fn scan(&self) -> Value {
+        let mut cmd = self.moto.driftscan();
+        cmd.current_dir(self.dir.path()).args(["scan", "--state", "data/terraform.tfstate", "--no-history", "--format", "json"]);
+        let out = run(&mut cmd);
+        assert!(matches!(out.code, 0 | 2 | 3), "scan failed ({}):\n{}", out.code, out.stderr);
+        out.json()
+    }
+}
+
+/// (kind, type, id, attribute) of every change; the attribute is "" when there is none.
+fn changes(report: &Value) -> BTreeSet<(String, String, String, String)> {
+    report["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            let s = |k: &str| c[k].as_str().unwrap_or_default().to_owned();
+            (s("kind"), s("type"), s("id"), s("attribute"))
+        })
+        .collect()
+}
+
+fn change(kind: &str, rtype: &str, id: &str, attribute: &str) -> (String, String, String, String) {
+    (kind.into(), rtype.into(), id.into(), attribute.into())
+}
+
+#[test]
+fn the_first_scan_of_the_data_estate_has_no_changes() {
+    let d = Data::create();
+    let report = d.scan();
+    assert_eq!(changes(&report), BTreeSet::new(), "{report:#}");
+    let summary = &report["summary"];
+    assert_eq!(summary["unscanned"], 0, "{report:#}");
+    // 2 queues + 1 policy, 2 topics + 1 policy + 1 subscription, 2 tables, 2 log groups.
+    assert_eq!(summary["managed"], 11, "{summary:#}");
+    assert_eq!(summary["not_compared"], 0, "{summary:#}");
+    let calls = &summary["api_calls"];
+    for (op, n) in [
+        ("ListQueues", 1),
+        ("GetQueueAttributes", 2),
+        ("ListTopics", 1),
+        ("GetTopicAttributes", 2),
+        ("ListSubscriptions", 1),
+        ("ListTables", 1),
+        ("DescribeTable", 2),
+        ("DescribeContinuousBackups", 2),
+        ("DescribeLogGroups", 1),
+    ] {
+        assert_eq!(calls[op], n, "{op}: {calls:#}");
+    }
+
+    // What nobody declares is listed, not read: its calls do not grow.
+    d.drift(&["unmanaged-queue", "unmanaged-topic", "unmanaged-table", "unmanaged-log-group"]);
+    let again = d.scan();
+    let calls = &again["summary"]["api_calls"];
+    for op in ["GetQueueAttributes", "GetTopicAttributes", "DescribeTable", "DescribeContinuousBackups"] {
+        assert_eq!(calls[op], 2, "{op}: {calls:#}");
+    }
+}
+
+#[test]
+fn each_out_of_band_change_is_reported_once_with_its_attribute() {
+    let d = Data::create();
+    d.drift(&["queue-retention-changed", "topic-policy-opened", "table-pitr-off", "log-retention-changed"]);
+    let report = d.scan();
+    let want: BTreeSet<_> = [
+        change("drifted", "aws_sqs_queue", &d.id("queue_orders"), "message_retention_seconds"),
+        // Declared on its own, the topic's policy is compared there, once.
+        change("drifted", "aws_sns_topic_policy", &d.id("topic_alerts"), "policy"),
+        change("drifted", "aws_dynamodb_table", &d.id("table_orders"), "point_in_time_recovery"),
+        change("drifted", "aws_cloudwatch_log_group", &d.id("group_app"), "retention_in_days"),
+    ]
+    .into_iter()
+    .collect();
+    assert_eq!(changes(&report), want, "{report:#}");
+
+    let by = |rtype: &str| report["changes"].as_array().unwrap().iter().find(|c| c["type"] == rtype).cloned().unwrap();
+    let queue = by("aws_sqs_queue");
+    assert_eq!((queue["declared"].as_i64(), queue["actual"].as_i64()), (Some(86400), Some(1_209_600)));
+    let policy = by("aws_sns_topic_policy");
+    assert_eq!(policy["actual"]["Statement"][0]["Principal"], "*", "a readable document: {policy:#}");
+    let group = by("aws_cloudwatch_log_group");
+    assert_eq!((group["declared"].as_i64(), group["actual"].as_i64()), (Some(14), Some(90)));
+    let table = by("aws_dynamodb_table");
+    assert_eq!(table["declared"][0]["enabled"], true, "{table:#}");
+}
+
+#[test]
+fn deleted_resources_are_deleted_and_undeclared_ones_unmanaged_with_their_import() {
+    let d = Data::create();
+    d.drift(&["delete-queue", "delete-subscription", "delete-table", "delete-log-group"]);
+    let made = d.drift(&["unmanaged-queue", "unmanaged-topic", "unmanaged-table", "unmanaged-log-group"]);
+    let report = d.scan();
+    let made = |k: &str| made[k].as_str().unwrap().to_owned();
+    let want: BTreeSet<_> = [
+        change("deleted", "aws_sqs_queue", &d.id("queue_dlq"), ""),
+        change("deleted", "aws_sns_topic_subscription", &d.id("subscription"), ""),
+        change("deleted", "aws_dynamodb_table", &d.id("table_sessions"), ""),
+        change("deleted", "aws_cloudwatch_log_group", &d.id("group_audit"), ""),
+        change("unmanaged", "aws_sqs_queue", &made("queue"), ""),
+        change("unmanaged", "aws_sns_topic", &made("topic"), ""),
+        change("unmanaged", "aws_dynamodb_table", &made("table"), ""),
+        change("unmanaged", "aws_cloudwatch_log_group", &made("log_group"), ""),
+    ]
+    .into_iter()
+    .collect();
+    assert_eq!(changes(&report), want, "{report:#}");
+    // A new topic has SNS's default policy, which is part of the topic: never unmanaged alone.
+    for c in report["changes"].as_array().unwrap().iter().filter(|c| c["kind"] == "unmanaged") {
+        let import = c["import"].as_str().unwrap_or_default();
+        let id = c["id"].as_str().unwrap();
+        assert!(import.contains(&format!("to = {}.", c["type"].as_str().unwrap())), "{c:#}");
+        assert!(import.contains(&format!("id = {}", Value::from(id))), "imported by its id: {c:#}");
+    }
+}
