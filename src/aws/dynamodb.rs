@@ -99,11 +99,16 @@ async fn describe(client: &Client, name: &str) -> Result<Option<Resource>, ListE
     let table = match client.describe_table().table_name(name).send().await {
         Ok(out) => out.table,
         Err(e) if e.code() == Some("ResourceNotFoundException") => return Ok(None),
-        Err(e) => return Err(e.into()),
+        Err(e) => return Err(ListError::reading("DescribeTable")(e)),
     };
     let Some(table) = table else { return Ok(None) };
     let mut a = table_attributes(&table);
-    let backups = client.describe_continuous_backups().table_name(name).send().await?;
+    let backups = client
+        .describe_continuous_backups()
+        .table_name(name)
+        .send()
+        .await
+        .map_err(ListError::reading("DescribeContinuousBackups"))?;
     let pitr = backups
         .continuous_backups_description()
         .and_then(|d| d.point_in_time_recovery_description())
@@ -114,7 +119,10 @@ async fn describe(client: &Client, name: &str) -> Result<Option<Resource>, ListE
         let mut token: Option<String> = None;
         // `ListTagsOfResource` has no paginator in the SDK: its token is followed by hand.
         loop {
-            let page = client.list_tags_of_resource().resource_arn(arn).set_next_token(token).send().await?;
+            let page = client.list_tags_of_resource().resource_arn(arn).set_next_token(token)
+                .send()
+                .await
+                .map_err(ListError::reading("ListTagsOfResource"))?;
             tags.extend(page.tags().iter().map(|t| (t.key().to_owned(), Value::from(t.value()))));
             token = page.next_token().map(str::to_owned);
             if token.is_none() {

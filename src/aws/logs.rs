@@ -68,7 +68,12 @@ pub(super) async fn list(ctx: &Ctx<'_>, family: &ListSpec, wanted: &Wanted) -> R
     let client = &client;
     let read = bounded(groups, |(mut group, arn)| async move {
         if declared.contains(&group.id) {
-            let out = client.list_tags_for_resource().resource_arn(&arn).send().await?;
+            let out = client
+                .list_tags_for_resource()
+                .resource_arn(&arn)
+                .send()
+                .await
+                .map_err(ListError::reading("ListTagsForResource"))?;
             let tags: Map<String, Value> =
                 out.tags().into_iter().flatten().map(|(k, v)| (k.clone(), Value::from(v.as_str()))).collect();
             group.attributes.insert("tags".into(), Value::Object(tags));

@@ -115,6 +115,14 @@ impl<E: ProvideErrorMetadata + std::error::Error + 'static, R: std::fmt::Debug +
     }
 }
 
+impl ListError {
+    /// The error of a per-resource read made within a list, naming that read: the list's
+    /// reason then says which call was refused (`ListQueues: GetQueueAttributes: ...`).
+    fn reading<E: Into<ListError>>(operation: &'static str) -> impl Fn(E) -> ListError {
+        move |e| ListError(format!("{operation}: {}", e.into().0))
+    }
+}
+
 /// The Display of an error and its sources, without the Debug dumps the SDK appends.
 fn cause_chain(e: &(dyn std::error::Error + 'static)) -> String {
     let mut parts: Vec<String> = Vec::new();

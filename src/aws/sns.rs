@@ -87,9 +87,14 @@ async fn list_topics(client: &Client, wanted: &Wanted) -> Result<Vec<Resource>, 
             Ok(out) => out.attributes().cloned().unwrap_or_default(),
             // Deleted between the list and the read.
             Err(e) if e.code() == Some("NotFound") => return Ok(Vec::new()),
-            Err(e) => return Err(ListError::from(e)),
+            Err(e) => return Err(ListError::reading("GetTopicAttributes")(e)),
         };
-        let tags = client.list_tags_for_resource().resource_arn(&arn).send().await?;
+        let tags = client
+            .list_tags_for_resource()
+            .resource_arn(&arn)
+            .send()
+            .await
+            .map_err(ListError::reading("ListTagsForResource"))?;
         let tags: HashMap<String, String> =
             tags.tags().iter().map(|t| (t.key().to_owned(), t.value().to_owned())).collect();
         let mut out = vec![map_topic(&arn, Some(&attributes), Some(&tags), policies.contains(&arn))];

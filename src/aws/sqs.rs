@@ -114,9 +114,15 @@ pub(super) async fn list(ctx: &Ctx<'_>, family: &ListSpec, wanted: &Wanted) -> R
             Err(e) if e.code().is_some_and(|c| c.contains("NonExistentQueue") || c.contains("QueueDoesNotExist")) => {
                 return Ok(Vec::new())
             }
-            Err(e) => return Err(ListError::from(e)),
+            Err(e) => return Err(ListError::reading("GetQueueAttributes")(e)),
         };
-        let tags = client.list_queue_tags().queue_url(&url).send().await?.tags().cloned().unwrap_or_default();
+        let tags = client
+            .list_queue_tags()
+            .queue_url(&url)
+            .send()
+            .await
+            .map_err(ListError::reading("ListQueueTags"))?
+            .tags().cloned().unwrap_or_default();
         let mut out = vec![map_queue(&url, Some(&attributes), Some(&tags))];
         out.extend(map_policy(&url, &attributes));
         Ok(out)

@@ -150,3 +150,67 @@ fn deleted_resources_are_deleted_and_undeclared_ones_unmanaged_with_their_import
         assert!(import.contains(&format!("id = {}", Value::from(id))), "imported by its id: {c:#}");
     }
 }
+
+/// The type name prefixes of the services these tests cover.
+const DATA: &[&str] = &["aws_sqs_", "aws_sns_", "aws_dynamodb_", "aws_cloudwatch_"];
+
+#[test]
+fn reads_the_scanner_may_not_make_leave_their_types_unscanned_never_deleted() {
+    // IAM enforced: the narrow scanner of `tools/estate.py iam-setup` may list queues, topics,
+    // subscriptions, tables and log groups, but not read a declared one's attributes or tags.
+    let mut moto = Moto::start_with(&[("INITIAL_NO_AUTH_ACTION_COUNT", "6")]);
+    let keys: Value = serde_json::from_str(&moto.estate(&["iam-setup"])).unwrap();
+    let key = |user: &str, k: &str| keys[user][k].as_str().unwrap().to_owned();
+    moto.keys = (key("admin", "AccessKeyId"), key("admin", "SecretAccessKey"));
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = moto.tool("estate_data.py", &["create", "--out", dir.path().to_str().unwrap()]);
+    let d = Data { moto, dir, ids: serde_json::from_str(&out).unwrap() };
+    d.drift(&["delete-queue", "log-retention-changed"]);
+
+    let mut cmd = d.moto.driftscan();
+    cmd.current_dir(d.dir.path())
+        .env("AWS_ACCESS_KEY_ID", key("scanner", "AccessKeyId"))
+        .env("AWS_SECRET_ACCESS_KEY", key("scanner", "SecretAccessKey"))
+        .env_remove("AWS_SESSION_TOKEN")
+        .args(["scan", "--state", "data/terraform.tfstate", "--no-history", "--format", "json"]);
+    let out = run(&mut cmd);
+    assert_eq!(out.code, 0, "partial coverage is not an error:\n{}", out.stderr);
+    let report = out.json();
+    let unscanned: BTreeSet<(&str, &str)> = report["unscanned"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|u| DATA.iter().any(|p| u["type"].as_str().unwrap().starts_with(p)))
+        .map(|u| (u["type"].as_str().unwrap(), u["region"].as_str().unwrap()))
+        .collect();
+    let want: BTreeSet<(&str, &str)> = [
+        "aws_sqs_queue",
+        "aws_sqs_queue_policy",
+        "aws_sns_topic",
+        "aws_sns_topic_policy",
+        "aws_dynamodb_table",
+        "aws_cloudwatch_log_group",
+    ]
+    .into_iter()
+    .map(|t| (t, "us-east-1"))
+    .collect();
+    assert_eq!(unscanned, want, "{report:#}");
+    // Each reason names the list and the read it was refused (moto answers these JSON services'
+    // denials in XML, which their clients cannot read a code from).
+    for u in report["unscanned"].as_array().unwrap() {
+        let (rtype, reason) = (u["type"].as_str().unwrap(), u["reason"].as_str().unwrap());
+        let read = [
+            ("aws_sqs_", "ListQueues: GetQueueAttributes: "),
+            ("aws_sns_", "ListTopics: GetTopicAttributes: "),
+            ("aws_dynamodb_", "ListTables: DescribeTable: "),
+            ("aws_cloudwatch_", "DescribeLogGroups: ListTagsForResource: "),
+        ];
+        if let Some((_, want)) = read.iter().find(|(p, _)| rtype.starts_with(p)) {
+            assert!(reason.starts_with(want), "{u}");
+        }
+    }
+    // The queue went and the retention moved, but nobody could look; the subscriptions were
+    // listed and are clean.
+    assert_eq!(report["changes"], serde_json::json!([]), "{report:#}");
+    assert!(report["summary"]["managed"].as_u64().unwrap() >= 1, "{report:#}");
+}
