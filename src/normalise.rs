@@ -28,6 +28,7 @@ const PASSES: &[(&str, Pass)] = &[
     ("unset_bucket_acl", unset_bucket_acl),
     ("alias_target_key_arn", alias_target_key_arn),
     ("dynamodb_blocks", dynamodb_blocks),
+    ("route53_names", route53_names),
     ("unordered_sets", unordered_sets),
     ("empty_is_absent", empty_is_absent),
 ];
@@ -369,6 +370,37 @@ fn dynamodb_blocks(r: &mut Resource) {
     }
 }
 
+/// A Route53 record's names are DNS names: case, a trailing dot and Route53's `\052` for `*`
+/// mean nothing, nor does `dualstack.` before an alias target; its values are a set, and TXT
+/// values come back quoted where the provider keeps them bare.
+fn route53_names(r: &mut Resource) {
+    if r.rtype != "aws_route53_record" {
+        return;
+    }
+    let rtype = r.attributes.get("type").and_then(Value::as_str).unwrap_or_default().to_owned();
+    if let Some(Value::String(fqdn)) = r.attributes.get_mut("fqdn") {
+        *fqdn = crate::aws::route53::record_name(fqdn);
+    }
+    if let Some(Value::Array(records)) = r.attributes.get_mut("records") {
+        for v in records.iter_mut() {
+            if let Value::String(s) = v {
+                if matches!(rtype.as_str(), "TXT" | "SPF") && s.len() >= 2 && s.starts_with('"') && s.ends_with('"') {
+                    *s = s[1..s.len() - 1].to_owned();
+                }
+            }
+        }
+        records.sort_by_cached_key(|v| v.to_string());
+    }
+    if let Some(Value::Array(aliases)) = r.attributes.get_mut("alias") {
+        for a in aliases.iter_mut().filter_map(Value::as_object_mut) {
+            if let Some(Value::String(name)) = a.get_mut("name") {
+                let bare = crate::aws::route53::record_name(name);
+                *name = bare.strip_prefix("dualstack.").unwrap_or(&bare).to_owned();
+            }
+        }
+    }
+}
+
 fn canonical_protocol(p: &str) -> String {
     match p.to_ascii_lowercase().as_str() {
         "-1" | "all" | "" => "-1".into(),
@@ -482,6 +514,7 @@ mod tests {
         ("unset_bucket_acl", &["an_unset_inline_bucket_acl_is_not_drift"]),
         ("alias_target_key_arn", &["an_alias_target_given_as_an_arn_is_not_drift"]),
         ("dynamodb_blocks", &["dynamodb_attribute_order_and_ways_of_saying_off_are_not_drift"]),
+        ("route53_names", &["route53_name_spelling_value_order_and_txt_quotes_are_not_drift"]),
         ("unordered_sets", &["set_order_and_duplicates_are_not_drift"]),
         ("empty_is_absent", &["empty_values_equal_fields_the_api_leaves_out"]),
     ];
@@ -867,6 +900,30 @@ mod tests {
         assert_eq!(shared, one);
         assert_ne!(shared, side, "normalising changed nothing: the test tests nothing");
     }
+    #[test]
+    fn route53_name_spelling_value_order_and_txt_quotes_are_not_drift() {
+        let declared = normalise(res(
+            "aws_route53_record",
+            "Z1_www.example.com_TXT",
+            json!({"fqdn": "www.example.com", "type": "TXT", "records": ["v=spf1 -all", "b"],
+                   "alias": [{"name": "web-1.us-east-1.elb.amazonaws.com", "zone_id": "Z35", "evaluate_target_health": true}]}),
+        ));
+        let live = normalise(res(
+            "aws_route53_record",
+            "Z1_www.example.com_TXT",
+            json!({"fqdn": "WWW.example.com.", "type": "TXT", "records": ["\"b\"", "\"v=spf1 -all\""],
+                   "alias": [{"name": "dualstack.Web-1.us-east-1.elb.amazonaws.com.", "zone_id": "Z35", "evaluate_target_health": true}]}),
+        ));
+        assert_eq!(declared.attributes, live.attributes);
+        // A value that changed still differs.
+        let changed = normalise(res(
+            "aws_route53_record",
+            "Z1_www.example.com_TXT",
+            json!({"fqdn": "www.example.com", "type": "TXT", "records": ["v=spf1 +all", "b"]}),
+        ));
+        assert_ne!(changed.attributes["records"], declared.attributes["records"]);
+    }
+
     #[test]
     fn dynamodb_attribute_order_and_ways_of_saying_off_are_not_drift() {
         let declared = normalise(res(

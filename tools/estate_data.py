@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Sample messaging and data estate (SQS, SNS, DynamoDB, CloudWatch Logs) for the behaviour tests.
+"""Sample messaging and data estate (SQS, SNS, DynamoDB, CloudWatch Logs, ECR, Secrets Manager)
+for the behaviour tests.
 
 `create` makes queues, topics, a subscription, tables and log groups in the AWS API that
 AWS_ENDPOINT_URL points at (the local moto server) and writes `data/terraform.tfstate` as
@@ -22,6 +23,10 @@ The estate, as the Terraform configuration would declare it:
     aws_dynamodb_table.sessions   provisioned 5/5, hash key only, recovery off
     aws_cloudwatch_log_group.app  retention 14 days, tags
     aws_cloudwatch_log_group.audit   never expires
+    aws_ecr_repository.app        immutable tags, scan on push, tags + aws_ecr_lifecycle_policy.app
+    aws_secretsmanager_secret.db  description, resource policy, tags (its value is no concern here)
+    aws_route53_zone.main         + aws_route53_record.www (A), .txt (TXT, quoted by Route53),
+                                  .apex (an alias to the www record)
 
 The names and ids of what was made are written to `data/estate.json` so tests can name them.
 """
@@ -158,6 +163,73 @@ def make_log_group(name, tags, retention=0):
             "skip_destroy": False, "tags": tags or None, "tags_all": with_defaults(tags)}
 
 
+def make_repository(name, tags):
+    ecr = client("ecr")
+    repo = ecr.create_repository(repositoryName=name, imageTagMutability="IMMUTABLE",
+                                 imageScanningConfiguration={"scanOnPush": True},
+                                 tags=[{"Key": k, "Value": v} for k, v in with_defaults(tags).items()])["repository"]
+    return repo, {
+        "arn": repo["repositoryArn"], "encryption_configuration": [{"encryption_type": "AES256", "kms_key": ""}],
+        "force_delete": None, "id": name, "image_scanning_configuration": [{"scan_on_push": True}],
+        "image_tag_mutability": "IMMUTABLE", "name": name, "registry_id": repo["registryId"],
+        "repository_url": repo["repositoryUri"], "tags": tags or None, "tags_all": with_defaults(tags), "timeouts": None}
+
+
+LIFECYCLE = {"rules": [{"rulePriority": 1, "description": "keep 30 images", "action": {"type": "expire"},
+                        "selection": {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": 30}}]}
+
+
+def make_secret(name, tags, description):
+    sm = client("secretsmanager")
+    arn = sm.create_secret(Name=name, Description=description,
+                           Tags=[{"Key": k, "Value": v} for k, v in with_defaults(tags).items()])["ARN"]
+    doc = {"Version": "2012-10-17", "Statement": [{
+        "Sid": "Readers", "Effect": "Allow", "Principal": {"AWS": [f"arn:aws:iam::{ACCOUNT}:root"]},
+        "Action": ["secretsmanager:GetSecretValue"], "Resource": ["*"]}]}
+    sm.put_resource_policy(SecretId=arn, ResourcePolicy=json.dumps({
+        "Statement": [{"Resource": "*", "Action": "secretsmanager:GetSecretValue",
+                       "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, "Effect": "Allow", "Sid": "Readers"}],
+        "Version": "2012-10-17"}, indent=2))
+    return arn, {
+        "arn": arn, "description": description, "force_overwrite_replica_secret": False, "id": arn,
+        "kms_key_id": "", "name": name, "name_prefix": "", "policy": jsonencode(doc),
+        "recovery_window_in_days": 30, "replica": [], "tags": tags or None, "tags_all": with_defaults(tags)}
+
+
+def change_records(zone_id, action, name, rtype, values=None, ttl=300, alias=None):
+    rrset = {"Name": name, "Type": rtype}
+    if alias:
+        rrset["AliasTarget"] = alias
+    else:
+        rrset.update({"TTL": ttl, "ResourceRecords": [{"Value": v} for v in values]})
+    client("route53").change_resource_record_sets(HostedZoneId=zone_id, ChangeBatch={"Changes": [
+        {"Action": action, "ResourceRecordSet": rrset}]})
+
+
+def record_state(zone_id, fqdn, rtype, records=(), ttl=300, alias=None):
+    return {"alias": [alias] if alias else [], "allow_overwrite": None, "cidr_routing_policy": [],
+            "failover_routing_policy": [], "fqdn": fqdn, "geolocation_routing_policy": [],
+            "geoproximity_routing_policy": [], "health_check_id": "", "id": f"{zone_id}_{fqdn}_{rtype}",
+            "latency_routing_policy": [], "multivalue_answer_routing_policy": False, "name": fqdn,
+            "records": list(records) or None, "set_identifier": "", "timeouts": None, "ttl": 0 if alias else ttl,
+            "type": rtype, "weighted_routing_policy": [], "zone_id": zone_id}
+
+
+def make_zone(name, tags):
+    r53 = client("route53")
+    zone = r53.create_hosted_zone(Name=name, CallerReference=str(uuid.uuid4()),
+                                  HostedZoneConfig={"Comment": "Managed by Terraform", "PrivateZone": False})
+    zone_id = zone["HostedZone"]["Id"].split("/")[-1]
+    r53.change_tags_for_resource(ResourceType="hostedzone", ResourceId=zone_id, AddTags=[
+        {"Key": k, "Value": v} for k, v in with_defaults(tags).items()])
+    servers = zone["DelegationSet"]["NameServers"]
+    attrs = {"arn": f"arn:aws:route53:::hostedzone/{zone_id}", "comment": "Managed by Terraform",
+             "delegation_set_id": "", "force_destroy": False, "id": zone_id, "name": name,
+             "name_servers": servers, "primary_name_server": servers[0], "tags": tags or None,
+             "tags_all": with_defaults(tags), "vpc": [], "zone_id": zone_id}
+    return zone_id, attrs
+
+
 def create(out):
     suffix = uuid.uuid4().hex[:8]
     resources = []
@@ -214,9 +286,37 @@ def create(out):
     resources += [resource("aws_cloudwatch_log_group", "app", make_log_group(app_group, {"Name": "app"}, 14)),
                   resource("aws_cloudwatch_log_group", "audit", make_log_group(audit_group, {}))]
 
+    repo_name = f"driftscan/app-{suffix}"
+    _, repo = make_repository(repo_name, {"Name": "app"})
+    client("ecr").put_lifecycle_policy(repositoryName=repo_name, lifecyclePolicyText=json.dumps(LIFECYCLE, indent=2))
+    secret_arn, secret = make_secret(f"driftscan/db-{suffix}", {"Name": "db"}, "database credentials")
+    resources += [resource("aws_ecr_repository", "app", repo),
+                  resource("aws_ecr_lifecycle_policy", "app", {
+                      "id": repo_name, "policy": jsonencode(LIFECYCLE), "registry_id": ACCOUNT,
+                      "repository": repo_name}, ["aws_ecr_repository.app"]),
+                  resource("aws_secretsmanager_secret", "db", secret)]
+
+    domain = f"driftscan-{suffix}.example.com"
+    zone_id, zone = make_zone(domain, {"Name": "main"})
+    www, txt = f"www.{domain}", f"txt.{domain}"
+    change_records(zone_id, "CREATE", www, "A", ["192.0.2.10", "192.0.2.11"])
+    change_records(zone_id, "CREATE", txt, "TXT", ['"v=spf1 -all"'])
+    alias = {"HostedZoneId": zone_id, "DNSName": f"{www}.", "EvaluateTargetHealth": False}
+    change_records(zone_id, "CREATE", f"{domain}.", "A", alias=alias)
+    dep = ["aws_route53_zone.main"]
+    resources += [
+        resource("aws_route53_zone", "main", zone),
+        # The configuration lists the addresses in another order than Route53 answers them.
+        resource("aws_route53_record", "www", record_state(zone_id, www, "A", ["192.0.2.11", "192.0.2.10"]), dep, 2),
+        resource("aws_route53_record", "txt", record_state(zone_id, txt, "TXT", ["v=spf1 -all"]), dep, 2),
+        resource("aws_route53_record", "apex", record_state(zone_id, domain, "A", alias={
+            "evaluate_target_health": False, "name": www, "zone_id": zone_id}), dep, 2),
+    ]
+
     ids = {"queue_dlq": dlq_url, "queue_orders": orders_url, "topic_alerts": alerts_arn, "topic_events": events_arn,
            "subscription": sub_arn, "table_orders": orders_table, "table_sessions": sessions_table,
-           "group_app": app_group, "group_audit": audit_group, "suffix": suffix}
+           "group_app": app_group, "group_audit": audit_group, "repository": repo_name, "secret": secret_arn,
+           "zone": zone_id, "domain": domain, "suffix": suffix}
     folder = os.path.join(out, "data")
     os.makedirs(folder, exist_ok=True)
     state = {"version": 4, "terraform_version": "1.9.8", "serial": 7, "lineage": str(uuid.uuid4()), "outputs": {},
@@ -250,6 +350,26 @@ def drift(out, names):
                 "PointInTimeRecoveryEnabled": False})
         elif name == "log-retention-changed":
             client("logs").put_retention_policy(logGroupName=ids["group_app"], retentionInDays=90)
+        elif name == "repository-mutable":  # tags may be moved again
+            client("ecr").put_image_tag_mutability(repositoryName=ids["repository"], imageTagMutability="MUTABLE")
+        elif name == "secret-redescribed":
+            client("secretsmanager").update_secret(SecretId=ids["secret"], Description="rotated by hand")
+        elif name == "delete-lifecycle-policy":
+            client("ecr").delete_lifecycle_policy(repositoryName=ids["repository"])
+        elif name == "delete-secret":  # scheduled for deletion: gone as far as Terraform is concerned
+            client("secretsmanager").delete_secret(SecretId=ids["secret"], RecoveryWindowInDays=7)
+        elif name == "unmanaged-repository":
+            made["repository"] = by_hand
+            client("ecr").create_repository(repositoryName=by_hand)
+        elif name == "unmanaged-secret":
+            made["secret"] = client("secretsmanager").create_secret(Name=by_hand, SecretString="x")["ARN"]
+        elif name == "record-value-changed":  # one address replaced by hand
+            change_records(ids["zone"], "UPSERT", f"www.{ids['domain']}", "A", ["192.0.2.10", "198.51.100.7"])
+        elif name == "delete-record":
+            change_records(ids["zone"], "DELETE", f"txt.{ids['domain']}", "TXT", ['"v=spf1 -all"'])
+        elif name == "unmanaged-record":
+            made["record"] = f"{ids['zone']}_by-hand.{ids['domain']}_CNAME"
+            change_records(ids["zone"], "CREATE", f"by-hand.{ids['domain']}", "CNAME", [f"www.{ids['domain']}"])
         elif name == "delete-queue":
             client("sqs").delete_queue(QueueUrl=ids["queue_dlq"])
         elif name == "delete-subscription":

@@ -10,10 +10,13 @@ pub mod access;
 mod calls;
 pub mod dynamodb;
 pub mod ec2;
+pub mod ecr;
 pub mod iam;
+pub mod route53;
 pub mod kms;
 pub mod logs;
 pub mod s3;
+pub mod secrets;
 pub mod sns;
 pub mod sqs;
 
@@ -45,6 +48,9 @@ pub const SERVICES: &[ServiceSpec] = &[
     sns::SERVICE,
     dynamodb::SERVICE,
     logs::SERVICE,
+    ecr::SERVICE,
+    secrets::SERVICE,
+    route53::SERVICE,
 ];
 
 /// What a service module declares: its lists and types, and where CloudTrail logs its writes.
@@ -245,6 +251,9 @@ async fn list(ctx: &Ctx<'_>, family: Family, wanted: &Wanted) -> Result<Vec<Reso
         Service::Sns => sns::list(ctx, family, wanted).await,
         Service::Dynamodb => dynamodb::list(ctx, family, wanted).await,
         Service::Logs => logs::list(ctx, family, wanted).await,
+        Service::Ecr => ecr::list(ctx, family, wanted).await,
+        Service::SecretsManager => secrets::list(ctx, family, wanted).await,
+        Service::Route53 => route53::list(ctx, family, wanted).await,
     }
 }
 

@@ -68,8 +68,9 @@ fn the_first_scan_of_the_data_estate_has_no_changes() {
     assert_eq!(changes(&report), BTreeSet::new(), "{report:#}");
     let summary = &report["summary"];
     assert_eq!(summary["unscanned"], 0, "{report:#}");
-    // 2 queues + 1 policy, 2 topics + 1 policy + 1 subscription, 2 tables, 2 log groups.
-    assert_eq!(summary["managed"], 11, "{summary:#}");
+    // 2 queues + 1 policy, 2 topics + 1 policy + 1 subscription, 2 tables, 2 log groups, a
+    // repository + its lifecycle policy, a secret, a zone with 3 records.
+    assert_eq!(summary["managed"], 18, "{summary:#}");
     assert_eq!(summary["not_compared"], 0, "{summary:#}");
     let calls = &summary["api_calls"];
     for (op, n) in [
@@ -82,23 +83,53 @@ fn the_first_scan_of_the_data_estate_has_no_changes() {
         ("DescribeTable", 2),
         ("DescribeContinuousBackups", 2),
         ("DescribeLogGroups", 1),
+        ("DescribeRepositories", 1),
+        ("GetLifecyclePolicy", 1),
+        ("ListSecrets", 1),
+        ("GetResourcePolicy", 1),
+        ("ListHostedZones", 1),
+        ("ListResourceRecordSets", 1),
     ] {
         assert_eq!(calls[op], n, "{op}: {calls:#}");
     }
 
     // What nobody declares is listed, not read: its calls do not grow.
-    d.drift(&["unmanaged-queue", "unmanaged-topic", "unmanaged-table", "unmanaged-log-group"]);
+    d.drift(&[
+        "unmanaged-queue",
+        "unmanaged-topic",
+        "unmanaged-table",
+        "unmanaged-log-group",
+        "unmanaged-repository",
+        "unmanaged-secret",
+    ]);
     let again = d.scan();
     let calls = &again["summary"]["api_calls"];
-    for op in ["GetQueueAttributes", "GetTopicAttributes", "DescribeTable", "DescribeContinuousBackups"] {
-        assert_eq!(calls[op], 2, "{op}: {calls:#}");
+    for (op, n) in [
+        ("GetQueueAttributes", 2),
+        ("GetTopicAttributes", 2),
+        ("DescribeTable", 2),
+        ("DescribeContinuousBackups", 2),
+        ("GetLifecyclePolicy", 1),
+        ("GetResourcePolicy", 1),
+    ] {
+        assert_eq!(calls[op], n, "{op}: {calls:#}");
     }
+    // A secret's value is never read.
+    assert!(calls.get("GetSecretValue").is_none(), "{calls:#}");
 }
 
 #[test]
 fn each_out_of_band_change_is_reported_once_with_its_attribute() {
     let d = Data::create();
-    d.drift(&["queue-retention-changed", "topic-policy-opened", "table-pitr-off", "log-retention-changed"]);
+    d.drift(&[
+        "queue-retention-changed",
+        "topic-policy-opened",
+        "table-pitr-off",
+        "log-retention-changed",
+        "repository-mutable",
+        "secret-redescribed",
+        "record-value-changed",
+    ]);
     let report = d.scan();
     let want: BTreeSet<_> = [
         change("drifted", "aws_sqs_queue", &d.id("queue_orders"), "message_retention_seconds"),
@@ -106,6 +137,9 @@ fn each_out_of_band_change_is_reported_once_with_its_attribute() {
         change("drifted", "aws_sns_topic_policy", &d.id("topic_alerts"), "policy"),
         change("drifted", "aws_dynamodb_table", &d.id("table_orders"), "point_in_time_recovery"),
         change("drifted", "aws_cloudwatch_log_group", &d.id("group_app"), "retention_in_days"),
+        change("drifted", "aws_ecr_repository", &d.id("repository"), "image_tag_mutability"),
+        change("drifted", "aws_secretsmanager_secret", &d.id("secret"), "description"),
+        change("drifted", "aws_route53_record", &format!("{}_www.{}_A", d.id("zone"), d.id("domain")), "records"),
     ]
     .into_iter()
     .collect();
@@ -120,13 +154,34 @@ fn each_out_of_band_change_is_reported_once_with_its_attribute() {
     assert_eq!((group["declared"].as_i64(), group["actual"].as_i64()), (Some(14), Some(90)));
     let table = by("aws_dynamodb_table");
     assert_eq!(table["declared"][0]["enabled"], true, "{table:#}");
+    let record = by("aws_route53_record");
+    assert_eq!(record["region"], "global", "{record:#}");
+    assert_eq!(record["actual"], serde_json::json!(["192.0.2.10", "198.51.100.7"]), "{record:#}");
+    let repo = by("aws_ecr_repository");
+    assert_eq!((repo["declared"].as_str(), repo["actual"].as_str()), (Some("IMMUTABLE"), Some("MUTABLE")));
 }
 
 #[test]
 fn deleted_resources_are_deleted_and_undeclared_ones_unmanaged_with_their_import() {
     let d = Data::create();
-    d.drift(&["delete-queue", "delete-subscription", "delete-table", "delete-log-group"]);
-    let made = d.drift(&["unmanaged-queue", "unmanaged-topic", "unmanaged-table", "unmanaged-log-group"]);
+    d.drift(&[
+        "delete-queue",
+        "delete-subscription",
+        "delete-table",
+        "delete-log-group",
+        "delete-lifecycle-policy",
+        "delete-secret",
+        "delete-record",
+    ]);
+    let made = d.drift(&[
+        "unmanaged-queue",
+        "unmanaged-topic",
+        "unmanaged-table",
+        "unmanaged-log-group",
+        "unmanaged-repository",
+        "unmanaged-secret",
+        "unmanaged-record",
+    ]);
     let report = d.scan();
     let made = |k: &str| made[k].as_str().unwrap().to_owned();
     let want: BTreeSet<_> = [
@@ -134,10 +189,18 @@ fn deleted_resources_are_deleted_and_undeclared_ones_unmanaged_with_their_import
         change("deleted", "aws_sns_topic_subscription", &d.id("subscription"), ""),
         change("deleted", "aws_dynamodb_table", &d.id("table_sessions"), ""),
         change("deleted", "aws_cloudwatch_log_group", &d.id("group_audit"), ""),
+        // The repository stays; its policy went.
+        change("deleted", "aws_ecr_lifecycle_policy", &d.id("repository"), ""),
+        change("deleted", "aws_secretsmanager_secret", &d.id("secret"), ""),
+        change("deleted", "aws_route53_record", &format!("{}_txt.{}_TXT", d.id("zone"), d.id("domain")), ""),
         change("unmanaged", "aws_sqs_queue", &made("queue"), ""),
         change("unmanaged", "aws_sns_topic", &made("topic"), ""),
         change("unmanaged", "aws_dynamodb_table", &made("table"), ""),
         change("unmanaged", "aws_cloudwatch_log_group", &made("log_group"), ""),
+        change("unmanaged", "aws_ecr_repository", &made("repository"), ""),
+        change("unmanaged", "aws_secretsmanager_secret", &made("secret"), ""),
+        // The zone's own NS and SOA records are not: Route53 made them with the zone.
+        change("unmanaged", "aws_route53_record", &made("record"), ""),
     ]
     .into_iter()
     .collect();
@@ -152,7 +215,7 @@ fn deleted_resources_are_deleted_and_undeclared_ones_unmanaged_with_their_import
 }
 
 /// The type name prefixes of the services these tests cover.
-const DATA: &[&str] = &["aws_sqs_", "aws_sns_", "aws_dynamodb_", "aws_cloudwatch_"];
+const DATA: &[&str] = &["aws_sqs_", "aws_sns_", "aws_dynamodb_", "aws_cloudwatch_", "aws_ecr_", "aws_secretsmanager_"];
 
 #[test]
 fn reads_the_scanner_may_not_make_leave_their_types_unscanned_never_deleted() {
@@ -190,6 +253,9 @@ fn reads_the_scanner_may_not_make_leave_their_types_unscanned_never_deleted() {
         "aws_sns_topic_policy",
         "aws_dynamodb_table",
         "aws_cloudwatch_log_group",
+        "aws_ecr_repository",
+        "aws_ecr_lifecycle_policy",
+        "aws_secretsmanager_secret",
     ]
     .into_iter()
     .map(|t| (t, "us-east-1"))
@@ -204,6 +270,8 @@ fn reads_the_scanner_may_not_make_leave_their_types_unscanned_never_deleted() {
             ("aws_sns_", "ListTopics: GetTopicAttributes: "),
             ("aws_dynamodb_", "ListTables: DescribeTable: "),
             ("aws_cloudwatch_", "DescribeLogGroups: ListTagsForResource: "),
+            ("aws_ecr_", "DescribeRepositories: ListTagsForResource: "),
+            ("aws_secretsmanager_", "ListSecrets: GetResourcePolicy: "),
         ];
         if let Some((_, want)) = read.iter().find(|(p, _)| rtype.starts_with(p)) {
             assert!(reason.starts_with(want), "{u}");
