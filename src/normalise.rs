@@ -30,6 +30,8 @@ const PASSES: &[(&str, Pass)] = &[
     ("alias_target_key_arn", alias_target_key_arn),
     ("lambda_spelling", lambda_spelling),
     ("lb_actions", lb_actions),
+    ("dynamodb_blocks", dynamodb_blocks),
+    ("route53_names", route53_names),
     ("unordered_sets", unordered_sets),
     ("empty_is_absent", empty_is_absent),
 ];
@@ -431,6 +433,61 @@ fn lb_actions(r: &mut Resource) {
     }
 }
 
+/// A DynamoDB table's `attribute` blocks are a set; its recovery and encryption blocks say
+/// "off" in several ways (no block, a block with `enabled = false`), and provider 5.x adds a
+/// `recovery_period_in_days` the table's recovery description only sometimes gives.
+fn dynamodb_blocks(r: &mut Resource) {
+    if r.rtype != "aws_dynamodb_table" {
+        return;
+    }
+    if let Some(Value::Array(blocks)) = r.attributes.get_mut("attribute") {
+        blocks.sort_by_cached_key(|b| b.to_string());
+    }
+    for key in ["point_in_time_recovery", "server_side_encryption"] {
+        if let Some(Value::Array(blocks)) = r.attributes.get_mut(key) {
+            blocks.retain(|b| b.get("enabled").and_then(Value::as_bool) == Some(true));
+            for b in blocks.iter_mut().filter_map(Value::as_object_mut) {
+                b.remove("recovery_period_in_days");
+                // The AWS-owned default key is no key: `""` in state, left out by the API.
+                if b.get("kms_key_arn").and_then(Value::as_str) == Some("") {
+                    b.remove("kms_key_arn");
+                }
+            }
+        }
+    }
+}
+
+/// A Route53 record's names are DNS names: case, a trailing dot and Route53's `\052` for `*`
+/// mean nothing, nor does `dualstack.` before an alias target; its values are a set, and TXT
+/// values come back quoted where the provider keeps them bare.
+fn route53_names(r: &mut Resource) {
+    if r.rtype != "aws_route53_record" {
+        return;
+    }
+    let rtype = r.attributes.get("type").and_then(Value::as_str).unwrap_or_default().to_owned();
+    if let Some(Value::String(fqdn)) = r.attributes.get_mut("fqdn") {
+        *fqdn = crate::aws::route53::record_name(fqdn);
+    }
+    if let Some(Value::Array(records)) = r.attributes.get_mut("records") {
+        for v in records.iter_mut() {
+            if let Value::String(s) = v {
+                if matches!(rtype.as_str(), "TXT" | "SPF") && s.len() >= 2 && s.starts_with('"') && s.ends_with('"') {
+                    *s = s[1..s.len() - 1].to_owned();
+                }
+            }
+        }
+        records.sort_by_cached_key(|v| v.to_string());
+    }
+    if let Some(Value::Array(aliases)) = r.attributes.get_mut("alias") {
+        for a in aliases.iter_mut().filter_map(Value::as_object_mut) {
+            if let Some(Value::String(name)) = a.get_mut("name") {
+                let bare = crate::aws::route53::record_name(name);
+                *name = bare.strip_prefix("dualstack.").unwrap_or(&bare).to_owned();
+            }
+        }
+    }
+}
+
 fn canonical_protocol(p: &str) -> String {
     match p.to_ascii_lowercase().as_str() {
         "-1" | "all" | "" => "-1".into(),
@@ -550,6 +607,8 @@ mod tests {
         ("rds_engine_version", &["an_automatic_minor_upgrade_is_not_drift_and_a_major_one_is"]),
         ("lambda_spelling", &["lambda_vpc_fields_the_api_leaves_out_and_set_order_are_not_drift"]),
         ("lb_actions", &["listener_action_blocks_and_unset_target_ports_are_not_drift"]),
+        ("dynamodb_blocks", &["dynamodb_attribute_order_and_ways_of_saying_off_are_not_drift"]),
+        ("route53_names", &["route53_name_spelling_value_order_and_txt_quotes_are_not_drift"]),
         ("unordered_sets", &["set_order_and_duplicates_are_not_drift"]),
         ("empty_is_absent", &["empty_values_equal_fields_the_api_leaves_out"]),
     ];
@@ -1030,5 +1089,54 @@ mod tests {
         normalise_all(&mut shared);
         assert_eq!(shared, one);
         assert_ne!(shared, side, "normalising changed nothing: the test tests nothing");
+    }
+    #[test]
+    fn route53_name_spelling_value_order_and_txt_quotes_are_not_drift() {
+        let declared = normalise(res(
+            "aws_route53_record",
+            "Z1_www.example.com_TXT",
+            json!({"fqdn": "www.example.com", "type": "TXT", "records": ["v=spf1 -all", "b"],
+                   "alias": [{"name": "web-1.us-east-1.elb.amazonaws.com", "zone_id": "Z35", "evaluate_target_health": true}]}),
+        ));
+        let live = normalise(res(
+            "aws_route53_record",
+            "Z1_www.example.com_TXT",
+            json!({"fqdn": "WWW.example.com.", "type": "TXT", "records": ["\"b\"", "\"v=spf1 -all\""],
+                   "alias": [{"name": "dualstack.Web-1.us-east-1.elb.amazonaws.com.", "zone_id": "Z35", "evaluate_target_health": true}]}),
+        ));
+        assert_eq!(declared.attributes, live.attributes);
+        // A value that changed still differs.
+        let changed = normalise(res(
+            "aws_route53_record",
+            "Z1_www.example.com_TXT",
+            json!({"fqdn": "www.example.com", "type": "TXT", "records": ["v=spf1 +all", "b"]}),
+        ));
+        assert_ne!(changed.attributes["records"], declared.attributes["records"]);
+    }
+
+    #[test]
+    fn dynamodb_attribute_order_and_ways_of_saying_off_are_not_drift() {
+        let declared = normalise(res(
+            "aws_dynamodb_table",
+            "orders",
+            json!({"attribute": [{"name": "sk", "type": "N"}, {"name": "pk", "type": "S"}],
+                   "point_in_time_recovery": [{"enabled": false, "recovery_period_in_days": 0}],
+                   "server_side_encryption": [{"enabled": false, "kms_key_arn": ""}]}),
+        ));
+        let live = normalise(res(
+            "aws_dynamodb_table",
+            "orders",
+            json!({"attribute": [{"name": "pk", "type": "S"}, {"name": "sk", "type": "N"}],
+                   "point_in_time_recovery": [{"enabled": false}], "server_side_encryption": []}),
+        ));
+        assert_eq!(declared.attributes, live.attributes);
+        assert_eq!(declared.attributes["point_in_time_recovery"], Value::Null);
+        // Recovery on is still told from recovery off.
+        let on = normalise(res(
+            "aws_dynamodb_table",
+            "orders",
+            json!({"point_in_time_recovery": [{"enabled": true, "recovery_period_in_days": 35}]}),
+        ));
+        assert_eq!(on.attributes["point_in_time_recovery"], json!([{"enabled": true}]));
     }
 }

@@ -674,7 +674,8 @@ def iam_setup():
     iam = boto3.client("iam", region_name=EAST)
     policies = {
         "admin": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
-        # The scan lists every service for unmanaged resources: S3 and KMS listing is allowed too.
+        # The scan lists every service for unmanaged resources: S3, KMS, SQS, SNS, DynamoDB,
+        # CloudWatch Logs, ECR, Secrets Manager and Route53 listing is allowed too (this estate declares none of theirs to read).
         "scanner": [{"Effect": "Allow", "Action": "ec2:Describe*", "Resource": "*"},
                     {"Effect": "Allow", "Resource": "*", "Action": [
                         "s3:ListAllMyBuckets", "s3:GetBucketLocation", "kms:ListKeys", "kms:DescribeKey",
@@ -684,7 +685,9 @@ def iam_setup():
                         "lambda:ListAliases", "elasticloadbalancing:DescribeLoadBalancers",
                         "elasticloadbalancing:DescribeTargetGroups", "elasticloadbalancing:DescribeTags",
                         "autoscaling:DescribeAutoScalingGroups", "autoscaling:DescribePolicies",
-                        "autoscaling:DescribeLaunchConfigurations"]},
+                        "autoscaling:DescribeLaunchConfigurations", "sqs:ListQueues", "sns:ListTopics",
+                        "sns:ListSubscriptions", "dynamodb:ListTables", "logs:DescribeLogGroups",
+                        "ecr:DescribeRepositories", "secretsmanager:ListSecrets", "route53:ListHostedZones"]},
                     {"Effect": "Deny", "Action": "ec2:DescribeVolumes", "Resource": "*"}],
     }
     for user, statements in policies.items():

@@ -9,13 +9,20 @@
 pub mod access;
 pub mod autoscaling;
 mod calls;
+pub mod dynamodb;
 pub mod ec2;
+pub mod ecr;
 pub mod elbv2;
 pub mod iam;
 pub mod kms;
 pub mod lambda;
+pub mod logs;
 pub mod rds;
+pub mod route53;
 pub mod s3;
+pub mod secrets;
+pub mod sns;
+pub mod sqs;
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::time::Duration;
@@ -45,6 +52,13 @@ pub const SERVICES: &[ServiceSpec] = &[
     lambda::SERVICE,
     elbv2::SERVICE,
     autoscaling::SERVICE,
+    sqs::SERVICE,
+    sns::SERVICE,
+    dynamodb::SERVICE,
+    logs::SERVICE,
+    ecr::SERVICE,
+    secrets::SERVICE,
+    route53::SERVICE,
 ];
 
 /// What a service module declares: its lists and types, and where CloudTrail logs its writes.
@@ -112,6 +126,14 @@ impl<E: ProvideErrorMetadata + std::error::Error + 'static, R: std::fmt::Debug +
         };
         // One line only: a multi-line cause would break the table and the log.
         ListError(reason.split_whitespace().collect::<Vec<_>>().join(" "))
+    }
+}
+
+impl ListError {
+    /// The error of a per-resource read made within a list, naming that read: the list's
+    /// reason then says which call was refused (`ListQueues: GetQueueAttributes: ...`).
+    fn reading<E: Into<ListError>>(operation: &'static str) -> impl Fn(E) -> ListError {
+        move |e| ListError(format!("{operation}: {}", e.into().0))
     }
 }
 
@@ -237,6 +259,13 @@ async fn list(ctx: &Ctx<'_>, family: Family, wanted: &Wanted) -> Result<Vec<Reso
         Service::Lambda => lambda::list(ctx, family, wanted).await,
         Service::Elbv2 => elbv2::list(ctx, family, wanted).await,
         Service::AutoScaling => autoscaling::list(ctx, family, wanted).await,
+        Service::Sqs => sqs::list(ctx, family, wanted).await,
+        Service::Sns => sns::list(ctx, family, wanted).await,
+        Service::Dynamodb => dynamodb::list(ctx, family, wanted).await,
+        Service::Logs => logs::list(ctx, family, wanted).await,
+        Service::Ecr => ecr::list(ctx, family, wanted).await,
+        Service::SecretsManager => secrets::list(ctx, family, wanted).await,
+        Service::Route53 => route53::list(ctx, family, wanted).await,
     }
 }
 
