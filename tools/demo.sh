@@ -11,7 +11,8 @@ rm -rf "$out"
 mkdir -p "$out"
 
 port=$("$root/.venv/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-"$root/.venv/bin/moto_server" -H 127.0.0.1 -p "$port" >"$out/moto.log" 2>&1 &
+# moto_server, with its GetBucketVersioning answer in S3's shape (see tools/moto_server.py).
+"$root/.venv/bin/python" "$root/tools/moto_server.py" -H 127.0.0.1 -p "$port" >"$out/moto.log" 2>&1 &
 moto=$!
 trap 'kill "$moto" 2>/dev/null || true' EXIT
 
@@ -30,10 +31,12 @@ if [ -t 1 ]; then bold=$'\033[1m' plain=$'\033[0m'; else bold= plain=; fi
 step() { printf '\n%s== %s%s\n' "$bold" "$*" "$plain"; }
 cd "$out"
 
-step "1. Creating a sample estate in the emulator (EC2 in us-east-1 and eu-west-1, IAM) and its Terraform state"
+step "1. Creating a sample estate in the emulator (EC2 in us-east-1 and eu-west-1, IAM, S3 and KMS) and its Terraform state"
 "$root/.venv/bin/python" "$root/tools/estate.py" create --out . >/dev/null
 "$root/.venv/bin/python" "$root/tools/estate_iam.py" create --out . >/dev/null
-states=(--state infra/terraform.tfstate --state 'envs/*/terraform.tfstate' --state iam/terraform.tfstate)
+"$root/.venv/bin/python" "$root/tools/estate_storage.py" create --out . >/dev/null
+states=(--state infra/terraform.tfstate --state 'envs/*/terraform.tfstate' --state iam/terraform.tfstate
+  --state storage/terraform.tfstate)
 "$bin" state "${states[@]}"
 
 scan() { "$bin" scan "${states[@]}" --db history.db "$@"; }
@@ -48,10 +51,11 @@ step "3. Learning four weeks of ordinary work from CloudTrail logs (office hours
 "$root/.venv/bin/python" "$root/tools/trail.py" routine --estate . --out trail
 "$bin" learn --cloudtrail trail --db history.db --now 2026-11-30T00:00:00Z
 
-step "4. Changing things out of band: console resize, a Sunday 3 a.m. RDP rule by an unknown user, a role's trust policy widened at 03:40, admin attached, retag, DNS off, public subnet, bigger volume, a terminated replica, a hand-made instance and user"
+step "4. Changing things out of band: console resize, a Sunday 3 a.m. RDP rule by an unknown user, a role's trust policy widened at 03:40, admin attached, retag, DNS off, public subnet, bigger volume, a terminated replica, a hand-made instance and user, a bucket's public access block off, key rotation off"
 "$root/.venv/bin/python" "$root/tools/estate.py" drift --out . \
   resize-instance open-rdp retag-vpc vpc-dns-off public-subnet grow-volume terminate-replica unmanaged-instance >/dev/null
 "$root/.venv/bin/python" "$root/tools/estate_iam.py" drift --out . trust-widened admin-attached user-created
+"$root/.venv/bin/python" "$root/tools/estate_storage.py" drift --out . public-access-block-off key-rotation-disabled
 "$root/.venv/bin/python" "$root/tools/trail.py" night --estate . --out trail
 "$bin" learn --cloudtrail trail --db history.db --now 2026-12-07T09:00:00Z || true
 
