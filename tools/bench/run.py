@@ -138,6 +138,21 @@ def main():
     row(f"IAM calls: {i['roles']:,} roles (inline policy and attachment each) vs 10", "ceil(N / 1000): same order",
         f"{i['calls']} vs {i['calls_small']} = {i['calls_ratio']:.2f}x ({i['by_op']}); {i['scan_s']:.2f} s",
         i["calls_ratio"] <= 2 and i["changes"] == 0)
+    per_kind = 100 if quick else 1000
+    v = step(f"emulator scans of every service (10 and {per_kind} of each kind)",
+             [os.path.join(ROOT, ".venv/bin/python"), os.path.join(ROOT, "tools/bench/services.py"), DRIFTSCAN,
+              os.path.join(OUT, "services"), str(per_kind)])
+    # One call per resource by the API's design: a KMS key's DescribeKey (only it says whether AWS
+    # manages the key), and GetBucketLocation where ListBuckets gives no BucketRegion (moto's).
+    per_resource = {"DescribeKey", "GetBucketLocation"}
+    grew = {op: c for op, c in v["by_op"].items() if c[1] != c[0]}
+    listed = {op: c for op, c in grew.items() if op not in per_resource}
+    row(f"every service: {v['kinds']} kinds x {per_kind:,} vs x 10, list calls", "ceil(N / page size) per list",
+        f"{v['calls']} vs {v['calls_small']} calls; grew: "
+        + ", ".join(f"{op} {a}->{b}" for op, (a, b) in sorted(grew.items())) + f"; {v['scan_s']:.2f} s",
+        all(b <= -(-per_kind // 20) for _, b in listed.values()))
+    row("  every resource found (unmanaged, per type)", "none lost between pages",
+        "all found" if not v["lost"] else f"lost: {v['lost']}", not v["lost"])
     rows.extend(micro())
 
     widths = [max(len(r[i]) for r in rows + [("what", "target", "measured", "met")]) for i in range(4)]
