@@ -178,8 +178,8 @@ pub(crate) fn evaluate_signals(
     let id = &obs.resource_id;
     let reason = if v[RS] < keys::FADED {
         format!(
-            "{id}: has not changed before; about {} of {} past changes to {t} in this account went to a resource \
-             that changed only that once",
+            "{id}: its first change (about {} of {} past changes to {t} in this account were a resource's \
+             first)",
             approx(v[RSNT]),
             approx(n_t)
         )
