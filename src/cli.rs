@@ -162,6 +162,12 @@ struct ScanArgs {
     #[arg(long = "workspace", short = 'w', value_name = "NAME")]
     workspaces: Vec<String>,
 
+    /// How many config workspaces to scan at once (1 to 64): each lists its own account while
+    /// the others do, and they record into the history in turn. Default `parallel` in the
+    /// config, else 4. Reports are printed in the config's order whatever finishes first.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=crate::config::MAX_PARALLEL as i64))]
+    parallel: Option<u16>,
+
     #[command(flatten)]
     lock: LockArgs,
 
@@ -727,7 +733,9 @@ fn scan_command(args: ScanArgs, file: Option<&Config>, now: DateTime<Utc>) -> Re
         }
         return Ok(exit);
     }
-    let outcomes = runtime()?.block_on(crate::workspace::run_all(&configs, now, &progress, args.fail_on));
+    let parallel =
+        args.parallel.map(usize::from).or(file.and_then(|c| c.parallel)).unwrap_or(crate::config::DEFAULT_PARALLEL);
+    let outcomes = runtime()?.block_on(crate::workspace::run_all(&configs, now, &progress, args.fail_on, parallel));
     if !args.quiet || crate::workspace::worth_saying(&outcomes) {
         emit(&crate::workspace::render(&outcomes, args.format))?;
     }

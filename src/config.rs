@@ -34,6 +34,8 @@ pub struct Config {
     pub threshold: Option<f64>,
     /// `lock_timeout`: how long a run waits for another run holding the history.
     pub lock_timeout: Option<Duration>,
+    /// `parallel`: how many workspaces one `scan` runs at once.
+    pub parallel: Option<usize>,
     /// `slack { webhook_env = "..." }`: the variable holding the webhook notifications go to.
     pub slack: Option<Slack>,
     /// `workspace "name" { ... }` blocks, in file order.
@@ -90,7 +92,15 @@ pub enum ConfigError {
     Invalid { path: PathBuf, line: usize, why: String },
 }
 
-const TOP_KEYS: &[&str] = &["history", "threshold", "lock_timeout", "slack", "notify", "route", "workspace"];
+/// The most workspaces one scan runs at once: each holds its AWS clients and its listings in
+/// memory, and more than this would mostly queue on the history's writer anyway.
+pub const MAX_PARALLEL: usize = 64;
+
+/// Workspaces scanned at once when neither `--parallel` nor `parallel` says.
+pub const DEFAULT_PARALLEL: usize = 4;
+
+const TOP_KEYS: &[&str] =
+    &["history", "threshold", "lock_timeout", "parallel", "slack", "notify", "route", "workspace"];
 const WORKSPACE_KEYS: &[&str] = &[
     "states",
     "tf_dir",
@@ -160,6 +170,14 @@ impl Reader<'_> {
                             cfg.threshold = Some(t);
                         }
                         "lock_timeout" => cfg.lock_timeout = Some(self.duration(a)?),
+                        "parallel" => {
+                            let n = self.number(a)?;
+                            if n.fract() != 0.0 || !(1.0..=MAX_PARALLEL as f64).contains(&n) {
+                                let why = format!("parallel: {n} is not a whole number from 1 to {MAX_PARALLEL}");
+                                return Err(self.err(a.value.span(), why));
+                            }
+                            cfg.parallel = Some(n as usize);
+                        }
                         _ => return Err(self.not_attribute(a)),
                     }
                 }
@@ -494,6 +512,7 @@ mod tests {
 history      = "/var/lib/driftscan/history.db"
 threshold    = 0.7
 lock_timeout = "2m"
+parallel     = 8
 
 slack {
   webhook_env = "DRIFTSCAN_SLACK_WEBHOOK"
@@ -535,9 +554,10 @@ workspace "staging" {
         assert_eq!(c.history, Some(PathBuf::from("/var/lib/driftscan/history.db")));
         assert_eq!(c.threshold, Some(0.7));
         assert_eq!(c.lock_timeout, Some(Duration::from_secs(120)));
+        assert_eq!(c.parallel, Some(8));
         assert_eq!(c.slack, Some(Slack { webhook_env: "DRIFTSCAN_SLACK_WEBHOOK".into() }));
         let p = &c.workspaces[0];
-        assert_eq!((p.name.as_str(), p.line), ("prod", 10));
+        assert_eq!((p.name.as_str(), p.line), ("prod", 11));
         assert_eq!(p.states, ["s3://org-tfstate/prod/**/*.tfstate", "conf/local/terraform.tfstate"]);
         assert_eq!(p.tf_dir, Some(PathBuf::from("conf/infra/prod")));
         assert_eq!(p.ignore_file, Some(PathBuf::from("conf/prod.driftignore")));
@@ -589,6 +609,8 @@ workspace "staging" {
                 "conf/driftscan.hcl:2: states: \"s3://\": expected s3://bucket/key",
             ),
             ("lock_timeout = \"soon\"\n", "conf/driftscan.hcl:1: lock_timeout: expected a duration"),
+            ("parallel = 0\n", "conf/driftscan.hcl:1: parallel: 0 is not a whole number from 1 to 64"),
+            ("parallel = 2.5\n", "conf/driftscan.hcl:1: parallel: 2.5 is not a whole number from 1 to 64"),
             ("slack {\n  channel = \"#x\"\n}\n", "conf/driftscan.hcl:2: unknown key \"channel\" in slack"),
             ("workspace \"a\" {\n  states = [\n", "conf/driftscan.hcl:2:14: cannot parse HCL"),
         ];

@@ -1,9 +1,10 @@
-//! Several workspaces (accounts) in one run: each scanned in turn with its own credentials and
-//! recorded in the shared history; a workspace that fails is reported and the others still run.
+//! Several workspaces (accounts) in one run: each scanned with its own credentials, several at
+//! once (`--parallel`), and recorded in the shared history; a workspace that fails is reported and the others still run.
 //! The exit code is the worst of them, an error counting worst: an account that could not be
 //! scanned at all hides whatever drift it has.
 
 use chrono::{DateTime, Utc};
+use futures::stream::{self, StreamExt};
 use serde_json::{json, Value};
 
 use crate::exit::{Exit, Gate};
@@ -53,21 +54,32 @@ pub fn exit_of(report: &Report, gate: Gate) -> Exit {
     }
 }
 
-/// Scans every workspace in order. Errors are logged to stderr as they happen, one line each.
-pub async fn run_all(configs: &[ScanConfig], now: DateTime<Utc>, progress: &Progress, gate: Gate) -> Vec<Outcome> {
-    let mut out = Vec::new();
-    for cfg in configs {
-        let workspace = cfg.workspace.clone().unwrap_or_default();
-        let result = scan::run(cfg, now, progress).await;
-        if let Err(e) = &result {
-            eprintln!("driftscan: error: workspace {workspace}: {}", crate::error::one_line(e));
-        }
-        out.push(Outcome { workspace, result, gate });
-    }
+/// Scans every workspace, `parallel` at a time; the outcomes come back in the configs' order.
+/// Errors are logged to stderr as they happen, one line each. Each workspace opens its own
+/// history connection: their recording transactions take turns on SQLite's writer (and on the
+/// history lock this process already holds), while their AWS listings overlap.
+pub async fn run_all(
+    configs: &[ScanConfig],
+    now: DateTime<Utc>,
+    progress: &Progress,
+    gate: Gate,
+    parallel: usize,
+) -> Vec<Outcome> {
+    let out: Vec<Outcome> =
+        stream::iter(configs).map(|cfg| one(cfg, now, progress, gate)).buffered(parallel.max(1)).collect().await;
     for warning in shared_accounts(&out) {
         eprintln!("driftscan: warning: {warning}");
     }
     out
+}
+
+async fn one(cfg: &ScanConfig, now: DateTime<Utc>, progress: &Progress, gate: Gate) -> Outcome {
+    let workspace = cfg.workspace.clone().unwrap_or_default();
+    let result = scan::run(cfg, now, progress).await;
+    if let Err(e) = &result {
+        eprintln!("driftscan: error: workspace {workspace}: {}", crate::error::one_line(e));
+    }
+    Outcome { workspace, result, gate }
 }
 
 /// Workspaces that scanned the same account in the same region: each reports as unmanaged what

@@ -133,7 +133,8 @@ workspace "beta" {{
 
     let db = a.db();
     let scans: Vec<(String, String)> = db
-        .prepare("SELECT workspace, account FROM scans ORDER BY id")
+        // Both workspaces run at once (the default, 4 at a time): either may record first.
+        .prepare("SELECT workspace, account FROM scans ORDER BY workspace")
         .unwrap()
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
         .unwrap()
@@ -174,6 +175,15 @@ workspace "beta" {{
     assert_eq!(ws[1]["report"]["changes"][0]["status"], "carried");
     let scans: i64 = a.db().query_row("SELECT count(*) FROM scans", [], |r| r.get(0)).unwrap();
     assert_eq!(scans, 4);
+
+    // One at a time gives the same outcomes, in the same order.
+    let serial = scan(&["--parallel", "1"]);
+    assert_eq!(serial.code, 1, "{}", serial.stderr);
+    let again: Vec<_> = workspaces(&serial.json())
+        .iter()
+        .map(|w| (w["workspace"].as_str().unwrap().to_owned(), w["exit"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(again, exits);
 
     // --workspace picks one.
     let out = scan(&["--workspace", "alpha", "--quiet"]);
