@@ -77,6 +77,8 @@ pub struct Workspace {
     pub state_role_arn: Option<String>,
     /// Region of the state bucket.
     pub state_region: Option<String>,
+    /// The SQS queue `driftscan watch` reads this workspace's CloudTrail events from.
+    pub queue: Option<String>,
 }
 
 /// Why a config file is unusable: always one line, naming the file and, when known, the line.
@@ -103,6 +105,7 @@ const WORKSPACE_KEYS: &[&str] = &[
     "state_profile",
     "state_role_arn",
     "state_region",
+    "queue",
 ];
 
 impl Config {
@@ -270,6 +273,18 @@ impl Reader<'_> {
                         return Err(self.err(a.value.span(), format!("state_region: {r:?} is not an AWS region name")));
                     }
                     ws.state_region = Some(r);
+                }
+                "queue" => {
+                    let q = self.string(a)?;
+                    if !q.starts_with("https://") && !q.starts_with("http://") {
+                        return Err(self.err(
+                            a.value.span(),
+                            format!(
+                                "queue: {q:?} is not an SQS queue URL (https://sqs.REGION.amazonaws.com/ACCOUNT/NAME)"
+                            ),
+                        ));
+                    }
+                    ws.queue = Some(q);
                 }
                 _ => unreachable!("`once` accepts only known keys"),
             }

@@ -139,7 +139,7 @@ pub async fn run(cfg: &ScanConfig, now: DateTime<Utc>, progress: &Progress) -> R
 /// of the Terraform sources names (an S3 bucket in its region when the block says, an `http`
 /// backend with the block's credentials); encrypted states open with `TF_ENCRYPTION` over the
 /// sources' `encryption` block.
-fn state_sources(cfg: &ScanConfig, tf: Option<&sources::Sources>) -> Result<(Vec<String>, origin::Options)> {
+pub(crate) fn state_sources(cfg: &ScanConfig, tf: Option<&sources::Sources>) -> Result<(Vec<String>, origin::Options)> {
     let mut options = origin::Options {
         access: cfg.state_access.clone(),
         http_auth: None,
