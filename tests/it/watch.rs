@@ -226,3 +226,35 @@ fn a_state_rewritten_on_disk_is_read_again() {
     let drifted = format!("SELECT count(*) FROM changes WHERE kind = 'drifted' AND resource_id = '{sg}'");
     assert_eq!(count(&db, &drifted), 0, "compared with the new state, not the old");
 }
+
+#[test]
+fn an_s3_notification_of_a_gzipped_log_records_its_changes_and_skips_its_reads() {
+    let estate = Estate::create();
+    let sg = estate.id("sg_web");
+    let url = queue(&estate, 30);
+    let server = WebhookServer::start();
+    let db = estate.path("history.db");
+    estate.drift(&["open-rdp"]);
+    let time = (chrono::Utc::now() - chrono::Duration::minutes(2)).format("%Y-%m-%dT%H:%M:%SZ").to_string();
+    let change = record("s3-1", &time, "us-east-1", "AuthorizeSecurityGroupIngress", json!({"groupId": sg}), ACTOR);
+    let mut read = record("s3-2", &time, "us-east-1", "DescribeInstances", json!({}), ACTOR);
+    read["readOnly"] = json!(true);
+    let log = estate.path("trail.json");
+    std::fs::write(&log, json!({"Records": [change, read]}).to_string()).unwrap();
+    let key = "AWSLogs/123456789012/CloudTrail/us-east-1/2026/12/01/123456789012_CloudTrail_us-east-1_x.json.gz";
+    estate.moto.python(&format!(
+        "import boto3, gzip\ns3 = boto3.client('s3')\ns3.create_bucket(Bucket='org-trail')\n\
+         s3.put_object(Bucket='org-trail', Key={key:?}, Body=gzip.compress(open({log:?}, 'rb').read()))",
+        log = log.to_str().unwrap()
+    ));
+    let notification = json!({"Records": [{"eventVersion": "2.1", "eventSource": "aws:s3", "awsRegion": "us-east-1",
+        "eventName": "ObjectCreated:Put", "s3": {"bucket": {"name": "org-trail"}, "object": {"key": key}}}]});
+    send(&estate, &url, &[notification.to_string()]);
+    let child = start(&estate, &url, &server, &[]);
+    let drift =
+        format!("SELECT count(*) FROM changes WHERE kind = 'drifted' AND resource_id = '{sg}' AND actor = '{ACTOR}'");
+    wait_for(&estate, "the drift from the log object", || count(&db, &drift) == 1);
+    wait_for(&estate, "the message deleted", || in_queue(&estate, &url) == 0);
+    stop(&estate, child);
+    assert_eq!(count(&db, "SELECT count(*) FROM changes WHERE source = 'cloudtrail'"), 1, "the read is not a change");
+}
