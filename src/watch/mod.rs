@@ -153,3 +153,17 @@ impl Watcher {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    /// The deploy module's rule sends every covered service's writes, and no other service's.
+    #[test]
+    fn the_terraform_module_names_every_covered_event_source() {
+        let module = include_str!("../../deploy/terraform/driftscan-watch/main.tf");
+        let start = module.find("event_sources = [").expect("the list");
+        let listed: std::collections::BTreeSet<&str> =
+            module[start..module[start..].find(']').unwrap() + start].split('"').skip(1).step_by(2).collect();
+        let covered: std::collections::BTreeSet<&str> = crate::aws::SERVICES.iter().map(|s| s.event_source).collect();
+        assert_eq!(listed, covered);
+    }
+}
