@@ -87,7 +87,9 @@ impl Declarations {
         let regions = [ev.region.clone()];
         let opts = Options { include_defaults: cfg.include_defaults };
         let quiet = Progress::for_stderr(true);
-        let compared = scan::compare_live(sdk, declared, &regions, &self.suppress, &families, opts, &quiet).await?;
+        let compared =
+            scan::compare_targets(sdk, declared, &regions, &self.suppress, &families, opts, Some(&targets), &quiet)
+                .await?;
         let mut changes: Vec<_> = compared.changes.into_iter().filter(|c| targets.contains(&c.id)).collect();
         self.suppress.annotate(&mut changes);
         for c in &mut changes {

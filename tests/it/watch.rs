@@ -144,12 +144,26 @@ fn an_event_in_the_queue_opens_the_drift_with_its_actor_and_tells_slack_once() {
     wait_for(&estate, "the Slack message", || !server.requests().is_empty());
     wait_for(&estate, "the readable messages deleted", || in_queue(&estate, &url) == 1);
     std::thread::sleep(Duration::from_secs(2));
+
+    // Put back as declared, and its event: the drift is resolved by the re-read alone.
+    estate.moto.python(&format!(
+        "import boto3; boto3.client('ec2').revoke_security_group_ingress(GroupId={sg:?}, IpPermissions=[\
+         {{'IpProtocol': 'tcp', 'FromPort': 3389, 'ToPort': 3389, 'IpRanges': [{{'CidrIp': '0.0.0.0/0'}}]}}])"
+    ));
+    let mut revoke = eventbridge("watch-2", &sg);
+    revoke["detail"]["eventName"] = json!("RevokeSecurityGroupIngress");
+    send(&estate, &url, &[revoke.to_string()]);
+    let resolved = format!(
+        "SELECT count(*) FROM changes WHERE source = 'scan' AND resource_id = '{sg}' AND resolved_at IS NOT NULL"
+    );
+    wait_for(&estate, "the drift resolved", || count(&db, &resolved) == 1);
     stop(&estate, child);
 
     let events = count(&db, "SELECT count(*) FROM changes WHERE event_id = 'watch-1'");
     assert_eq!(events, 1, "three deliveries of one event record it once");
     let reqs = server.requests();
-    assert_eq!(reqs.len(), 1, "one message for one change: {:#?}", reqs.iter().map(|r| &r.body).collect::<Vec<_>>());
+    // The opening event and the drift it explains: one message; then the revoking event's.
+    assert_eq!(reqs.len(), 2, "one message per change: {:#?}", reqs.iter().map(|r| &r.body).collect::<Vec<_>>());
     let body = &reqs[0].body;
     assert!(body.contains("night-shift") && body.contains(&sg), "who and what: {body}");
     let text = log(&estate);
