@@ -526,6 +526,7 @@ workspace "prod" {
   state_profile    = "state-reader"
   state_role_arn   = "arn:aws:iam::999999999999:role/state-reader"
   state_region     = "eu-central-1"
+  queue            = "https://sqs.us-east-1.amazonaws.com/111111111111/driftscan"
 }
 
 workspace "staging" {
@@ -559,6 +560,7 @@ workspace "staging" {
         assert_eq!(p.regions, ["us-east-1", "eu-west-1"]);
         assert!(p.include_defaults);
         assert_eq!(p.state_region.as_deref(), Some("eu-central-1"));
+        assert_eq!(p.queue.as_deref(), Some("https://sqs.us-east-1.amazonaws.com/111111111111/driftscan"));
         assert_eq!(c.workspaces[1].name, "staging");
         assert!(c.workspaces[1].states.is_empty());
     }
@@ -591,6 +593,10 @@ workspace "staging" {
                 "conf/driftscan.hcl:2: workspace \"a\" is defined twice (first at line 1)",
             ),
             ("workspace { tf_dir = \"x\" }\n", "conf/driftscan.hcl:1: workspace needs one name"),
+            (
+                "workspace \"a\" {\n  tf_dir = \"x\"\n  queue = \"driftscan\"\n}\n",
+                "conf/driftscan.hcl:3: queue: \"driftscan\" is not an SQS queue URL",
+            ),
             (
                 "workspace \"a\" {\n  tf_dir = \"x\"\n  tf_dir = \"y\"\n}\n",
                 "conf/driftscan.hcl:3:3: cannot parse HCL: invalid attribute; expected unique attribute key",

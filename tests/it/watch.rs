@@ -60,6 +60,11 @@ fn in_queue(estate: &Estate, url: &str) -> u64 {
 
 /// `driftscan watch` over the estate's states, stderr to `watch.log` (appended), `--notify all`.
 fn start(estate: &Estate, url: &str, server: &WebhookServer, env: &[(&str, &str)]) -> Child {
+    start_with(estate, url, server, env, &[])
+}
+
+/// [`start`] with more flags.
+fn start_with(estate: &Estate, url: &str, server: &WebhookServer, env: &[(&str, &str)], extra: &[&str]) -> Child {
     let log = std::fs::OpenOptions::new().create(true).append(true).open(estate.path("watch.log")).unwrap();
     let mut cmd = estate.command(&[
         "watch",
@@ -76,7 +81,7 @@ fn start(estate: &Estate, url: &str, server: &WebhookServer, env: &[(&str, &str)
         "--wait",
         "1s",
     ]);
-    cmd.env("DRIFTSCAN_SLACK_WEBHOOK", &server.url).stdout(Stdio::null()).stderr(log);
+    cmd.args(extra).env("DRIFTSCAN_SLACK_WEBHOOK", &server.url).stdout(Stdio::null()).stderr(log);
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -271,4 +276,45 @@ fn an_s3_notification_of_a_gzipped_log_records_its_changes_and_skips_its_reads()
     wait_for(&estate, "the message deleted", || in_queue(&estate, &url) == 0);
     stop(&estate, child);
     assert_eq!(count(&db, "SELECT count(*) FROM changes WHERE source = 'cloudtrail'"), 1, "the read is not a change");
+}
+
+#[test]
+fn a_change_with_no_event_is_found_by_the_full_scan_in_the_same_process() {
+    let estate = Estate::create();
+    let url = queue(&estate, 30);
+    let server = WebhookServer::start();
+    let db = estate.path("history.db");
+    // No event will tell of this one.
+    estate.drift(&["open-rdp"]);
+    let child = start_with(&estate, &url, &server, &[], &["--full-scan-every", "2s", "--metrics-addr", "127.0.0.1:0"]);
+    let scanned =
+        "SELECT count(*) FROM changes WHERE source = 'scan' AND attribute = 'ingress' AND first_scan_id IS NOT NULL";
+    wait_for(&estate, "the full scan's drift", || count(&db, scanned) == 1);
+    wait_for(&estate, "a second full scan", || count(&db, "SELECT count(*) FROM scans") >= 2);
+    let text = log(&estate);
+    let addr = text.split("metrics on http://").nth(1).and_then(|r| r.split('/').next()).expect("the metrics address");
+    let get = |path: &str| {
+        use std::io::{Read, Write};
+        let mut s = std::net::TcpStream::connect(addr).unwrap();
+        write!(s, "GET {path} HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+        let mut out = String::new();
+        s.read_to_string(&mut out).unwrap();
+        out
+    };
+    let metrics = get("/metrics");
+    assert!(metrics.starts_with("HTTP/1.1 200"), "{metrics}");
+    assert!(metrics.contains("# TYPE driftscan_watch_events_recorded_total counter"), "{metrics}");
+    assert!(get("/healthz").starts_with("HTTP/1.1 200"));
+    stop(&estate, child);
+    let rows: Vec<String> = rusqlite::Connection::open(&db)
+        .unwrap()
+        .prepare("SELECT kind || ' ' || type || ' ' || resource_id || ' ' || coalesce(attribute, '') FROM changes WHERE source = 'scan'")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    // The drift once, carried by the second scan; the queue itself is undeclared, so unmanaged.
+    assert_eq!(rows.iter().filter(|r| r.ends_with(" ingress")).count(), 1, "carried, not opened again: {rows:#?}");
+    assert!(rows.iter().any(|r| r.starts_with("unmanaged aws_sqs_queue")), "{rows:#?}");
 }
