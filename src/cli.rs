@@ -856,8 +856,8 @@ fn watch_config(args: WatchArgs, file: Option<&Config>) -> Result<crate::watch::
     };
     let lock_timeout =
         args.lock.lock_timeout.or(file.and_then(|c| c.lock_timeout)).unwrap_or(crate::lock::DEFAULT_TIMEOUT);
-    if args.wait > std::time::Duration::from_secs(20) {
-        bail!("--wait: SQS waits at most 20s");
+    if !(std::time::Duration::from_secs(1)..=std::time::Duration::from_secs(20)).contains(&args.wait) {
+        bail!("--wait: expected 1s to 20s (SQS waits at most 20 s; less than 1 s would poll without waiting)");
     }
     Ok(crate::watch::WatchConfig {
         queue_url,
