@@ -133,6 +133,20 @@ enum Command {
     ///
     /// Example: DRIFTSCAN_SLACK_WEBHOOK=https://hooks.slack.com/services/... driftscan notify --test
     Notify(NotifyCmdArgs),
+    /// Follow CloudTrail in real time from an SQS queue: each change recorded, re-read and told
+    /// seconds after it is made.
+    ///
+    /// The queue receives EventBridge "AWS API Call via CloudTrail" events, or S3 notifications
+    /// of new CloudTrail log objects (either may come through SNS). Each write to a covered
+    /// resource is recorded once (by event id) and scored as `learn` does; that resource is
+    /// re-read live and compared with its declaration, and its drift is opened, updated or
+    /// resolved with the event's actor and time, then told as `scan` tells. A message is
+    /// deleted only once its events are committed; one that cannot be read is named on stderr
+    /// and left to the queue's redrive policy. SIGTERM or SIGINT: the batch in hand is
+    /// finished, then exit 0. A state rewritten (file time, S3 ETag) is read again.
+    ///
+    /// Example: driftscan watch --queue https://sqs.eu-west-1.amazonaws.com/123456789012/driftscan --state infra/terraform.tfstate --metrics-addr 127.0.0.1:9464
+    Watch(WatchArgs),
     /// Work with the config file (driftscan.hcl).
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -254,6 +268,62 @@ impl LockArgs {
         let timeout = self.lock_timeout.or(file.and_then(|c| c.lock_timeout)).unwrap_or(crate::lock::DEFAULT_TIMEOUT);
         HistoryLock::acquire(db, timeout)
     }
+}
+
+#[derive(Debug, Args)]
+struct WatchArgs {
+    /// The SQS queue's URL. Default: the `queue` of the config's workspace (--workspace, or the
+    /// only one that has a queue).
+    #[arg(long, value_name = "SQS_QUEUE_URL")]
+    queue: Option<String>,
+
+    /// Terraform state to compare against, as for `scan` (repeatable). Without it: the config
+    /// workspace's states, or the state that --tf-dir's backend names.
+    #[arg(long = "state", short = 's', value_name = "PATH")]
+    states: Vec<String>,
+
+    /// The config workspace to watch for.
+    #[arg(long = "workspace", short = 'w', value_name = "NAME")]
+    workspace: Option<String>,
+
+    /// History database (SQLite), created if missing. Default `history` in the config, else
+    /// .driftscan/history.db.
+    #[arg(long, value_name = "PATH", env = "DRIFTSCAN_DB")]
+    db: Option<PathBuf>,
+
+    /// The Terraform root module's directory, as for `scan`.
+    #[arg(long, value_name = "DIR")]
+    tf_dir: Option<PathBuf>,
+
+    /// Rules for what is left out, as for `scan`.
+    #[arg(long, value_name = "PATH")]
+    ignore_file: Option<PathBuf>,
+
+    /// Report AWS-created defaults as unmanaged.
+    #[arg(long)]
+    include_defaults: bool,
+
+    /// Also run a whole scan this often (6h, 30m), for changes that make no CloudTrail event.
+    /// Default off.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    full_scan_every: Option<std::time::Duration>,
+
+    /// Serve Prometheus metrics on http://HOST:PORT/metrics, and /healthz.
+    #[arg(long, value_name = "HOST:PORT")]
+    metrics_addr: Option<std::net::SocketAddr>,
+
+    /// Long-poll wait of each receive (1s to 20s).
+    #[arg(long, value_name = "DURATION", default_value = "20s", value_parser = parse_duration)]
+    wait: std::time::Duration,
+
+    #[command(flatten)]
+    lock: LockArgs,
+
+    #[command(flatten)]
+    scoring: ScoringArgs,
+
+    #[command(flatten)]
+    notify: NotifyArgs,
 }
 
 #[derive(Debug, Args)]
@@ -571,6 +641,7 @@ pub fn run() -> Result<Exit> {
             Ok(report.exit(args.fail_on))
         }
         Command::Notify(args) => notify_cmd(args, file, now),
+        Command::Watch(args) => crate::watch::command(watch_config(args, file)?),
         Command::State(args) => {
             let options = origin::Options::new(Access::default(), Attributes::All)?;
             let files = runtime()?.block_on(origin::load_states(&args.states, &options))?;
@@ -743,6 +814,70 @@ fn scan_command(args: ScanArgs, file: Option<&Config>, now: DateTime<Utc>) -> Re
         tell(file, args.notify.mode, now, || History::open(db));
     }
     Ok(crate::workspace::worst(&outcomes))
+}
+
+/// The watch's configuration: its states and credentials as a scan of the same arguments (or
+/// workspace) takes them, and its queue.
+fn watch_config(args: WatchArgs, file: Option<&Config>) -> Result<crate::watch::WatchConfig> {
+    let db = history_path(args.db, file);
+    let scan_args = ScanArgs {
+        states: args.states,
+        workspaces: args.workspace.iter().cloned().collect(),
+        parallel: None,
+        lock: LockArgs { lock_timeout: args.lock.lock_timeout },
+        regions: Vec::new(),
+        db: Some(db.clone()),
+        no_history: false,
+        include_defaults: args.include_defaults,
+        ignore_file: args.ignore_file,
+        tf_dir: args.tf_dir,
+        format: Format::Table,
+        quiet: true,
+        fail_on: Gate::Drift,
+        scoring: ScoringArgs { threshold: args.scoring.threshold },
+        notify: NotifyArgs { mode: args.notify.mode },
+    };
+    let mut configs = scan_configs(&scan_args, file, Some(db.clone()))?;
+    let workspaces = file.map(|c| c.workspaces.as_slice()).unwrap_or_default();
+    let queue_of = |name: &Option<String>| {
+        workspaces.iter().find(|w| Some(&w.name) == name.as_ref()).and_then(|w| w.queue.clone())
+    };
+    let pick = match (&args.queue, configs.len()) {
+        (_, 1) => 0,
+        (Some(q), _) => configs.iter().position(|c| queue_of(&c.workspace).as_ref() == Some(q)).with_context(|| {
+            format!("--queue {q}: several workspaces in the config and none has this queue; pass --workspace")
+        })?,
+        (None, _) => {
+            let with: Vec<usize> = (0..configs.len()).filter(|&i| queue_of(&configs[i].workspace).is_some()).collect();
+            match with[..] {
+                [one] => one,
+                _ => bail!(
+                    "several workspaces in the config: pass --workspace NAME (or --queue with a workspace's queue)"
+                ),
+            }
+        }
+    };
+    let scan = configs.swap_remove(pick);
+    let queue_url = match args.queue.or_else(|| queue_of(&scan.workspace)) {
+        Some(q) => q,
+        None => bail!("no queue to watch: pass --queue SQS_QUEUE_URL, or set `queue` in the workspace's config block"),
+    };
+    let lock_timeout =
+        args.lock.lock_timeout.or(file.and_then(|c| c.lock_timeout)).unwrap_or(crate::lock::DEFAULT_TIMEOUT);
+    if !(std::time::Duration::from_secs(1)..=std::time::Duration::from_secs(20)).contains(&args.wait) {
+        bail!("--wait: expected 1s to 20s (SQS waits at most 20 s; less than 1 s would poll without waiting)");
+    }
+    Ok(crate::watch::WatchConfig {
+        queue_url,
+        scan,
+        db,
+        notify: args.notify.mode,
+        file: file.cloned(),
+        full_scan_every: args.full_scan_every.filter(|d| !d.is_zero()),
+        metrics_addr: args.metrics_addr,
+        lock_timeout,
+        wait: args.wait,
+    })
 }
 
 /// `driftscan config check`: reads the file and everything it points at that needs no AWS.

@@ -79,6 +79,8 @@ pub struct Workspace {
     pub state_role_arn: Option<String>,
     /// Region of the state bucket.
     pub state_region: Option<String>,
+    /// The SQS queue `driftscan watch` reads this workspace's CloudTrail events from.
+    pub queue: Option<String>,
 }
 
 /// Why a config file is unusable: always one line, naming the file and, when known, the line.
@@ -113,6 +115,7 @@ const WORKSPACE_KEYS: &[&str] = &[
     "state_profile",
     "state_role_arn",
     "state_region",
+    "queue",
 ];
 
 impl Config {
@@ -288,6 +291,18 @@ impl Reader<'_> {
                         return Err(self.err(a.value.span(), format!("state_region: {r:?} is not an AWS region name")));
                     }
                     ws.state_region = Some(r);
+                }
+                "queue" => {
+                    let q = self.string(a)?;
+                    if !q.starts_with("https://") && !q.starts_with("http://") {
+                        return Err(self.err(
+                            a.value.span(),
+                            format!(
+                                "queue: {q:?} is not an SQS queue URL (https://sqs.REGION.amazonaws.com/ACCOUNT/NAME)"
+                            ),
+                        ));
+                    }
+                    ws.queue = Some(q);
                 }
                 _ => unreachable!("`once` accepts only known keys"),
             }
@@ -530,6 +545,7 @@ workspace "prod" {
   state_profile    = "state-reader"
   state_role_arn   = "arn:aws:iam::999999999999:role/state-reader"
   state_region     = "eu-central-1"
+  queue            = "https://sqs.us-east-1.amazonaws.com/111111111111/driftscan"
 }
 
 workspace "staging" {
@@ -564,6 +580,7 @@ workspace "staging" {
         assert_eq!(p.regions, ["us-east-1", "eu-west-1"]);
         assert!(p.include_defaults);
         assert_eq!(p.state_region.as_deref(), Some("eu-central-1"));
+        assert_eq!(p.queue.as_deref(), Some("https://sqs.us-east-1.amazonaws.com/111111111111/driftscan"));
         assert_eq!(c.workspaces[1].name, "staging");
         assert!(c.workspaces[1].states.is_empty());
     }
@@ -596,6 +613,10 @@ workspace "staging" {
                 "conf/driftscan.hcl:2: workspace \"a\" is defined twice (first at line 1)",
             ),
             ("workspace { tf_dir = \"x\" }\n", "conf/driftscan.hcl:1: workspace needs one name"),
+            (
+                "workspace \"a\" {\n  tf_dir = \"x\"\n  queue = \"driftscan\"\n}\n",
+                "conf/driftscan.hcl:3: queue: \"driftscan\" is not an SQS queue URL",
+            ),
             (
                 "workspace \"a\" {\n  tf_dir = \"x\"\n  tf_dir = \"y\"\n}\n",
                 "conf/driftscan.hcl:3:3: cannot parse HCL: invalid attribute; expected unique attribute key",

@@ -38,4 +38,5 @@ pub mod scoring;
 pub mod suppress;
 pub mod terraform;
 pub mod text;
+pub mod watch;
 pub mod workspace;

@@ -139,7 +139,7 @@ pub async fn run(cfg: &ScanConfig, now: DateTime<Utc>, progress: &Progress) -> R
 /// of the Terraform sources names (an S3 bucket in its region when the block says, an `http`
 /// backend with the block's credentials); encrypted states open with `TF_ENCRYPTION` over the
 /// sources' `encryption` block.
-fn state_sources(cfg: &ScanConfig, tf: Option<&sources::Sources>) -> Result<(Vec<String>, origin::Options)> {
+pub(crate) fn state_sources(cfg: &ScanConfig, tf: Option<&sources::Sources>) -> Result<(Vec<String>, origin::Options)> {
     let mut options = origin::Options {
         access: cfg.state_access.clone(),
         http_auth: None,
@@ -237,6 +237,23 @@ pub async fn compare_live(
     opts: Options,
     progress: &Progress,
 ) -> Result<Compared> {
+    compare_targets(sdk, declared, regions, suppress, families, opts, None, progress).await
+}
+
+/// [`compare_live`] with the lists that can filter by id asked for `only` those ids (see
+/// [`aws::inventory_of`]): the live side of a targeted re-read. Only the changes about `only`
+/// mean anything then; the caller keeps those.
+#[allow(clippy::too_many_arguments)]
+pub async fn compare_targets(
+    sdk: &SdkConfig,
+    declared: Vec<Resource>,
+    regions: &[String],
+    suppress: &Suppress,
+    families: &[Family],
+    opts: Options,
+    only: Option<&std::collections::HashSet<String>>,
+    progress: &Progress,
+) -> Result<Compared> {
     let mut wanted = Wanted::new();
     for r in declared.iter().filter(|r| !suppress.declared_ignored(r)) {
         let live_type = catalog::spec(&r.rtype).map_or(r.rtype.as_str(), |s| s.live);
@@ -248,7 +265,7 @@ pub async fn compare_live(
             ids.insert(identity(&r.id, &r.attributes));
         }
     }
-    let inv = aws::inventory(sdk, regions, families, &wanted, progress).await;
+    let inv = aws::inventory_of(sdk, regions, families, &wanted, only, progress).await;
     if inv.coverage.scanned.is_empty() && !families.is_empty() {
         let first = inv.coverage.unscanned.first().map(|u| format!("{} in {}: {}", u.rtype, u.region, u.reason));
         bail!("nothing could be scanned ({})", first.unwrap_or_else(|| "no lists ran".into()));

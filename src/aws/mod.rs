@@ -82,6 +82,9 @@ pub struct Ctx<'a> {
     pub calls: ApiCalls,
     /// The region listed, or [`GLOBAL`].
     pub region: &'a str,
+    /// The ids a targeted re-read (`watch`) wants: a list that can ask AWS for them alone does;
+    /// the others list everything. `None` in a scan.
+    pub only: Option<&'a HashSet<String>>,
 }
 
 impl Ctx<'_> {
@@ -197,6 +200,19 @@ pub async fn inventory(
     wanted: &Wanted,
     progress: &Progress,
 ) -> Inventory {
+    inventory_of(sdk, regions, families, wanted, None, progress).await
+}
+
+/// [`inventory`], asking the lists that can filter by id for `only` those ids: what a
+/// targeted re-read lists. What else the lists return is still listed whole.
+pub async fn inventory_of(
+    sdk: &SdkConfig,
+    regions: &[String],
+    families: &[Family],
+    wanted: &Wanted,
+    only: Option<&HashSet<String>>,
+    progress: &Progress,
+) -> Inventory {
     let calls = ApiCalls::default();
     let global = [GLOBAL.to_owned()];
     let jobs: Vec<(&String, Family)> = families
@@ -210,7 +226,7 @@ pub async fn inventory(
 
     let results: Vec<_> = stream::iter(jobs)
         .map(|(region, family)| {
-            let ctx = Ctx { sdk, calls: calls.clone(), region };
+            let ctx = Ctx { sdk, calls: calls.clone(), region, only };
             async move {
                 let listed = list(&ctx, family, wanted).await;
                 progress.inc(&format!("{} in {region}", family.operation()));

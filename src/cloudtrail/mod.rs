@@ -24,9 +24,9 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 pub use ids::{is_write, type_of, KNOWN_EVENTS};
+pub use record::{classify, Outcome};
 
 use decode::Content;
-use record::Outcome;
 
 /// One successful EC2 write that changed covered resources.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -23,7 +23,8 @@ const FIRST_SCAN_LOOKBACK_DAYS: i64 = 30;
 
 /// What the lifecycle needs to know about the scan being recorded.
 pub(super) struct ScanContext<'a> {
-    pub scan_id: i64,
+    /// The scan recorded; `None` for a targeted re-read (`watch`), which is no scan.
+    pub scan_id: Option<i64>,
     pub now: DateTime<Utc>,
     /// The previous scan's start, if any.
     pub since: Option<String>,
@@ -31,6 +32,9 @@ pub(super) struct ScanContext<'a> {
     pub scoring: &'a scoring::Config,
     /// The config workspace scanned (`None` without a config): only its changes are resolved.
     pub workspace: Option<&'a str>,
+    /// The resource ids a targeted re-read looked at: only their changes are resolved. `None`
+    /// for a scan, which looked at everything its coverage says.
+    pub only: Option<&'a HashSet<String>>,
 }
 
 /// The stored side of an open change.
@@ -77,7 +81,7 @@ pub(super) fn apply(tx: &Transaction, ctx: &ScanContext, report: &mut Report) ->
                 }
                 Some(o) if o.actual == actual => {
                     tx.execute(
-                        "UPDATE changes SET last_seen = ?1, last_scan_id = ?2 WHERE id = ?3",
+                        "UPDATE changes SET last_seen = ?1, last_scan_id = coalesce(?2, last_scan_id) WHERE id = ?3",
                         params![now, ctx.scan_id, o.id],
                     )?;
                     let s = Scored {
@@ -94,7 +98,7 @@ pub(super) fn apply(tx: &Transaction, ctx: &ScanContext, report: &mut Report) ->
                     // The live value moved again: a new change to the same thing, scored as such.
                     let s = score_new(tx, store, ctx, c, account, Some(&o.first_seen))?;
                     tx.execute(
-                    "UPDATE changes SET actual = ?1, updated_at = ?2, last_seen = ?2, last_scan_id = ?3, score = ?4,
+                    "UPDATE changes SET actual = ?1, updated_at = ?2, last_seen = ?2, last_scan_id = coalesce(?3, last_scan_id), score = ?4,
                             anomalous = ?5, reasons = ?6, actor = ?7, changed_at = ?8,
                             time = coalesce(?8, ?2), acked_at = NULL, expected = NULL
                       WHERE id = ?9",
@@ -305,7 +309,8 @@ fn resolve(
         let (r, state) = row?;
         let listed = ctx.coverage.scanned.contains(&crate::catalog::coverage_key(&r.rtype, &r.region));
         let state_read = state.as_ref().map_or(true, |s| states.contains(s));
-        if !seen.contains(&r.id) && listed && state_read {
+        let looked_at = ctx.only.map_or(true, |ids| ids.contains(&r.resource_id));
+        if !seen.contains(&r.id) && listed && state_read && looked_at {
             resolved.push(r);
         }
     }

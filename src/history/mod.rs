@@ -13,6 +13,7 @@ mod lifecycle;
 mod notifications;
 mod query;
 mod scans;
+mod watch;
 
 use std::path::Path;
 
@@ -26,6 +27,7 @@ pub use events::{LearnOutcome, LearnedChange};
 pub use notifications::{Action, Delivery, Pending, Queue, SinkQueue};
 pub use query::{ChangeRow, Facets, Window};
 pub use scans::ScanPoint;
+pub use watch::{Reread, WatchOutcome};
 
 use crate::cloudtrail::Loaded;
 use crate::diff::Coverage;
@@ -193,27 +195,18 @@ impl History {
                 }
             }
             let workspace = report.scan.workspace.clone();
-            let ctx = lifecycle::ScanContext { scan_id, now, since, coverage, scoring, workspace: workspace.as_deref() };
+            let ctx = lifecycle::ScanContext {
+                scan_id: Some(scan_id),
+                now,
+                since,
+                coverage,
+                scoring,
+                workspace: workspace.as_deref(),
+                only: None,
+            };
             lifecycle::apply(tx, &ctx, report)?;
             if let Some(q) = &queue {
-                // What the scan opened or moved: a change carried unchanged was told already.
-                let told: Vec<notifications::Told> = report
-                    .changes
-                    .iter()
-                    .filter_map(|c| {
-                        let updated = match c.status {
-                            Some(Status::Opened) => false,
-                            Some(Status::Updated) => true,
-                            _ => return None,
-                        };
-                        Some(notifications::Told { id: c.change_id?, anomalous: c.anomalous == Some(true), updated })
-                    })
-                    .collect();
-                q.changes(tx, &told, now)?;
-                // What it no longer finds ends the alert at sinks that follow the lifecycle.
-                for r in &report.resolved {
-                    q.action(tx, r.id, Action::Resolve, &rfc3339(now), now)?;
-                }
+                queue_report(q, tx, report, now)?;
             }
             hold_for_tests();
             Ok(scan_id)
@@ -227,12 +220,7 @@ impl History {
         self.in_transaction(|tx| {
             let outcome = events::record(tx, loaded, now, scoring)?;
             if let Some(q) = &queue {
-                let told: Vec<notifications::Told> = outcome
-                    .changes
-                    .iter()
-                    .map(|c| notifications::Told { id: c.id, anomalous: c.anomalous, updated: false })
-                    .collect();
-                q.changes(tx, &told, now)?;
+                queue_learned(q, tx, &outcome, now)?;
             }
             Ok(outcome)
         })
@@ -295,6 +283,41 @@ impl History {
     pub fn connection(&self) -> &Connection {
         &self.conn
     }
+}
+
+/// Queues what `report` opened or moved for `q`'s sinks, and the resolves of what it no longer
+/// finds, in the recording transaction.
+fn queue_report(q: &Queue, tx: &rusqlite::Transaction, report: &Report, now: DateTime<Utc>) -> Result<()> {
+    // What the scan opened or moved: a change carried unchanged was told already.
+    let told: Vec<notifications::Told> = report
+        .changes
+        .iter()
+        .filter_map(|c| {
+            let updated = match c.status {
+                Some(Status::Opened) => false,
+                Some(Status::Updated) => true,
+                _ => return None,
+            };
+            Some(notifications::Told { id: c.change_id?, anomalous: c.anomalous == Some(true), updated })
+        })
+        .collect();
+    q.changes(tx, &told, now)?;
+    // What it no longer finds ends the alert at sinks that follow the lifecycle.
+    for r in &report.resolved {
+        q.action(tx, r.id, Action::Resolve, &rfc3339(now), now)?;
+    }
+    Ok(())
+}
+
+/// Queues the CloudTrail changes `outcome` recorded for `q`'s sinks.
+fn queue_learned(q: &Queue, tx: &rusqlite::Transaction, outcome: &LearnOutcome, now: DateTime<Utc>) -> Result<()> {
+    let told: Vec<notifications::Told> = outcome
+        .changes
+        .iter()
+        .map(|c| notifications::Told { id: c.id, anomalous: c.anomalous, updated: false })
+        .collect();
+    q.changes(tx, &told, now)?;
+    Ok(())
 }
 
 /// Tests of crash safety and locking need a run that is provably in the middle of recording:

@@ -30,6 +30,7 @@ mod state_sources_scan;
 mod storage;
 mod storage_services;
 mod suppress;
+mod watch;
 mod webhook_server;
 mod workloads;
 mod workspaces;

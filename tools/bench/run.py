@@ -153,6 +153,15 @@ def main():
         all(b <= -(-per_kind // 20) for _, b in listed.values()))
     row("  every resource found (unmanaged, per type)", "none lost between pages",
         "all found" if not v["lost"] else f"lost: {v['lost']}", not v["lost"])
+    events = 200
+    w = step(f"watch: {events} events through SQS to Slack, then a trail of reads filtered",
+             [os.path.join(ROOT, ".venv/bin/python"), os.path.join(ROOT, "tools/bench/watch.py"), DRIFTSCAN,
+              os.path.join(OUT, "watch"), str(events)])
+    row(f"watch: SQS message sent -> Slack post received, {w['events']} events", "p95 < 2 s",
+        f"p50 {w['p50_s'] * 1000:.0f} ms, p95 {w['p95_s'] * 1000:.0f} ms (max {w['max_s'] * 1000:.0f} ms)",
+        w["p95_s"] < 2)
+    row(f"watch: irrelevant records filtered ({w['filtered']:,}, S3-notified gzipped logs)", ">= 1,000 /s",
+        f"{w['filtered_per_s']:,.0f} /s", w["filtered_per_s"] >= 1000)
     rows.extend(micro())
 
     widths = [max(len(r[i]) for r in rows + [("what", "target", "measured", "met")]) for i in range(4)]

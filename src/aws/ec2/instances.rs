@@ -7,8 +7,13 @@ use super::{live, tags, text, ListError, PAGE};
 use crate::resource::{LiveFacts, Resource};
 
 /// Every instance that is not terminated or terminating: those count as gone.
-pub async fn list(client: &aws_sdk_ec2::Client) -> Result<Vec<Resource>, ListError> {
-    let mut pages = client.describe_instances().max_results(PAGE).into_paginator().send();
+/// Every instance, or with `only` those instances.
+pub async fn list(client: &aws_sdk_ec2::Client, only: Option<Vec<String>>) -> Result<Vec<Resource>, ListError> {
+    let mut req = client.describe_instances().max_results(PAGE);
+    if let Some(ids) = only {
+        req = req.filters(super::id_filter("instance-id", ids));
+    }
+    let mut pages = req.into_paginator().send();
     let mut out = Vec::new();
     while let Some(page) = pages.next().await {
         for reservation in page?.reservations() {

@@ -208,8 +208,8 @@ pub(super) async fn list(ctx: &Ctx<'_>, family: &ListSpec, wanted: &Wanted) -> R
     let client = &client;
     let empty = HashSet::new();
     match family.operation {
-        "DescribeInstances" => instances::list(client).await,
-        "DescribeSecurityGroups" => security_groups::list(client).await,
+        "DescribeInstances" => instances::list(client, targeted(ctx, "i-")).await,
+        "DescribeSecurityGroups" => security_groups::list(client, targeted(ctx, "sg-")).await,
         "DescribeSecurityGroupRules" => security_groups::list_rules(client).await,
         "DescribeVpcs" => network::list_vpcs(client, wanted.get("aws_vpc").unwrap_or(&empty)).await,
         "DescribeSubnets" => network::list_subnets(client).await,
@@ -224,6 +224,18 @@ pub(super) async fn list(ctx: &Ctx<'_>, family: &ListSpec, wanted: &Wanted) -> R
         "DescribeNetworkAcls" => network_acls::list(client).await,
         other => Err(ListError(format!("no EC2 list {other}"))),
     }
+}
+
+/// The ids of a targeted re-read that a list filtering on `prefix` ids can ask for; `None`
+/// lists everything (a scan, or none of the targets is of the list's kind).
+fn targeted(ctx: &Ctx<'_>, prefix: &str) -> Option<Vec<String>> {
+    let ids: Vec<String> = ctx.only?.iter().filter(|id| id.starts_with(prefix)).cloned().collect();
+    (!ids.is_empty()).then_some(ids)
+}
+
+/// A filter on `name` matching `ids`: unlike an id list, an id that no longer exists is no error.
+fn id_filter(name: &str, ids: Vec<String>) -> aws_sdk_ec2::types::Filter {
+    aws_sdk_ec2::types::Filter::builder().name(name).set_values(Some(ids)).build()
 }
 
 /// The type a deleted NAT gateway is listed as until `claim_service_owned` has used and dropped it.

@@ -7,8 +7,13 @@ use serde_json::{json, Map, Value};
 use super::{live, tags, text, ListError, PAGE};
 use crate::resource::{LiveFacts, Resource};
 
-pub async fn list(client: &aws_sdk_ec2::Client) -> Result<Vec<Resource>, ListError> {
-    let mut pages = client.describe_security_groups().max_results(PAGE).into_paginator().send();
+/// Every group, or with `only` those groups.
+pub async fn list(client: &aws_sdk_ec2::Client, only: Option<Vec<String>>) -> Result<Vec<Resource>, ListError> {
+    let mut req = client.describe_security_groups().max_results(PAGE);
+    if let Some(ids) = only {
+        req = req.filters(super::id_filter("group-id", ids));
+    }
+    let mut pages = req.into_paginator().send();
     let mut out = Vec::new();
     while let Some(page) = pages.next().await {
         out.extend(page?.security_groups().iter().filter_map(map));

@@ -1,0 +1,247 @@
+//! The daemon: long polling in batches, each message deleted once its events are committed;
+//! one line per outage, retried with backoff for as long as it lasts; SIGTERM and SIGINT stop
+//! the polling, the batch in hand is finished and committed, and the process exits 0.
+//!
+//! A message that is not deleted comes back after the queue's visibility timeout: a process
+//! killed at any moment loses nothing, and what it had committed is recognised by event id
+//! and recorded nothing twice.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Result;
+use aws_sdk_sqs::types::DeleteMessageBatchRequestEntry;
+use aws_sdk_sqs::Client;
+use tokio::sync::watch;
+
+use super::metrics::{self, Metrics};
+use super::reread::Declarations;
+use super::{Left, WatchConfig, Watcher};
+use crate::history::History;
+use crate::progress::Progress;
+
+/// SQS hands out at most ten messages per receive.
+const BATCH: i32 = 10;
+/// The longest wait between retries of a failing call.
+const MAX_BACKOFF: Duration = Duration::from_secs(60);
+
+pub(super) async fn run(cfg: WatchConfig) -> Result<()> {
+    let sdk = cfg.scan.access.sdk_config().await;
+    let declarations = Declarations::load(&cfg.scan, &sdk).await?;
+    let history = History::open(&cfg.db)?.queueing(cfg.scan.queue.clone());
+    let metrics = Arc::new(Metrics::default());
+    metrics.beat();
+    if let Some(addr) = cfg.metrics_addr {
+        let bound = metrics::serve(addr, metrics.clone())?;
+        eprintln!("driftscan: watch: metrics on http://{bound}/metrics");
+    }
+    eprintln!("driftscan: watch: {} declared resources; polling {}", declarations.count(), cfg.queue_url);
+    let client = Client::new(&sdk);
+    let stop = shutdown_signal();
+    let mut w = Watcher { cfg, sdk, history, declarations, metrics };
+    // What an earlier run queued and could not send (or was killed before sending) goes first.
+    w.tell();
+    let mut outage = Outage::default();
+    let mut last_full = Instant::now();
+    while !*stop.borrow() {
+        w.metrics.beat();
+        w.reload_if_changed().await;
+        if w.cfg.full_scan_every.is_some_and(|every| last_full.elapsed() >= every) {
+            w.full_scan().await;
+            last_full = Instant::now();
+        }
+        let receive = client
+            .receive_message()
+            .queue_url(&w.cfg.queue_url)
+            .max_number_of_messages(BATCH)
+            .wait_time_seconds(w.cfg.wait.as_secs().min(20) as i32)
+            .send();
+        let mut stopped = stop.clone();
+        let received = tokio::select! {
+            r = receive => r,
+            // Nothing is in hand while waiting: what the poll would have returned stays queued.
+            _ = stopped.changed() => break,
+        };
+        let messages = match received {
+            Ok(out) => {
+                outage.over("SQS");
+                out.messages.unwrap_or_default()
+            }
+            Err(e) => {
+                Metrics::add(&w.metrics.errors, 1);
+                let reason = crate::aws::ListError::from(e).0;
+                outage.failing("SQS", &format!("ReceiveMessage {}: {reason}", w.cfg.queue_url));
+                outage.wait(&stop).await;
+                continue;
+            }
+        };
+        if messages.is_empty() {
+            continue;
+        }
+        Metrics::add(&w.metrics.messages_received, messages.len() as u64);
+        // Signals are not looked at within a batch: it is finished and committed whole.
+        let mut done = Vec::new();
+        for (i, m) in messages.iter().enumerate() {
+            let id = m.message_id.as_deref().unwrap_or("?");
+            match w.message(m.body.as_deref().unwrap_or_default()).await {
+                Ok(()) => {
+                    outage.over("AWS");
+                    if let Some(handle) = &m.receipt_handle {
+                        done.push((i, handle.clone()));
+                    }
+                }
+                Err(Left::Unparsable(why)) => {
+                    Metrics::add(&w.metrics.messages_unparsable, 1);
+                    eprintln!("driftscan: watch: message {id}: {why}; left to the queue's redrive policy");
+                }
+                Err(Left::Failed(e)) => {
+                    Metrics::add(&w.metrics.errors, 1);
+                    outage.failing("AWS", &format!("message {id}: {}", crate::error::one_line(&e)));
+                }
+            }
+        }
+        w.tell();
+        delete(&client, &w, &done, &mut outage, &stop).await;
+    }
+    eprintln!("driftscan: watch: stopped; every message taken was committed or left in the queue");
+    Ok(())
+}
+
+/// Deletes the messages whose events are committed, retrying while SQS fails (a message not
+/// deleted would only come back and be recognised, but deleting it saves that).
+async fn delete(
+    client: &Client,
+    w: &Watcher,
+    done: &[(usize, String)],
+    outage: &mut Outage,
+    stop: &watch::Receiver<bool>,
+) {
+    if done.is_empty() {
+        return;
+    }
+    let entries: Vec<_> = done
+        .iter()
+        .filter_map(|(i, h)| DeleteMessageBatchRequestEntry::builder().id(i.to_string()).receipt_handle(h).build().ok())
+        .collect();
+    for _ in 0..5 {
+        match client.delete_message_batch().queue_url(&w.cfg.queue_url).set_entries(Some(entries.clone())).send().await
+        {
+            Ok(out) => {
+                Metrics::add(&w.metrics.messages_deleted, out.successful.len() as u64);
+                outage.over("SQS");
+                return;
+            }
+            Err(e) => {
+                Metrics::add(&w.metrics.errors, 1);
+                outage.failing("SQS", &format!("DeleteMessageBatch: {}", crate::aws::ListError::from(e).0));
+                if *stop.borrow() {
+                    return;
+                }
+                outage.wait(stop).await;
+            }
+        }
+    }
+}
+
+impl Watcher {
+    /// Reads the states again when one was rewritten; a state that cannot be read now (half
+    /// written) keeps the declarations of before, and is tried again next turn.
+    async fn reload_if_changed(&mut self) {
+        let now = self.declarations.stamp_now().await;
+        if now == self.declarations.stamp {
+            return;
+        }
+        match Declarations::load(&self.cfg.scan, &self.sdk).await {
+            Ok(d) => {
+                eprintln!("driftscan: watch: states changed; {} declared resources", d.count());
+                self.declarations = d;
+            }
+            Err(e) => {
+                Metrics::add(&self.metrics.errors, 1);
+                eprintln!("driftscan: warning: watch: keeping the states of before: {}", crate::error::one_line(&e));
+                self.declarations.stamp = now;
+            }
+        }
+    }
+
+    /// A normal scan, as `driftscan scan` makes it, for what no event tells.
+    async fn full_scan(&mut self) {
+        let lock = crate::lock::HistoryLock::acquire(&self.cfg.db, self.cfg.lock_timeout);
+        let result = match lock {
+            Ok(_lock) => crate::scan::run(&self.cfg.scan, chrono::Utc::now(), &Progress::for_stderr(true)).await,
+            Err(e) => Err(e),
+        };
+        match result {
+            Ok(r) => eprintln!(
+                "driftscan: watch: full scan: {} managed, {} opened, {} resolved",
+                r.summary.managed, r.summary.opened, r.summary.resolved
+            ),
+            Err(e) => {
+                Metrics::add(&self.metrics.errors, 1);
+                eprintln!("driftscan: warning: watch: full scan: {}", crate::error::one_line(&e));
+            }
+        }
+        self.tell();
+    }
+}
+
+/// A `watch` channel that turns true on SIGTERM or SIGINT.
+fn shutdown_signal() -> watch::Receiver<bool> {
+    let (tx, rx) = watch::channel(false);
+    tokio::spawn(async move {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+        let sigterm = async {
+            match term.as_mut() {
+                Some(t) => {
+                    t.recv().await;
+                }
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            _ = sigterm => {}
+            _ = tokio::signal::ctrl_c() => {}
+        }
+        eprintln!("driftscan: watch: stopping: finishing the batch in hand");
+        let _ = tx.send(true);
+    });
+    rx
+}
+
+/// One line when something starts failing and one when it works again, not one per attempt;
+/// the wait between attempts doubles up to [`MAX_BACKOFF`].
+#[derive(Default)]
+struct Outage {
+    since: Option<(Instant, &'static str)>,
+    backoff: Duration,
+}
+
+impl Outage {
+    fn failing(&mut self, what: &'static str, why: &str) {
+        if self.since.is_none() {
+            eprintln!("driftscan: watch: {why}; retrying until it works");
+            self.since = Some((Instant::now(), what));
+        }
+        self.backoff = (self.backoff * 2).clamp(Duration::from_secs(1), MAX_BACKOFF);
+    }
+
+    fn over(&mut self, what: &'static str) {
+        if let Some((since, w)) = self.since.filter(|(_, w)| *w == what) {
+            eprintln!("driftscan: watch: {w} works again after {} s", since.elapsed().as_secs());
+            self.since = None;
+            self.backoff = Duration::ZERO;
+        }
+    }
+
+    /// Sleeps the backoff, or less when a signal comes.
+    async fn wait(&self, stop: &watch::Receiver<bool>) {
+        let mut stop = stop.clone();
+        if *stop.borrow() {
+            return;
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(self.backoff) => {}
+            _ = stop.changed() => {}
+        }
+    }
+}
