@@ -237,6 +237,16 @@ pub(super) fn get(conn: &Connection, id: i64) -> Result<Option<ChangeRow>> {
     Ok(stmt.query_row(params![id], row).optional()?)
 }
 
+/// The CloudTrail events recorded on `resource_id` at `time`: those that may explain a drift
+/// that took that time from its event (see `crate::items`).
+pub(super) fn events_at(conn: &Connection, resource_id: &str, time: &str) -> Result<Vec<ChangeRow>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM changes WHERE source = 'cloudtrail' AND resource_id = ?1 AND time = ?2 ORDER BY id"
+    ))?;
+    let rows = stmt.query_map(params![resource_id, time], row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
 /// Marks a change reviewed; `expected` also teaches the model that such a change is normal.
 /// Acknowledging the same change as expected twice teaches it once.
 pub(super) fn ack(
