@@ -285,6 +285,7 @@ pub(crate) mod tests {
             impact: None,
             severity: if anomalous { crate::impact::Severity::Medium } else { crate::impact::Severity::Low },
             impact_reasons: vec![],
+            live: None,
         }
     }
 

@@ -292,5 +292,6 @@ fn sample(now: DateTime<Utc>) -> ChangeRow {
         impact: None,
         severity: crate::impact::Severity::Low,
         impact_reasons: Vec::new(),
+        live: None,
     }
 }
