@@ -105,12 +105,15 @@ pub struct TypeSpec {
     /// Compared attributes that hold policy documents: compared as documents (see
     /// [`crate::policy`]), not as text.
     pub documents: &'static [&'static str],
+    /// Compared attributes AWS sets and a configuration cannot (a key pair's fingerprint): left
+    /// out of the resource block `fix` generates for an unmanaged resource.
+    pub computed: &'static [&'static str],
 }
 
 impl TypeSpec {
     /// A type listed by `family` and compared on `compared`, live under its own name.
     pub const fn new(name: &'static str, family: Family, compared: &'static [&'static str]) -> TypeSpec {
-        TypeSpec { name, live: name, family, compared, import: None, identity: None, documents: &[] }
+        TypeSpec { name, live: name, family, compared, import: None, identity: None, documents: &[], computed: &[] }
     }
 
     /// Compared with the live resources of another type (`aws_default_vpc` with `aws_vpc`).
@@ -131,6 +134,17 @@ impl TypeSpec {
     /// With attributes that hold policy documents.
     pub const fn with_documents(self, documents: &'static [&'static str]) -> TypeSpec {
         TypeSpec { documents, ..self }
+    }
+
+    /// With compared attributes that AWS computes (see [`TypeSpec::computed`]).
+    pub const fn with_computed(self, computed: &'static [&'static str]) -> TypeSpec {
+        TypeSpec { computed, ..self }
+    }
+
+    /// The compared attributes a user can set, in report order: what a generated resource
+    /// block may hold.
+    pub fn settable(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.compared.iter().copied().filter(|a| !self.computed.contains(a))
     }
 
     /// Where the list that finds it holds.

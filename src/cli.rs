@@ -671,7 +671,7 @@ fn fix_command(args: FixArgs, file: Option<&Config>, now: DateTime<Utc>) -> Resu
         .collect();
     let sources = crate::terraform::sources::load_dir(&args.tf_dir)?;
     let decision = if args.revert { Decision::Revert } else { Decision::Accept };
-    let plan = fix::plan(&chosen, &sources, decision)?;
+    let plan = fix::plan(&chosen, &sources, &args.tf_dir, decision)?;
     if args.write {
         render::write(&plan.files)?;
     }

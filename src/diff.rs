@@ -104,6 +104,7 @@ pub fn diff(
             id: l.id.clone(),
             region: l.region.clone().unwrap_or_default(),
             import: Some(import_block(l)),
+            live: settable_live(l),
             ..Change::default()
         });
     }
@@ -137,6 +138,24 @@ pub fn import_block(l: &Resource) -> String {
     }
     let id = catalog::import_id(&l.rtype, &l.id, &l.attributes);
     format!("import {{\n  to = {}.{}\n  id = {}\n}}", l.rtype, name, Value::from(id))
+}
+
+/// The live attributes of `l` a user can set in its type's resource block: the compared ones
+/// less those AWS computes ([`catalog::TypeSpec::settable`]), without nulls, and never one that
+/// holds a secret (by its name, or redacted already), so nothing secret reaches the history.
+pub fn settable_live(l: &Resource) -> Option<Value> {
+    let spec = catalog::spec(&l.rtype)?;
+    let mut out = serde_json::Map::new();
+    for attr in spec.settable() {
+        match l.attributes.get(attr) {
+            None | Some(Value::Null) => {}
+            Some(v) if sensitive::is_secret_name(attr) || sensitive::is_redacted(v) => {}
+            Some(v) => {
+                out.insert(attr.to_owned(), v.clone());
+            }
+        }
+    }
+    Some(Value::Object(out))
 }
 
 /// Drifted attributes keep the order the catalog lists them in.

@@ -285,7 +285,21 @@ pub(crate) mod tests {
             impact: None,
             severity: if anomalous { crate::impact::Severity::Medium } else { crate::impact::Severity::Low },
             impact_reasons: vec![],
+            live: None,
         }
+    }
+
+    /// A drift that opens SSH to the world, by a known engineer in office hours (not anomalous),
+    /// with its impact worked out: high, for the sinks' tests.
+    pub(crate) fn ssh_opened(id: i64) -> ChangeRow {
+        let mut c = row(id, "2026-12-02T11:05:00Z", "drifted", false, "open");
+        c.attribute = Some("ingress".into());
+        c.declared = Some(serde_json::json!([]));
+        c.actual = Some(serde_json::json!([
+            {"protocol": "tcp", "from_port": 22, "to_port": 22, "source": "0.0.0.0/0", "description": ""}
+        ]));
+        c.assess();
+        c
     }
 
     fn at(s: &str) -> DateTime<Utc> {

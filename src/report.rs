@@ -64,6 +64,10 @@ pub struct Change {
     /// Unmanaged only: the Terraform 1.5+ `import` block that adopts the resource.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub import: Option<String>,
+    /// Unmanaged only: the live attributes a user can set (see [`crate::diff::settable_live`]),
+    /// kept in the history for `fix` to write the resource block from; not in the output.
+    #[serde(skip)]
+    pub live: Option<Value>,
     /// Why, when the kind alone does not say it (`owner_unknown`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,

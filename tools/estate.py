@@ -746,6 +746,14 @@ def drift(out, names):
             iid = east.run_instances(ImageId=ids["ami"], MinCount=1, MaxCount=1, InstanceType="t3.nano",
                                      SubnetId=ids["subnet_0"])["Instances"][0]["InstanceId"]
             made["unmanaged_instance"] = iid
+        elif name == "unmanaged-sg":  # a group made in the console for a batch job, SSH from the office
+            gid = east.create_security_group(GroupName="batch", Description="batch jobs", VpcId=ids["vpc_main"],
+                                             TagSpecifications=[{"ResourceType": "security-group",
+                                                                 "Tags": [{"Key": "Name", "Value": "batch"}]}])["GroupId"]
+            east.authorize_security_group_ingress(GroupId=gid, IpPermissions=[
+                {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22,
+                 "IpRanges": [{"CidrIp": "10.0.0.0/8", "Description": "office"}]}])
+            made["unmanaged_sg"] = gid
         elif name == "every-type-drifted":
             made.update(every_type_drifted(ids, east, west))
         elif name == "every-type-deleted":

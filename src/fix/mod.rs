@@ -8,6 +8,7 @@
 //! Terraform could not read.
 
 pub mod edit;
+pub mod generate;
 pub mod literal;
 pub mod remove;
 pub mod render;
@@ -62,6 +63,8 @@ pub struct FileEdit {
     pub path: PathBuf,
     pub old: String,
     pub new: String,
+    /// The file is new (`imports.tf` written for the first time).
+    pub created: bool,
 }
 
 /// Every item, in the order of the changes, and the files that change.
@@ -71,9 +74,12 @@ pub struct Plan {
     pub files: Vec<FileEdit>,
 }
 
-/// Works out the edits for `changes` in the sources of `sources` (read from disk as they are now).
-pub fn plan(changes: &[ChangeRow], sources: &Sources, decision: Decision) -> Result<Plan> {
+/// Works out the edits for `changes` in the sources of `sources` (read from disk as they are now),
+/// the `--tf-dir` folder `dir`.
+pub fn plan(changes: &[ChangeRow], sources: &Sources, dir: &Path, decision: Decision) -> Result<Plan> {
     let mut texts: BTreeMap<PathBuf, String> = BTreeMap::new();
+    // The import and resource blocks of unmanaged resources, for `DIR/imports.tf`.
+    let mut adopted: Vec<(usize, String)> = Vec::new();
     let mut splices: BTreeMap<PathBuf, Vec<Owned>> = BTreeMap::new();
     let mut items = Vec::new();
     let defaults = default_tags(sources)?;
@@ -101,10 +107,30 @@ pub fn plan(changes: &[ChangeRow], sources: &Sources, decision: Decision) -> Res
             continue;
         }
         if change.kind == "unmanaged" {
-            item.note = Some(format!(
-                "{} {} is in no state: adopt it with the import block `scan` prints, or delete it in AWS",
-                change.rtype, change.resource_id
-            ));
+            match change.live.as_ref().and_then(Value::as_object) {
+                Some(live) => {
+                    let (to, text) = generate::adopt(&change.rtype, &change.resource_id, live);
+                    if let Some(b) = sources.block_for(&to) {
+                        item.note = Some(if b.file.ends_with(generate::FILE) {
+                            format!("{to} is in {} already", generate::FILE)
+                        } else {
+                            format!("{to} is declared already: adopt it by hand under another name")
+                        });
+                    } else {
+                        item.address = Some(to);
+                        item.after = Some(text.clone());
+                        item.edited = true;
+                        adopted.push((items.len(), text));
+                    }
+                }
+                None => {
+                    item.note = Some(format!(
+                        "{} {} is in no state and its live attributes were not recorded (a scan by this \
+                         version records them): adopt it with the import block `scan` prints, or delete it in AWS",
+                        change.rtype, change.resource_id
+                    ));
+                }
+            }
             items.push(item);
             continue;
         }
@@ -174,6 +200,9 @@ pub fn plan(changes: &[ChangeRow], sources: &Sources, decision: Decision) -> Res
         items.push(item);
     }
     let mut files = Vec::new();
+    if !adopted.is_empty() {
+        files.extend(imports(dir, &adopted, &mut items)?);
+    }
     for (path, mut list) in splices {
         let old = texts.remove(&path).unwrap_or_default();
         list.sort_by_key(|(s, i)| (s.range.start, *i));
@@ -189,10 +218,47 @@ pub fn plan(changes: &[ChangeRow], sources: &Sources, decision: Decision) -> Res
             );
         }
         if !broken && new != old {
-            files.push(FileEdit { path, old, new });
+            files.push(FileEdit { path, old, new, created: false });
         }
     }
     Ok(Plan { items, files })
+}
+
+/// `DIR/imports.tf` with the blocks of `adopted` (item index, text) appended, each once: a
+/// block already in the file is not written again. The file is checked to parse, as any edit:
+/// `None` (and each item says why) when it would not.
+fn imports(dir: &Path, adopted: &[(usize, String)], items: &mut [Item]) -> Result<Option<FileEdit>> {
+    let path = dir.join(generate::FILE);
+    let created = !path.exists();
+    let old = if created {
+        String::new()
+    } else {
+        crate::text::read(&path).with_context(|| format!("reading {}", path.display()))?
+    };
+    let mut new = old.clone();
+    let shown = crate::suppress::clean(&path).display().to_string();
+    for (i, text) in adopted {
+        let item = &mut items[*i];
+        item.file = Some(shown.clone());
+        if new.contains(text.as_str()) {
+            item.edited = false;
+            item.note = Some("written in imports.tf already".into());
+            continue;
+        }
+        if !new.is_empty() && !new.ends_with("\n\n") {
+            new.push_str(if new.ends_with('\n') { "\n" } else { "\n\n" });
+        }
+        item.line = Some(new.lines().count() + 1);
+        new.push_str(text);
+    }
+    if parse(&path, &new).is_err() {
+        for (i, _) in adopted {
+            items[*i].edited = false;
+            items[*i].note = Some("the generated blocks would not parse; adopt it by hand".into());
+        }
+        return Ok(None);
+    }
+    Ok((new != old).then_some(FileEdit { path, old, new, created }))
 }
 
 /// A splice and the index of the item it is for.

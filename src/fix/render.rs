@@ -30,7 +30,14 @@ pub fn diff(plan: &Plan, cwd: &Path) -> String {
         let b = format!("b/{shown}");
         let text = similar::TextDiff::from_lines(&file.old, &file.new);
         out.push_str(&format!("diff --git {a} {b}\n"));
-        out.push_str(&text.unified_diff().context_radius(3).header(&a, &b).to_string());
+        // A new file: `git apply` creates it from /dev/null.
+        let from = if file.created {
+            out.push_str("new file mode 100644\n");
+            "/dev/null".to_owned()
+        } else {
+            a
+        };
+        out.push_str(&text.unified_diff().context_radius(3).header(&from, &b).to_string());
     }
     out
 }

@@ -54,9 +54,18 @@ fn row(id: i64, address: &str, attribute: &str, declared: Value, actual: Value) 
     row
 }
 
+/// An unmanaged security group with the live attributes a scan kept.
+fn unmanaged(id: i64, live: Value) -> ChangeRow {
+    let mut row = crate::digest::tests::row(id, "2026-12-01T00:00:00Z", "unmanaged", false, "open");
+    row.address = None;
+    row.resource_id = format!("sg-{id}");
+    row.live = Some(live);
+    row
+}
+
 fn fix(dir: &Path, text: &str, changes: &[ChangeRow]) -> Plan {
     std::fs::write(dir.join("main.tf"), text).unwrap();
-    plan(changes, &load_dir(dir).unwrap(), Decision::Accept).unwrap()
+    plan(changes, &load_dir(dir).unwrap(), dir, Decision::Accept).unwrap()
 }
 
 #[test]
@@ -127,12 +136,45 @@ fn revert_edits_nothing_and_names_the_targeted_apply() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("main.tf"), MAIN).unwrap();
     let changes = [row(1, "aws_instance.api", "ami", json!("ami-2"), json!("ami-3"))];
-    let plan = plan(&changes, &load_dir(dir.path()).unwrap(), Decision::Revert).unwrap();
+    let plan = plan(&changes, &load_dir(dir.path()).unwrap(), dir.path(), Decision::Revert).unwrap();
     assert!(plan.files.is_empty());
     assert_eq!(
         plan.items[0].note.as_deref(),
         Some("terraform plan -target='aws_instance.api' && terraform apply -target='aws_instance.api'")
     );
+}
+
+#[test]
+fn an_unmanaged_resource_is_adopted_in_imports_tf_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let live = json!({"name": "batch", "description": "d", "vpc_id": "vpc-1", "tags": {"Name": "batch"}});
+    let plan = fix(dir.path(), MAIN, &[unmanaged(5, live.clone())]);
+    assert_eq!(plan.files.len(), 1);
+    let file = &plan.files[0];
+    assert!(file.created && file.path.ends_with("imports.tf") && file.old.is_empty());
+    assert!(file.new.starts_with("import {\n  to = aws_security_group.batch\n  id = \"sg-5\"\n}\n"), "{}", file.new);
+    assert!(
+        file.new.contains("resource \"aws_security_group\" \"batch\" {\n  name        = \"batch\"\n"),
+        "{}",
+        file.new
+    );
+    assert_eq!(plan.items[0].address.as_deref(), Some("aws_security_group.batch"));
+    assert!(plan.items[0].edited);
+    let diff = super::render::diff(&plan, dir.path());
+    assert!(diff.contains("new file mode 100644\n--- /dev/null\n+++ b/"), "{diff}");
+    // Written, it is not written twice; a resource declared under that name already is left alone.
+    super::render::write(&plan.files).unwrap();
+    let again = fix(dir.path(), MAIN, &[unmanaged(5, live)]);
+    assert!(
+        again.files.is_empty()
+            && again.items[0].note.as_deref() == Some("aws_security_group.batch is in imports.tf already")
+    );
+    let taken = json!({"cidr_block": "10.1.0.0/16", "tags": {"Name": "main"}});
+    let mut vpc = unmanaged(6, taken);
+    vpc.rtype = "aws_vpc".into();
+    vpc.resource_id = "vpc-6".into();
+    let plan = fix(dir.path(), MAIN, &[vpc]);
+    assert!(plan.items[0].note.as_deref().is_some_and(|n| n.contains("aws_vpc.main is declared already")));
 }
 
 fn any_value() -> impl Strategy<Value = Value> {
@@ -156,19 +198,30 @@ proptest! {
     /// Whatever the live values (quotes, `${`, newlines, odd keys), the edited file parses, and
     /// reads back with the live value where the literal was.
     #[test]
-    fn an_edited_file_always_parses(ami in any_value(), tags in prop::collection::btree_map(".*", ".*", 0..5), new in any_value()) {
+    fn an_edited_file_always_parses(
+        ami in any_value(),
+        tags in prop::collection::btree_map(".*", ".*", 0..5),
+        new in any_value(),
+        name in ".*",
+        rules in prop::collection::vec(any_value(), 0..3),
+    ) {
         let dir = tempfile::tempdir().unwrap();
         let tags = Value::Object(tags.into_iter().map(|(k, v)| (k, Value::String(v))).collect());
         let changes = [
             row(1, "aws_instance.api", "ami", json!("ami-2"), ami.clone()),
             row(2, "aws_instance.api", "tags", json!({}), tags),
             row(3, "aws_vpc.main", "something_new", json!(null), new),
+            unmanaged(4, json!({"name": name, "tags": tags, "ingress": rules})),
         ];
         let plan = fix(dir.path(), MAIN, &changes);
         for file in &plan.files {
             let body = hcl::edit::parser::parse_body(&file.new);
             prop_assert!(body.is_ok(), "{}", file.new);
             let body = body.unwrap();
+            if file.path.ends_with("imports.tf") {
+                prop_assert!(file.created && body.blocks().count() == 2, "{}", file.new);
+                continue;
+            }
             let api = super::find_block(&body, "aws_instance", "api").unwrap();
             let written = super::literal::value(&api.body.get_attribute("ami").unwrap().value);
             prop_assert_eq!(written, Some(ami.clone()));

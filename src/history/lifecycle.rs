@@ -70,6 +70,7 @@ pub(super) fn apply(tx: &Transaction, ctx: &ScanContext, report: &mut Report) ->
             let account = c.account.clone().unwrap_or_default();
             let account = account.as_str();
             let actual = c.actual.as_ref().map(|v| v.to_string());
+            let live = c.live.as_ref().map(|v| v.to_string());
             let id = match find_open(tx, c)? {
                 None => {
                     let s = score_new(tx, store, ctx, c, account, ctx.since.as_deref())?;
@@ -81,8 +82,8 @@ pub(super) fn apply(tx: &Transaction, ctx: &ScanContext, report: &mut Report) ->
                 }
                 Some(o) if o.actual == actual => {
                     tx.execute(
-                        "UPDATE changes SET last_seen = ?1, last_scan_id = coalesce(?2, last_scan_id) WHERE id = ?3",
-                        params![now, ctx.scan_id, o.id],
+                        "UPDATE changes SET last_seen = ?1, last_scan_id = coalesce(?2, last_scan_id), live = coalesce(?4, live) WHERE id = ?3",
+                        params![now, ctx.scan_id, o.id, live],
                     )?;
                     let s = Scored {
                         score: o.score.unwrap_or(0.0),
@@ -100,7 +101,7 @@ pub(super) fn apply(tx: &Transaction, ctx: &ScanContext, report: &mut Report) ->
                     tx.execute(
                     "UPDATE changes SET actual = ?1, updated_at = ?2, last_seen = ?2, last_scan_id = coalesce(?3, last_scan_id), score = ?4,
                             anomalous = ?5, reasons = ?6, actor = ?7, changed_at = ?8,
-                            time = coalesce(?8, ?2), acked_at = NULL, expected = NULL
+                            time = coalesce(?8, ?2), acked_at = NULL, expected = NULL, live = coalesce(?10, live)
                       WHERE id = ?9",
                     params![
                         actual,
@@ -111,7 +112,8 @@ pub(super) fn apply(tx: &Transaction, ctx: &ScanContext, report: &mut Report) ->
                         serde_json::to_string(&s.reasons)?,
                         s.actor,
                         s.changed_at,
-                        o.id
+                        o.id,
+                        live
                     ],
                 )?;
                     fill(c, o.id, Status::Updated, o.first_seen, &s);
@@ -238,9 +240,9 @@ fn insert(
     tx.prepare_cached(
         "INSERT INTO changes (source, kind, type, resource_id, region, account, address, state, attribute, declared,
                               actual, actor, changed_at, time, first_seen, last_seen, first_scan_id, last_scan_id,
-                              since, score, anomalous, reasons, workspace)
+                              since, score, anomalous, reasons, workspace, live)
          VALUES ('scan', ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, coalesce(?12, ?13), ?13, ?13, ?14, ?14,
-                 ?15, ?16, ?17, ?18, ?19)",
+                 ?15, ?16, ?17, ?18, ?19, ?20)",
     )?
     .execute(params![
         c.kind.as_str(),
@@ -262,6 +264,7 @@ fn insert(
         s.anomalous,
         serde_json::to_string(&s.reasons)?,
         ctx.workspace,
+        c.live.as_ref().map(|v| v.to_string()),
     ])?;
     Ok(tx.last_insert_rowid())
 }

@@ -43,6 +43,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0004_notifications", include_str!("../../migrations/0004_notifications.sql")),
     ("0005_alerts", include_str!("../../migrations/0005_alerts.sql")),
     ("0006_revert_requested", include_str!("../../migrations/0006_revert_requested.sql")),
+    ("0007_unmanaged_live", include_str!("../../migrations/0007_unmanaged_live.sql")),
 ];
 
 /// Times are stored as RFC 3339 UTC with whole seconds, so that text order is time order.

@@ -6,7 +6,7 @@
 //! until a message containing it was accepted; so a failed delivery is retried by the next run
 //! and a change is told once. See `migrations/0004_notifications.sql` and `0005_alerts.sql`.
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Transaction};
 
@@ -136,72 +136,78 @@ fn told_as(tx: &Transaction, channel: &str, id: i64) -> Result<Option<i64>> {
         .optional()?;
     match status.as_deref() {
         None => Ok(None),
-        Some("covered") => told_event(tx, channel, id),
+        Some("covered") => Ok(told_event(tx, channel, id, false)?.or(told_drift(tx, channel, id)?)),
         Some(_) => Ok(Some(id)),
     }
 }
 
-/// The CloudTrail change queued on `channel` that explains scan change `id`: the event has the
-/// drift's resource, and its time is the drift's `changed_at`.
-fn told_event(tx: &Transaction, channel: &str, id: i64) -> Result<Option<i64>> {
+/// The CloudTrail change queued on `channel` that explains scan change `id` (with `sent`, only
+/// one whose trigger was accepted): the event has the drift's resource, and its time is the
+/// drift's `changed_at`.
+fn told_event(tx: &Transaction, channel: &str, id: i64, sent: bool) -> Result<Option<i64>> {
     Ok(tx
         .query_row(
             "SELECT e.id FROM changes c
                JOIN changes e ON e.source = 'cloudtrail' AND e.resource_id = c.resource_id AND e.time = c.changed_at
                JOIN notifications n ON n.change_id = e.id AND n.channel = ?1 AND n.action = 'trigger'
-              WHERE c.id = ?2 AND c.source = 'scan' LIMIT 1",
+              WHERE c.id = ?2 AND c.source = 'scan' AND (NOT ?3 OR n.status = 'sent') LIMIT 1",
+            params![channel, id, sent],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
+/// The scan change queued on `channel` that CloudTrail change `id` explains: a drift told
+/// before `learn` read the event that caused it (the event gave it its `changed_at`).
+fn told_drift(tx: &Transaction, channel: &str, id: i64) -> Result<Option<i64>> {
+    Ok(tx
+        .query_row(
+            "SELECT c.id FROM changes e
+               JOIN changes c ON c.source = 'scan' AND c.resource_id = e.resource_id AND c.changed_at = e.time
+               JOIN notifications n ON n.change_id = c.id AND n.channel = ?1 AND n.action = 'trigger'
+                AND n.status != 'covered'
+              WHERE e.id = ?2 AND e.source = 'cloudtrail' LIMIT 1",
             params![channel, id],
             |r| r.get(0),
         )
         .optional()?)
 }
 
-/// What routes look at, read back from the recorded change. Its severity is worked out from
-/// its values and score as a report works it out (`impact`), so `min_severity` routes on it.
+/// What routes look at, read back from the recorded change as a report reads it, so its
+/// severity (impact of its values, then the score) is the one `min_severity` routes on and the
+/// one the sinks' messages show.
 fn facts(tx: &Transaction, id: i64) -> Result<Facts> {
-    let sql = "SELECT coalesce(workspace, ''), coalesce(account, ''), region, type, kind, coalesce(score, 0),
-                      resource_id, attribute, declared, actual, anomalous
-                 FROM changes WHERE id = ?1";
-    Ok(tx.query_row(sql, params![id], |r| {
-        let json = |i: usize| -> rusqlite::Result<Option<serde_json::Value>> {
-            Ok(r.get::<_, Option<String>>(i)?.and_then(|t| serde_json::from_str(&t).ok()))
-        };
-        let (rtype, kind): (String, String) = (r.get(3)?, r.get(4)?);
-        let (resource_id, attribute): (String, Option<String>) = (r.get(6)?, r.get(7)?);
-        let (declared, actual) = (json(8)?, json(9)?);
-        let impact = crate::impact::assess(&crate::impact::Subject {
-            rtype: &rtype,
-            id: &resource_id,
-            kind: &kind,
-            attribute: attribute.as_deref(),
-            before: declared.as_ref(),
-            after: actual.as_ref(),
-        });
-        let severity = crate::impact::combine(impact.severity, r.get::<_, i64>(10)? != 0);
-        Ok(Facts {
-            workspace: r.get(0)?,
-            account: r.get(1)?,
-            region: r.get(2)?,
-            rtype,
-            kind,
-            score: r.get(5)?,
-            severity: Some(severity.as_str().to_owned()),
-        })
-    })?)
+    let c = query::get(tx, id)?.with_context(|| format!("change {id} is not in the history"))?;
+    let workspace: String =
+        tx.query_row("SELECT coalesce(workspace, '') FROM changes WHERE id = ?1", params![id], |r| r.get(0))?;
+    Ok(Facts {
+        workspace,
+        account: c.account,
+        region: c.region,
+        rtype: c.rtype,
+        kind: c.kind,
+        score: c.score.unwrap_or(0.0),
+        severity: Some(c.severity.as_str().to_owned()),
+    })
 }
 
 /// Queues changes `ids` for `channel`, each at its current revision, unless already queued or
-/// told. A drift whose CloudTrail event was already queued is marked `covered`: one message for
-/// one change. Returns how many were newly queued.
+/// told. One message for one change: a drift whose CloudTrail event was already told, or an
+/// event whose drift was queued before `learn` read it, is marked `covered`. A drift whose
+/// event waits in the queue too is queued, and the two are sent as one item (`notify`).
+/// Returns how many were newly queued.
 pub(super) fn queue(tx: &Transaction, channel: &str, ids: &[i64], now: DateTime<Utc>) -> Result<usize> {
     let mut queued = 0;
     for &id in ids {
-        let told_event = told_event(tx, channel, id)?;
-        let status = if told_event.is_some() { "covered" } else { "pending" };
+        let by = match told_event(tx, channel, id, true)? {
+            Some(e) => Some(format!("told with CloudTrail change {e}")),
+            None => told_drift(tx, channel, id)?.map(|d| format!("told with the drift it explains, change {d}")),
+        };
+        let status = if by.is_some() { "covered" } else { "pending" };
         queued += tx.execute(
             "INSERT OR IGNORE INTO notifications (channel, change_id, revision, status, queued_at, error)
              SELECT ?1, id, coalesce(updated_at, first_seen), ?3, ?4, ?5 FROM changes WHERE id = ?2",
-            params![channel, id, status, rfc3339(now), told_event.map(|e| format!("told with CloudTrail change {e}"))],
+            params![channel, id, status, rfc3339(now), by],
         )? * usize::from(status == "pending");
     }
     Ok(queued)
@@ -237,6 +243,11 @@ impl History {
             }
         }
         Ok(out)
+    }
+
+    /// The CloudTrail events recorded on `resource_id` at `time` (see [`query::events_at`]).
+    pub fn events_at(&self, resource_id: &str, time: &str) -> Result<Vec<ChangeRow>> {
+        query::events_at(&self.conn, resource_id, time)
     }
 
     /// How many changes sent to `channel` under `alert_key` a scan still finds: an alert for a

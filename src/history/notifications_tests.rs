@@ -152,3 +152,26 @@ fn routes_read_the_severity_of_a_change_from_its_values() {
     assert_eq!(facts(&tx, 1).unwrap().severity.as_deref(), Some("high"));
     assert_eq!(facts(&tx, 2).unwrap().severity.as_deref(), Some("low"));
 }
+
+/// One item per change in the queue: a drift whose event still waits is queued (the two are
+/// sent as one), and an event read after its drift was queued is covered by the drift.
+#[test]
+fn a_waiting_event_leaves_its_drift_queued_and_a_late_event_is_covered_by_its_drift() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = History::open(&dir.path().join("h.db")).unwrap();
+    let now = Utc::now();
+    let t = "2026-01-01T03:00:00Z";
+    change(&h, 1, "cloudtrail", "i-1", t, Some(t));
+    change(&h, 2, "scan", "i-1", t, Some(t));
+    assert_eq!(h.queue_notifications("slack", &[1], now).unwrap(), 1);
+    assert_eq!(h.queue_notifications("slack", &[2], now).unwrap(), 1, "the event is not told yet");
+    change(&h, 3, "scan", "i-3", t, Some(t));
+    assert_eq!(h.queue_notifications("slack", &[3], now).unwrap(), 1);
+    change(&h, 4, "cloudtrail", "i-3", t, Some(t));
+    assert_eq!(h.queue_notifications("slack", &[4], now).unwrap(), 0);
+    let (status, why): (String, String) = h
+        .conn
+        .query_row("SELECT status, error FROM notifications WHERE change_id = 4", [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap();
+    assert_eq!((status.as_str(), why.as_str()), ("covered", "told with the drift it explains, change 3"));
+}

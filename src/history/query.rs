@@ -52,6 +52,10 @@ pub struct ChangeRow {
     /// Impact and score in one level.
     pub severity: Severity,
     pub impact_reasons: Vec<String>,
+    /// Unmanaged only: the live attributes a user can set, as the last scan found them, for
+    /// `fix` to write the resource block from. Not in reports or alerts.
+    #[serde(skip)]
+    pub live: Option<Value>,
 }
 
 /// Which changes to list.
@@ -66,7 +70,7 @@ pub struct Window {
 pub(super) const COLUMNS: &str =
     "id, source, event_id, event_name, kind, type, resource_id, region, account, address, attribute,
                        declared, actual, actor, time, first_seen, last_seen, resolved_at, score, anomalous, reasons,
-                       acked_at, expected";
+                       acked_at, expected, live";
 
 pub(super) fn row(r: &rusqlite::Row) -> rusqlite::Result<ChangeRow> {
     let json = |i: usize| -> rusqlite::Result<Option<Value>> {
@@ -103,6 +107,7 @@ pub(super) fn row(r: &rusqlite::Row) -> rusqlite::Result<ChangeRow> {
         impact: None,
         severity: Severity::Low,
         impact_reasons: Vec::new(),
+        live: json(23)?,
     };
     out.assess();
     Ok(out)
@@ -235,6 +240,16 @@ pub(super) fn list(conn: &Connection, w: &Window) -> Result<Vec<ChangeRow>> {
 pub(super) fn get(conn: &Connection, id: i64) -> Result<Option<ChangeRow>> {
     let mut stmt = conn.prepare(&format!("SELECT {COLUMNS} FROM changes WHERE id = ?1"))?;
     Ok(stmt.query_row(params![id], row).optional()?)
+}
+
+/// The CloudTrail events recorded on `resource_id` at `time`: those that may explain a drift
+/// that took that time from its event (see `crate::items`).
+pub(super) fn events_at(conn: &Connection, resource_id: &str, time: &str) -> Result<Vec<ChangeRow>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM changes WHERE source = 'cloudtrail' AND resource_id = ?1 AND time = ?2 ORDER BY id"
+    ))?;
+    let rows = stmt.query_map(params![resource_id, time], row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
 }
 
 /// Marks a change reviewed; `expected` also teaches the model that such a change is normal.

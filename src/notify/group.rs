@@ -29,7 +29,8 @@ pub enum Cause {
     Actor { actor: String },
 }
 
-/// An alert: its members, oldest first, and which of them is the most unusual.
+/// An alert: its members, oldest first, and which of them is the most unusual. Messages detail
+/// [`Group::shown`], the most severe.
 #[derive(Debug, Clone)]
 pub struct Group {
     pub cause: Cause,
@@ -57,6 +58,23 @@ impl Group {
     /// The most unusual member.
     pub fn lead(&self) -> &ChangeRow {
         &self.members[self.lead]
+    }
+
+    /// The member a message details: the most severe, and among equals the most unusual, so a
+    /// port opened to the world is what a group's alert shows before a tag edit that scored higher.
+    pub fn shown(&self) -> &ChangeRow {
+        let mut best = self.lead;
+        for (i, m) in self.members.iter().enumerate() {
+            if m.severity > self.members[best].severity {
+                best = i;
+            }
+        }
+        &self.members[best]
+    }
+
+    /// The alert's severity: its most severe member's.
+    pub fn severity(&self) -> crate::impact::Severity {
+        self.shown().severity
     }
 
     /// The key a sink knows this alert by: stable for a change (its id), and for a group the
@@ -174,6 +192,20 @@ mod tests {
         assert_eq!(groups[0].key(), "driftscan-group-1");
         assert!(groups[0].describe().contains("on 5 resources: ebs_optimized \"false\" -> \"true\""));
         assert_eq!(groups[1].key(), "driftscan-change-6");
+        assert_eq!(groups[0].shown().id, 5, "equal severities: the most unusual is shown");
+    }
+
+    #[test]
+    fn the_most_severe_member_is_shown_whatever_its_score() {
+        let mut rows: Vec<ChangeRow> = (1..=3)
+            .map(|i| change(i, "2026-12-01T10:00:00Z", "a", "1", "2", Some("arn:aws:iam::1:user/bob")))
+            .collect();
+        rows[1].attribute = Some("b".into());
+        rows[2].attribute = Some("c".into());
+        rows[0].severity = crate::impact::Severity::High;
+        let g = &group(rows)[0];
+        assert_eq!((g.lead().id, g.shown().id), (3, 1));
+        assert_eq!(g.severity(), crate::impact::Severity::High);
     }
 
     #[test]

@@ -18,7 +18,7 @@ pub mod teams;
 pub mod tell;
 pub mod webhook;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use anyhow::Result;
 use chrono::{DateTime, Utc};
@@ -84,9 +84,16 @@ impl Notifier {
     fn send_sink(&self, s: &Sink, history: &mut History, now: DateTime<Utc>, o: &mut Outcome) -> Result<()> {
         let pending = history.pending_notifications(&s.name, Action::Trigger)?;
         if !pending.is_empty() {
-            let groups = group::group(pending.into_iter().map(|p| p.change).collect());
+            let (items, folded) = one_item_per_change(history, pending.into_iter().map(|p| p.change).collect())?;
+            let groups = group::group(items);
+            let ids = |g: &Group| -> Vec<i64> {
+                g.members
+                    .iter()
+                    .flat_map(|m| std::iter::once(m.id).chain(folded.get(&m.id).into_iter().flatten().copied()))
+                    .collect()
+            };
             if s.batches() {
-                let all: Vec<i64> = groups.iter().flat_map(|g| g.members.iter().map(|m| m.id)).collect();
+                let all: Vec<i64> = groups.iter().flat_map(ids).collect();
                 let posted = s.post(&run_message(s, &groups), &self.retry);
                 if !self.mark(history, s, Action::Trigger, &all, &posted, None, now)? {
                     o.failed = posted.error;
@@ -97,7 +104,7 @@ impl Notifier {
                 // One request per alert: a failure stops this sink for the run, the rest wait.
                 for g in &groups {
                     let key = g.key();
-                    let ids: Vec<i64> = g.members.iter().map(|m| m.id).collect();
+                    let ids = ids(g);
                     let posted = s.post(&alert_body(s, Action::Trigger, g, &key, now), &self.retry);
                     if !self.mark(history, s, Action::Trigger, &ids, &posted, Some(key), now)? {
                         o.failed = posted.error;
@@ -180,6 +187,46 @@ impl Notifier {
     }
 }
 
+/// One item per change, as reports show them (`crate::items`): a drift and the CloudTrail event
+/// that explains it are one item, the drift naming the event (its actor and time it has
+/// already). The event may wait in this sink's queue too (it is then told in the drift's alert:
+/// the map gives, per drift, the queued events folded into it), or be in the history only.
+fn one_item_per_change(
+    history: &History,
+    pending: Vec<ChangeRow>,
+) -> Result<(Vec<ChangeRow>, BTreeMap<i64, Vec<i64>>)> {
+    let queued: HashSet<i64> = pending.iter().map(|c| c.id).collect();
+    let mut rows = pending;
+    let mut known = queued.clone();
+    for i in 0..rows.len() {
+        if rows[i].source != "scan" || rows[i].actor.is_none() {
+            continue;
+        }
+        for e in history.events_at(&rows[i].resource_id, &rows[i].time)? {
+            if known.insert(e.id) {
+                rows.push(e);
+            }
+        }
+    }
+    // (CloudTrail event id, resource) -> the queued row of that event.
+    let events: HashMap<(String, String), i64> = rows
+        .iter()
+        .filter(|r| r.source == "cloudtrail" && queued.contains(&r.id))
+        .filter_map(|r| Some(((r.event_id.clone()?, r.resource_id.clone()), r.id)))
+        .collect();
+    let (items, _) = crate::items::merge(rows);
+    let listed: HashSet<i64> = items.iter().map(|i| i.id).collect();
+    let items: Vec<ChangeRow> = items.into_iter().filter(|i| queued.contains(&i.id)).collect();
+    let mut folded: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
+    for i in items.iter().filter(|i| i.source == "scan") {
+        let Some(ev) = &i.event_id else { continue };
+        if let Some(&e) = events.get(&(ev.clone(), i.resource_id.clone())).filter(|e| !listed.contains(e)) {
+            folded.entry(i.id).or_default().push(e);
+        }
+    }
+    Ok((items, folded))
+}
+
 /// The one message of a run for a chat sink (Slack, Teams).
 fn run_message(s: &Sink, groups: &[Group]) -> Value {
     let changes: Vec<&ChangeRow> = groups.iter().flat_map(|g| &g.members).collect();
@@ -245,5 +292,6 @@ fn sample(now: DateTime<Utc>) -> ChangeRow {
         impact: None,
         severity: crate::impact::Severity::Low,
         impact_reasons: Vec::new(),
+        live: None,
     }
 }

@@ -34,6 +34,9 @@ pub fn body(action: Action, g: &Group, alert_key: &str, sent_at: &str) -> Value 
         "cause": cause,
         "size": g.members.len(),
         "most_unusual": g.lead().id,
+        "severity": g.severity(),
+        "most_severe": g.shown().id,
+        "impact_reasons": g.shown().impact_reasons,
         "changes": g.members,
     })
 }

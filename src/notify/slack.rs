@@ -1,5 +1,6 @@
-//! The Slack message of a run, in Block Kit: for each change what changed, where, who and when,
-//! why it is unusual, and the command that shows more.
+//! The Slack message of a run, in Block Kit: for each alert what changed, where, who and when,
+//! its severity and what the change does (the impact rules' reasons), why it is unusual, and the
+//! command that shows more.
 //!
 //! Every piece of text that came from AWS or CloudTrail (ids, addresses, tag values, actors,
 //! reasons that quote them) goes through [`esc`]: Slack reads `<...>` as links and mentions
@@ -31,8 +32,8 @@ pub fn message(headline: &str, groups: &[Group], see_more: &str) -> Value {
         "text": {"type": "plain_text", "text": format!("driftscan: {headline}"), "emoji": true}
     })];
     for g in groups.iter().take(MAX_SHOWN) {
-        let c = g.lead();
-        let mut text = what(c);
+        let c = g.shown();
+        let mut text = format!("[{}] {}", c.severity.as_str().to_ascii_uppercase(), what(c));
         if g.members.len() > 1 {
             text.push_str(&members(g));
         }
@@ -43,15 +44,19 @@ pub fn message(headline: &str, groups: &[Group], see_more: &str) -> Value {
                 {"type": "mrkdwn", "text": format!("*Where*\naccount {}, {}", esc(if c.account.is_empty() { "unknown" } else { &c.account }), esc(&c.region))},
                 {"type": "mrkdwn", "text": format!("*Who*\n{}", esc(c.actor.as_deref().unwrap_or("unknown (no CloudTrail event)")))},
                 {"type": "mrkdwn", "text": format!("*When*\n{}", esc(&c.time))},
+                {"type": "mrkdwn", "text": format!("*Severity*\n{}", severity(c))},
                 {"type": "mrkdwn", "text": format!("*Score*\n{:.2}{}", c.score.unwrap_or(0.0), if c.anomalous { " (anomalous)" } else { "" })},
             ]
         }));
-        let reasons: Vec<String> = c.reasons.iter().map(|r| format!("• {}", esc(&cut(r)))).collect();
-        let why = if reasons.is_empty() { "no reason recorded".to_owned() } else { reasons.join("\n") };
-        blocks.push(json!({
-            "type": "context",
-            "elements": [{"type": "mrkdwn", "text": format!("*Why unusual*\n{why}")}]
-        }));
+        let bullets =
+            |list: &[String]| list.iter().map(|r| format!("• {}", esc(&cut(r)))).collect::<Vec<_>>().join("\n");
+        let why = if c.reasons.is_empty() { "no reason recorded".to_owned() } else { bullets(&c.reasons) };
+        let mut elements = Vec::new();
+        if !c.impact_reasons.is_empty() {
+            elements.push(json!({"type": "mrkdwn", "text": format!("*What it does*\n{}", bullets(&c.impact_reasons))}));
+        }
+        elements.push(json!({"type": "mrkdwn", "text": format!("*Why unusual*\n{why}")}));
+        blocks.push(json!({"type": "context", "elements": elements}));
         blocks.push(json!({"type": "divider"}));
     }
     if groups.len() > MAX_SHOWN {
@@ -67,8 +72,8 @@ pub fn message(headline: &str, groups: &[Group], see_more: &str) -> Value {
     }));
     let first = groups
         .first()
-        .map(Group::lead)
-        .map(|c| format!(": {} {} in {}", esc(&c.rtype), esc(&c.resource_id), esc(&c.region)));
+        .map(Group::shown)
+        .map(|c| format!(": {} {} {} in {}", c.severity, esc(&c.rtype), esc(&c.resource_id), esc(&c.region)));
     json!({
         // The plain text is what notifications and screen readers show.
         "text": format!("driftscan: {headline}{}", first.unwrap_or_default()),
@@ -79,9 +84,18 @@ pub fn message(headline: &str, groups: &[Group], see_more: &str) -> Value {
 /// The section's text: the change, the resource, and before -> after.
 fn what(c: &ChangeRow) -> String {
     let name = c.address.as_deref().unwrap_or(&c.resource_id);
-    let mut s = match &c.event_name {
-        Some(e) => format!("*{}* on {} `{}`", esc(e), esc(&c.rtype), code(&c.resource_id)),
-        None => format!("*{}* {} `{}` (`{}`)", esc(&c.kind), esc(&c.rtype), code(name), code(&c.resource_id)),
+    let mut s = match (&c.event_name, c.source.as_str()) {
+        (Some(e), "cloudtrail") => format!("*{}* on {} `{}`", esc(e), esc(&c.rtype), code(&c.resource_id)),
+        // A drift with the CloudTrail event that explains it: one item.
+        (Some(e), _) => format!(
+            "*{}* {} `{}` (`{}`) by *{}*",
+            esc(&c.kind),
+            esc(&c.rtype),
+            code(name),
+            code(&c.resource_id),
+            esc(e)
+        ),
+        (None, _) => format!("*{}* {} `{}` (`{}`)", esc(&c.kind), esc(&c.rtype), code(name), code(&c.resource_id)),
     };
     if let Some(a) = &c.attribute {
         s.push_str(&format!("\n`{}`", code(a)));
@@ -99,6 +113,16 @@ fn what(c: &ChangeRow) -> String {
         }
     }
     s
+}
+
+/// The severity, with the impact it comes from when the score raised it.
+fn severity(c: &ChangeRow) -> String {
+    match c.impact {
+        Some(i) if i != c.severity => format!("*{}* (impact {i}, raised as unusual)", c.severity),
+        Some(_) => format!("*{}*", c.severity),
+        None if c.severity > crate::impact::Severity::Low => format!("*{}* (unusual, no impact rule)", c.severity),
+        None => format!("*{}*", c.severity),
+    }
 }
 
 /// A group's cause, size and members, below its most unusual change.
@@ -194,5 +218,29 @@ mod tests {
         let m = message("20 anomalous changes", &many, "x");
         assert!(m["blocks"].as_array().unwrap().len() <= 50);
         assert!(m.to_string().contains("and 8 more changes"));
+    }
+
+    #[test]
+    fn severity_and_what_the_change_does_are_shown_and_a_drift_names_its_event() {
+        let mut c = crate::digest::tests::ssh_opened(4);
+        c.event_name = Some("AuthorizeSecurityGroupIngress".into());
+        let m = message("1 new change (0 anomalous)", &[Group::single(c)], "x");
+        let text = m.to_string();
+        assert!(text.contains("*Severity*\\n*high*"), "{text}");
+        assert!(
+            text.contains("*What it does*\\n• ingress tcp 22-22 from 0.0.0.0/0 opens SSH (22) to the internet"),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "*drifted* aws_security_group `aws_security_group.web` (`sg-4`) by *AuthorizeSecurityGroupIngress*"
+            ),
+            "{text}"
+        );
+        assert!(m["text"].as_str().unwrap().contains(": high aws_security_group sg-4"), "{}", m["text"]);
+        assert!(text.contains("[HIGH] *drifted*"), "{text}");
+        let tag = row(5, "2026-12-02T11:05:00Z", "drifted", false, "open");
+        let text = message("1 new change (0 anomalous)", &[Group::single(tag)], "x").to_string();
+        assert!(text.contains("*Severity*\\n*low*") && !text.contains("What it does"), "{text}");
     }
 }

@@ -1,5 +1,6 @@
 //! Microsoft Teams through a workflow webhook ("Post to a channel when a webhook request is
-//! received"): one message per run holding an Adaptive Card, one container per alert.
+//! received"): one message per run holding an Adaptive Card, one container per alert (what,
+//! where, who, when, severity, score, what the change does and why it is unusual).
 //!
 //! Card text is Markdown: text from AWS goes through [`esc`], so a tag value cannot make a link,
 //! emphasis or a heading; Adaptive Cards have no mention syntax outside `msteams.entities`,
@@ -19,17 +20,22 @@ pub fn message(headline: &str, groups: &[Group], see_more: &str) -> Value {
         "text": format!("driftscan: {}", esc(headline)),
     })];
     for g in groups.iter().take(MAX_SHOWN) {
-        let c = g.lead();
-        let what = match &c.attribute {
+        let c = g.shown();
+        let mut what = match &c.attribute {
             Some(a) => format!("{} {} {} ({a})", c.kind, c.rtype, c.address.as_deref().unwrap_or(&c.resource_id)),
             None => format!("{} {} {}", c.event_name.as_deref().unwrap_or(&c.kind), c.rtype, c.resource_id),
         };
+        if let (Some(e), Some(_)) = (&c.event_name, &c.attribute) {
+            // A drift with the CloudTrail event that explains it: one item.
+            what.push_str(&format!(" by {e}"));
+        }
         let mut items = vec![
             json!({"type": "TextBlock", "weight": "Bolder", "wrap": true, "text": esc(&what)}),
             json!({"type": "FactSet", "facts": [
                 {"title": "Where", "value": esc(&format!("account {}, {}", if c.account.is_empty() { "unknown" } else { &c.account }, c.region))},
                 {"title": "Who", "value": esc(c.actor.as_deref().unwrap_or("unknown (no CloudTrail event)"))},
                 {"title": "When", "value": esc(&c.time)},
+                {"title": "Severity", "value": c.severity.as_str()},
                 {"title": "Score", "value": format!("{:.2}{}", c.score.unwrap_or(0.0), if c.anomalous { " (anomalous)" } else { "" })},
             ]}),
         ];
@@ -39,6 +45,11 @@ pub fn message(headline: &str, groups: &[Group], see_more: &str) -> Value {
             let tail = if more > 0 { format!(" and {more} more") } else { String::new() };
             items.push(json!({"type": "TextBlock", "wrap": true, "isSubtle": true,
                 "text": format!("One cause: {} (most unusual shown). Members: {}{tail}", esc(&g.describe()), names.join(", "))}));
+        }
+        let does: Vec<String> = c.impact_reasons.iter().map(|r| format!("- {}", esc(r))).collect();
+        if !does.is_empty() {
+            items.push(json!({"type": "TextBlock", "wrap": true, "weight": "Bolder", "text": "What it does"}));
+            items.push(json!({"type": "TextBlock", "wrap": true, "text": does.join("\n")}));
         }
         let why: Vec<String> = c.reasons.iter().map(|r| format!("- {}", esc(r))).collect();
         if !why.is_empty() {
@@ -99,5 +110,13 @@ mod tests {
         let text = m.to_string();
         assert!(text.contains(r"user/\\[x\\]\\(https://evil.example\\)&lt;at&gt;all&lt;/at&gt;"), "{text}");
         assert!(!text.contains("<at>"));
+    }
+
+    #[test]
+    fn the_card_shows_severity_and_what_the_change_does() {
+        let m = message("1 new change", &[Group::single(crate::digest::tests::ssh_opened(2))], "x");
+        let text = m.to_string();
+        assert!(text.contains(r#"{"title":"Severity","value":"high"}"#), "{text}");
+        assert!(text.contains(r"- ingress tcp 22-22 from 0.0.0.0/0 opens SSH \\(22\\) to the internet"), "{text}");
     }
 }

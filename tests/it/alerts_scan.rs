@@ -122,3 +122,111 @@ fn one_attribute_moved_the_same_way_on_40_resources_is_one_alert() {
     assert_eq!(sinks.pd.requests().len(), 1);
     assert_eq!(sinks.slack.requests().len(), 1);
 }
+
+/// Port 22 opened to the world is told as what it is in every sink: its severity (`high`, or
+/// `critical` when also unusual) and the rule's reason; the drift and the CloudTrail event that
+/// explains it are one item naming the event, its actor and time; a tag edit is `low`.
+#[test]
+fn every_sink_shows_the_severity_and_impact_of_ssh_opened_to_the_world_and_a_tag_edit_is_low() {
+    const ANA: &str = "arn:aws:iam::123456789012:user/ana";
+    let estate = Estate::create();
+    let sinks = Sinks::start();
+    sinks.config(estate.dir.path(), "");
+    let scan = |now: &str| {
+        let out = run(sinks.env(&mut estate.scan_command()).args([
+            "--db",
+            "history.db",
+            "--format",
+            "json",
+            "--notify",
+            "all",
+            "--now",
+            now,
+        ]));
+        no_secret(&out);
+        out
+    };
+    let sg = estate.id("sg_web");
+    let learn = |name: &str, records, now: &str| {
+        let trail = crate::history::write_trail(estate.dir.path(), name, records);
+        let file = trail.to_str().unwrap();
+        let out = run(sinks
+            .env(&mut estate.command(&["learn", "--cloudtrail", file, "--db", "history.db"]))
+            .args(["--notify", "off", "--now", now]));
+        assert!(out.code == 0 || out.code == 3, "{}", out.stderr);
+    };
+    // Four weeks of routine work on the group by ana and bo, as in `severity.rs`.
+    learn("routine.json", crate::history::routine(&sg, &estate.id("web_0")), "2026-11-30T00:00:00Z");
+    assert_eq!(scan("2026-12-02T09:00:00Z").code, 0);
+    estate.drift(&["open-ssh", "retag-sg"]);
+    // The event is recorded but not told by `learn`: the scan's message tells it with its drift.
+    let event = crate::history::record(
+        "ssh-1",
+        "2026-12-02T11:05:00Z",
+        "us-east-1",
+        "AuthorizeSecurityGroupIngress",
+        serde_json::json!({"groupId": sg}),
+        ANA,
+    );
+    learn("ssh.json", vec![event], "2026-12-02T11:10:00Z");
+    let out = scan("2026-12-02T11:30:00Z");
+    assert!(out.code == 2 || out.code == 3, "{}", out.stderr);
+    let severe = |s: &str| s == "high" || s == "critical";
+    const REASON: &str = "ingress tcp 22-22 from 0.0.0.0/0 opens SSH (22) to the internet";
+
+    // Slack: one line for the drift and its event, with severity, actor, time and reason.
+    let slack = sinks.slack.requests();
+    assert_eq!(slack.len(), 1, "one message for the run");
+    let sections: Vec<String> = slack[0].json()["blocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|b| b["type"] == "section" && b["fields"].is_array())
+        .map(|b| b.to_string())
+        .collect();
+    assert_eq!(sections.len(), 2, "the ingress drift (with its event) and the tag edit: {sections:?}");
+    let ssh = sections.iter().find(|s| s.contains("`ingress`")).expect("the ingress item");
+    assert!(ssh.contains("by *AuthorizeSecurityGroupIngress*"), "{ssh}");
+    assert!(ssh.contains(ANA) && ssh.contains("2026-12-02T11:05:00Z"), "{ssh}");
+    assert!(ssh.contains("*Severity*\\n*high*") || ssh.contains("*Severity*\\n*critical*"), "{ssh}");
+    assert!(slack[0].body.contains(REASON), "{}", slack[0].body);
+    let tags = sections.iter().find(|s| s.contains("`tags`")).expect("the tag item");
+    assert!(tags.contains("*Severity*\\n*low*"), "{tags}");
+    assert!(!slack[0].body.contains("*AuthorizeSecurityGroupIngress* on"), "no item of its own for the event");
+
+    // PagerDuty: the ingress alert's payload severity comes from it; the tag edit is info.
+    let pd = bodies(&sinks.pd.requests());
+    assert_eq!(pd.len(), 2, "{pd:?}");
+    let ingress = pd.iter().find(|e| e["payload"]["summary"].as_str().unwrap().contains("ingress")).unwrap();
+    assert!(["error", "critical"].contains(&ingress["payload"]["severity"].as_str().unwrap()), "{ingress}");
+    assert!(ingress["payload"]["summary"].as_str().unwrap().contains("opens SSH (22)"), "{ingress}");
+    assert_eq!(ingress["payload"]["custom_details"]["impact_reasons"][0], REASON);
+    assert_eq!(ingress["payload"]["custom_details"]["event_name"], "AuthorizeSecurityGroupIngress");
+    let tag = pd.iter().find(|e| e["payload"]["summary"].as_str().unwrap().contains("tags")).unwrap();
+    assert_eq!(tag["payload"]["severity"], "info", "{tag}");
+
+    // Teams: the severity fact and the reason.
+    let teams = sinks.teams.requests();
+    assert_eq!(teams.len(), 1);
+    assert!(
+        teams[0].body.contains(r#""title":"Severity","value":"high""#)
+            || teams[0].body.contains(r#""title":"Severity","value":"critical""#)
+    );
+    assert!(teams[0].body.contains("opens SSH \\\\(22\\\\) to the internet"), "{}", teams[0].body);
+
+    // The webhook: the alert's severity and reasons, and each change's as in a report.
+    let audit = bodies(&sinks.audit.requests());
+    assert_eq!(audit.len(), 2, "{audit:?}");
+    let body = audit.iter().find(|b| b["changes"][0]["attribute"] == "ingress").unwrap();
+    assert!(severe(body["severity"].as_str().unwrap()), "{body}");
+    assert_eq!(body["impact_reasons"][0], REASON);
+    assert_eq!(body["changes"][0]["impact"], "high");
+    assert_eq!(
+        (body["changes"][0]["actor"].as_str(), body["changes"][0]["event_name"].as_str()),
+        (Some(ANA), Some("AuthorizeSecurityGroupIngress"))
+    );
+    let body = audit.iter().find(|b| b["changes"][0]["attribute"] == "tags").unwrap();
+    assert_eq!(body["severity"], "low", "{body}");
+    assert_eq!(body["impact_reasons"], serde_json::json!([]));
+    history_has_no_secret(&estate.path("history.db"));
+}

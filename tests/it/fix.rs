@@ -155,3 +155,49 @@ fn a_deleted_resource_is_removed_on_accept_and_applied_again_on_revert() {
         accept.stderr
     );
 }
+
+/// Unmanaged resources are adopted in `tf/imports.tf`: an `import` block and the resource block
+/// written from the live attributes the scan kept, only those a user can set; the file parses,
+/// `git apply` creates it, and the history keeps nothing secret for it.
+#[test]
+fn fix_writes_import_and_resource_blocks_for_unmanaged_resources() {
+    let estate = Estate::create();
+    repository(&estate);
+    let made = estate.drift(&["unmanaged-sg", "unmanaged-instance"]);
+    let (sg, instance) = (made["unmanaged_sg"].as_str().unwrap(), made["unmanaged_instance"].as_str().unwrap());
+    assert_eq!(estate.scan(&["--tf-dir", "tf"]).code, 2);
+    let id = |rid: &str| -> String {
+        let sql = "SELECT id FROM changes WHERE kind = 'unmanaged' AND resource_id = ?1";
+        estate.db().query_row(sql, [rid], |r| r.get::<_, i64>(0)).unwrap().to_string()
+    };
+    let fix = run(&mut estate.command(&["fix", &id(sg), &id(instance), "--tf-dir", "tf", "--db", "history.db"]));
+    assert_eq!(fix.code, 0, "stderr:\n{}", fix.stderr);
+    std::fs::write(estate.path("fix.diff"), &fix.stdout).unwrap();
+    git(estate.dir.path(), &["apply", "fix.diff"]);
+    let text = std::fs::read_to_string(estate.path("tf/imports.tf")).expect("imports.tf written");
+    let body: hcl::edit::structure::Body = text.parse().unwrap_or_else(|e| panic!("{e}\n{text}"));
+    let blocks: Vec<_> = body.blocks().collect();
+    assert_eq!(blocks.len(), 4, "{text}");
+    assert!(text.contains(&format!("import {{\n  to = aws_security_group.batch\n  id = \"{sg}\"\n}}")), "{text}");
+    let resources: Vec<_> = blocks.iter().filter(|b| b.ident.as_str() == "resource").collect();
+    for r in &resources {
+        let rtype = r.labels[0].as_str();
+        let settable: Vec<&str> = driftscan::catalog::spec(rtype).unwrap().settable().collect();
+        for a in r.body.attributes() {
+            assert!(settable.contains(&a.key.as_str()), "{rtype} writes {} that is not settable:\n{text}", a.key);
+        }
+        for b in r.body.blocks() {
+            assert!(settable.contains(&b.ident.as_str()), "{rtype} writes block {}:\n{text}", b.ident);
+        }
+    }
+    assert!(text.contains("resource \"aws_security_group\" \"batch\" {\n  name        = \"batch\"\n"), "{text}");
+    assert!(text.contains("  description = \"batch jobs\"\n"), "{text}");
+    assert!(text.contains("  ingress {\n    from_port   = 22\n    to_port     = 22\n    protocol    = \"tcp\"\n    description = \"office\"\n    cidr_blocks = [\"10.0.0.0/8\"]\n  }\n"), "{text}");
+    assert!(text.contains("  instance_type          = \"t3.nano\"\n"), "{text}");
+    assert!(!text.contains("arn") && !text.contains("owner_id"), "{text}");
+    // The sources now declare them: a scan of the live estate finds them declared, not unmanaged
+    // once Terraform imports them; here, the next fix does not write them again.
+    let again = run(&mut estate.command(&["fix", &id(sg), "--tf-dir", "tf", "--db", "history.db"]));
+    assert_eq!((again.code, again.stdout.as_str()), (0, ""), "{}", again.stderr);
+    assert!(again.stderr.contains("aws_security_group.batch is in imports.tf already"), "{}", again.stderr);
+}

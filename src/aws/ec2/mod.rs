@@ -142,7 +142,7 @@ const TYPES: &[TypeSpec] = &[
     ),
     // `instance` and `network_interface` are left out: `aws_eip_association` owns them, and the
     // state of an EIP created before its association says "" until the next refresh.
-    TypeSpec::new("aws_eip", &ADDRESSES, &["domain", "public_ip", "tags"]),
+    TypeSpec::new("aws_eip", &ADDRESSES, &["domain", "public_ip", "tags"]).with_computed(&["public_ip"]),
     TypeSpec::new("aws_eip_association", &ADDRESSES, &["allocation_id", "instance_id", "network_interface_id"]),
     TypeSpec::new("aws_route_table", &ROUTE_TABLES, ROUTE_TABLE),
     TypeSpec::new("aws_default_route_table", &ROUTE_TABLES, &["route", "propagating_vgws", "tags"])
@@ -179,8 +179,10 @@ const TYPES: &[TypeSpec] = &[
     ),
     // Terraform's id for a key pair is its name. The public key cannot be read back; the
     // fingerprint AWS computed from it can.
-    TypeSpec::new("aws_key_pair", &KEY_PAIRS, &["key_name", "fingerprint", "key_type", "tags"]),
-    TypeSpec::new("aws_launch_template", &LAUNCH_TEMPLATES, &["name", "default_version", "latest_version", "tags"]),
+    TypeSpec::new("aws_key_pair", &KEY_PAIRS, &["key_name", "fingerprint", "key_type", "tags"])
+        .with_computed(&["fingerprint", "key_type"]),
+    TypeSpec::new("aws_launch_template", &LAUNCH_TEMPLATES, &["name", "default_version", "latest_version", "tags"])
+        .with_computed(&["latest_version"]),
     TypeSpec::new("aws_network_acl", &NETWORK_ACLS, NETWORK_ACL),
     TypeSpec::new("aws_default_network_acl", &NETWORK_ACLS, &["ingress", "egress", "tags"]).adopts("aws_network_acl"),
 ];
