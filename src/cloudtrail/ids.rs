@@ -271,12 +271,28 @@ fn starts_word(name: &str, prefix: &str) -> bool {
 
 /// The resources a write event of another service changed, by that service's own table: the
 /// event names there are its writes, and only they are read (no generic search).
+#[cfg(test)]
 pub fn changed_by(rules: &[(&str, &[&str])], event_name: &str, req: &Value, resp: &Value) -> Vec<TrailResource> {
+    changed_in(rules, event_name, req, resp, None)
+}
+
+/// [`changed_by`] for a record delivered for `account`: a path `account=type` names the account
+/// itself (S3 Control's account-wide calls name nothing else).
+pub fn changed_in(
+    rules: &[(&str, &[&str])],
+    event_name: &str,
+    req: &Value,
+    resp: &Value,
+    account: Option<&str>,
+) -> Vec<TrailResource> {
     let Some((_, paths)) = rules.iter().find(|(name, _)| *name == event_name) else { return Vec::new() };
     let mut found: Vec<(String, String)> = Vec::new();
     for alternatives in paths.iter() {
         for path in alternatives.split('|') {
             let before = found.len();
+            if let (Some(rtype), Some(account)) = (path.strip_prefix("account="), account) {
+                found.push((rtype.to_owned(), account.to_owned()));
+            }
             read_path(path, req, resp, &mut found);
             if found.len() > before {
                 break;
