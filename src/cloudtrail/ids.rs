@@ -25,6 +25,11 @@ const PREFIXES: &[(&str, &str)] = &[
     ("key-", "aws_key_pair"),
     ("lt-", "aws_launch_template"),
     ("acl-", "aws_network_acl"),
+    ("vpce-", "aws_vpc_endpoint"),
+    ("pcx-", "aws_vpc_peering_connection"),
+    ("vgw-", "aws_vpn_gateway"),
+    ("cgw-", "aws_customer_gateway"),
+    ("eigw-", "aws_egress_only_internet_gateway"),
 ];
 
 const INGRESS_RULE: &str = "aws_vpc_security_group_ingress_rule";
@@ -182,6 +187,30 @@ const RULES: &[(&str, &[&str])] = &[
     ("DeleteNetworkAclEntry", &["req.networkAclId"]),
     ("ReplaceNetworkAclEntry", &["req.networkAclId"]),
     ("ReplaceNetworkAclAssociation", &["req.networkAclId"]),
+    // Endpoints, peerings, VPN and egress-only gateways: made ones are named in the response.
+    ("CreateVpcEndpoint", &["resp.CreateVpcEndpointResponse.vpcEndpoint.vpcEndpointId|resp.vpcEndpoint.vpcEndpointId"]),
+    ("ModifyVpcEndpoint", &["req.ModifyVpcEndpointRequest.VpcEndpointId|req.vpcEndpointId"]),
+    (
+        "DeleteVpcEndpoints",
+        &["req.DeleteVpcEndpointsRequest.VpcEndpointId[]|req.DeleteVpcEndpointsRequest.VpcEndpointId.content"],
+    ),
+    ("CreateVpcPeeringConnection", &["resp.vpcPeeringConnection.vpcPeeringConnectionId"]),
+    ("AcceptVpcPeeringConnection", &["req.vpcPeeringConnectionId"]),
+    ("DeleteVpcPeeringConnection", &["req.vpcPeeringConnectionId"]),
+    ("CreateVpnGateway", &["resp.vpnGateway.vpnGatewayId"]),
+    ("AttachVpnGateway", &["req.vpnGatewayId"]),
+    ("DetachVpnGateway", &["req.vpnGatewayId"]),
+    ("DeleteVpnGateway", &["req.vpnGatewayId"]),
+    ("CreateCustomerGateway", &["resp.customerGateway.customerGatewayId"]),
+    ("DeleteCustomerGateway", &["req.customerGatewayId"]),
+    (
+        "CreateEgressOnlyInternetGateway",
+        &["resp.CreateEgressOnlyInternetGatewayResponse.egressOnlyInternetGateway.egressOnlyInternetGatewayId"],
+    ),
+    (
+        "DeleteEgressOnlyInternetGateway",
+        &["req.DeleteEgressOnlyInternetGatewayRequest.EgressOnlyInternetGatewayId|req.egressOnlyInternetGatewayId"],
+    ),
 ];
 
 /// Name prefixes of EC2 calls that change something.
@@ -560,6 +589,29 @@ mod tests {
     }
 
     #[test]
+    fn endpoints_peerings_and_vpn_gateways_are_named_where_ec2_logs_them() {
+        let made = json!({"vpcPeeringConnection": {"vpcPeeringConnectionId": "pcx-0123456789abcdef0",
+            "requesterVpcInfo": {"vpcId": "vpc-0a000000000000001"}}});
+        assert_eq!(
+            ids("CreateVpcPeeringConnection", json!({"vpcId": "vpc-0a000000000000001"}), made),
+            vec![pair("aws_vpc_peering_connection", "pcx-0123456789abcdef0")]
+        );
+        let resp = json!({"CreateVpcEndpointResponse": {"vpcEndpoint": {"vpcEndpointId": "vpce-0123456789abcdef0",
+            "vpcId": "vpc-0a000000000000001"}}});
+        assert_eq!(
+            ids("CreateVpcEndpoint", Value::Null, resp),
+            vec![pair("aws_vpc_endpoint", "vpce-0123456789abcdef0")]
+        );
+        let req = json!({"vpnGatewayId": "vgw-0123456789abcdef0", "vpcId": "vpc-0a000000000000001"});
+        assert_eq!(ids("DetachVpnGateway", req, Value::Null), vec![pair("aws_vpn_gateway", "vgw-0123456789abcdef0")]);
+        let req = json!({"resourcesSet": {"items": [{"resourceId": "eigw-0123456789abcdef0"}]}});
+        assert_eq!(
+            ids("CreateTags", req, Value::Null),
+            vec![pair("aws_egress_only_internet_gateway", "eigw-0123456789abcdef0")]
+        );
+    }
+
+    #[test]
     fn group_named_only_in_the_response_rule_set() {
         let req = json!({"groupName": "default", "ipPermissions": {"items": []}});
         let resp = json!({"_return": true, "securityGroupRuleSet": {"items": [{"groupId": "sg-0a0000000000000a1", "securityGroupRuleId": "sgr-0123456789abcdef0"}]}});
@@ -590,7 +642,11 @@ mod tests {
     fn unknown_events_search_only_keys_the_name_mentions() {
         let req = json!({"ModifyVpcEndpointRequest": {"VpcEndpointId": "vpce-0123456789abcdef0",
             "AddSubnetId": {"content": "subnet-0a000000000000001", "tag": 1}, "AddSecurityGroupId": ["sg-0a0000000000000a1"]}});
-        assert!(ids("ModifyVpcEndpoint", req, Value::Null).is_empty());
+        assert_eq!(
+            ids("ModifyVpcEndpoint", req, Value::Null),
+            vec![pair("aws_vpc_endpoint", "vpce-0123456789abcdef0")],
+            "the endpoint, not the subnet and group it adds"
+        );
         let req = json!({"ModifyInstanceMaintenanceOptionsRequest": {"InstanceId": "i-0d000000000000001", "AutoRecovery": "disabled"}});
         assert_eq!(
             ids("ModifyInstanceMaintenanceOptions", req, Value::Null),
@@ -604,7 +660,8 @@ mod tests {
     #[test]
     fn id_shapes() {
         assert_eq!(type_of("i-DDd6c7B0e18F0E35f"), Some("aws_instance"));
-        assert_eq!(type_of("vpce-0123456789abcdef0"), None);
+        assert_eq!(type_of("vpce-0123456789abcdef0"), Some("aws_vpc_endpoint"));
+        assert_eq!(type_of("vpce-svc-0123456789abcdef0"), None, "an endpoint service is not an endpoint");
         assert_eq!(type_of("eni-attach-0123456789abcdef0"), None);
         assert_eq!(type_of("sgr-0123456789abcdef0"), Some(INGRESS_RULE));
         assert_eq!(generic_type("vpc-1"), None);
