@@ -554,6 +554,9 @@ fn unordered_sets(r: &mut Resource) {
         "policy_names",
         "users",
         "groups",
+        "roles",
+        // A secret version's stages.
+        "version_stages",
         "client_id_list",
         "thumbprint_list",
     ];

@@ -29,6 +29,12 @@ pub async fn list(client: &aws_sdk_ec2::Client, wanted: &HashSet<String>) -> Res
     }
     let resources: Vec<&str> = keys.keys().copied().collect();
     let mut out = Vec::new();
+    if resources.is_empty() {
+        // Nothing declared, nothing to find; one small call still proves the list can be made, so
+        // a region where every call fails is not taken as scanned.
+        client.describe_tags().max_results(5).send().await?;
+        return Ok(out);
+    }
     for chunk in resources.chunks(IDS_PER_FILTER) {
         let filter =
             Filter::builder().name("resource-id").set_values(Some(chunk.iter().map(|s| s.to_string()).collect()));
