@@ -7,7 +7,7 @@ use aws_sdk_s3control::config::endpoint::{DefaultResolver, Endpoint, EndpointFut
 use aws_sdk_s3control::error::ProvideErrorMetadata;
 use serde_json::{Map, Value};
 
-use super::super::{access, live, Ctx, ListError};
+use super::super::{live, Ctx, ListError};
 use crate::resource::{LiveFacts, Resource};
 
 pub(super) const ACCOUNT_BLOCK: &str = "aws_s3_account_public_access_block";
@@ -33,7 +33,10 @@ impl ResolveEndpoint for GivenEndpointAsIs {
 
 /// The account's block as a live resource, none when the account has no block.
 pub(super) async fn list(ctx: &Ctx<'_>) -> Result<Vec<Resource>, ListError> {
-    let account = access::account_id(ctx.sdk).await.map_err(|e| ListError(format!("{e:#}")))?;
+    let sts = aws_sdk_sts::config::Builder::from(ctx.sdk).interceptor(ctx.calls.clone()).build();
+    let identity = aws_sdk_sts::Client::from_conf(sts).get_caller_identity().send().await;
+    let account = identity.map_err(ListError::reading("GetCallerIdentity"))?.account().map(str::to_owned);
+    let account = account.ok_or_else(|| ListError("GetCallerIdentity returned no account".into()))?;
     let conf = aws_sdk_s3control::config::Builder::from(ctx.sdk)
         .region(ctx.region())
         .endpoint_resolver(GivenEndpointAsIs(DefaultResolver::new()))
