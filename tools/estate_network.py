@@ -15,6 +15,8 @@ writes `network/terraform.tfstate` as `terraform apply` with the AWS provider 5.
     aws_vpn_gateway.main                  attached to aws_vpc.main
     aws_customer_gateway.office
     aws_egress_only_internet_gateway.main on aws_vpc.main
+    aws_subnet.main + aws_ec2_transit_gateway.hub + aws_ec2_transit_gateway_vpc_attachment.main
+    aws_flow_log.main                     the main VPC's traffic into CloudWatch Logs
 
 The ids of what was made are written to `network/estate.json`.
 """
@@ -25,7 +27,7 @@ import uuid
 
 import boto3
 
-from estate import ACCOUNT, AWS, EAST, arn, instance_entry, make_vpc, resource, service_cli, state, tags_spec, \
+from estate import ACCOUNT, AWS, EAST, arn, instance_entry, make_subnet, make_vpc, resource, service_cli, state, tags_spec, \
     with_defaults
 
 
@@ -103,7 +105,49 @@ def create(out):
         "id": eigw, "tags": {"Name": "main"}, "tags_all": with_defaults({"Name": "main"}), "vpc_id": main},
         ["aws_vpc.main"]))
 
-    ids = {"vpc_main": main, "vpc_peer": peer, "route_table": rt, "endpoint": ep["VpcEndpointId"], "peering": pcx,
+    subnet, subnet_attrs = make_subnet(client, EAST, main, "10.20.1.0/24", "us-east-1a", {"Name": "main"})
+    resources.append(one("aws_subnet", "main", subnet_attrs, ["aws_vpc.main"]))
+    tgw = client.create_transit_gateway(Description="hub", Options={"AmazonSideAsn": 64600}, TagSpecifications=
+                                        tags_spec("transit-gateway", with_defaults({"Name": "hub"})))["TransitGateway"]
+    tgw_id = tgw["TransitGatewayId"]
+    resources.append(one("aws_ec2_transit_gateway", "hub", {
+        "amazon_side_asn": 64600, "arn": tgw["TransitGatewayArn"],
+        "association_default_route_table_id": tgw["Options"].get("AssociationDefaultRouteTableId", ""),
+        "auto_accept_shared_attachments": "disable", "default_route_table_association": "enable",
+        "default_route_table_propagation": "enable", "description": "hub", "dns_support": "enable", "id": tgw_id,
+        "multicast_support": "disable", "owner_id": ACCOUNT,
+        "propagation_default_route_table_id": tgw["Options"].get("PropagationDefaultRouteTableId", ""),
+        "security_group_referencing_support": "disable", "tags": {"Name": "hub"},
+        "tags_all": with_defaults({"Name": "hub"}), "timeouts": None, "transit_gateway_cidr_blocks": [],
+        "vpn_ecmp_support": "enable"}))
+    attach = client.create_transit_gateway_vpc_attachment(
+        TransitGatewayId=tgw_id, VpcId=main, SubnetIds=[subnet], TagSpecifications=tags_spec(
+            "transit-gateway-attachment", with_defaults({"Name": "main"})))["TransitGatewayVpcAttachment"]
+    attach_id = attach["TransitGatewayAttachmentId"]
+    resources.append(one("aws_ec2_transit_gateway_vpc_attachment", "main", {
+        "appliance_mode_support": "disable", "dns_support": "enable", "id": attach_id, "ipv6_support": "disable",
+        "security_group_referencing_support": "enable", "subnet_ids": [subnet], "tags": {"Name": "main"},
+        "tags_all": with_defaults({"Name": "main"}), "timeouts": None,
+        "transit_gateway_default_route_table_association": True,
+        "transit_gateway_default_route_table_propagation": True, "transit_gateway_id": tgw_id, "vpc_id": main,
+        "vpc_owner_id": ACCOUNT}, ["aws_ec2_transit_gateway.hub", "aws_subnet.main", "aws_vpc.main"]))
+    role = f"arn:aws:iam::{ACCOUNT}:role/flow-logs"
+    flow = client.create_flow_logs(ResourceIds=[main], ResourceType="VPC", TrafficType="REJECT",
+                                   LogDestinationType="cloud-watch-logs", LogGroupName="/driftscan/flow",
+                                   DeliverLogsPermissionArn=role, MaxAggregationInterval=60,
+                                   TagSpecifications=tags_spec("vpc-flow-log", with_defaults({"Name": "main"})))
+    flow_id = flow["FlowLogIds"][0]
+    # As the provider reads it back: the log group's destination as AWS says it (here, none).
+    resources.append(one("aws_flow_log", "main", {
+        "arn": arn(EAST, "vpc-flow-log", flow_id), "deliver_cross_account_role": "", "destination_options": [],
+        "eni_id": "", "iam_role_arn": role, "id": flow_id, "log_destination": "",
+        "log_destination_type": "cloud-watch-logs", "log_format": "", "log_group_name": "/driftscan/flow",
+        "max_aggregation_interval": 60, "subnet_id": "", "tags": {"Name": "main"},
+        "tags_all": with_defaults({"Name": "main"}), "traffic_type": "REJECT", "transit_gateway_attachment_id": "",
+        "transit_gateway_id": "", "vpc_id": main}, ["aws_vpc.main"]))
+
+    ids = {"vpc_main": main, "subnet": subnet, "transit_gateway": tgw_id, "transit_attachment": attach_id,
+           "flow_log": flow_id, "vpc_peer": peer, "route_table": rt, "endpoint": ep["VpcEndpointId"], "peering": pcx,
            "vpn_gateway": vgw, "customer_gateway": cgw, "egress_only": eigw}
     folder = os.path.join(out, "network")
     os.makedirs(folder, exist_ok=True)
@@ -137,6 +181,17 @@ def drift(out, names):
             retag(client, ids["customer_gateway"], "by-hand")
         elif name == "egress-only-retagged":
             retag(client, ids["egress_only"], "by-hand")
+        elif name == "transit-retagged":
+            retag(client, ids["transit_gateway"], "by-hand")
+        elif name == "attachment-retagged":
+            retag(client, ids["transit_attachment"], "by-hand")
+        elif name == "flow-log-retagged":
+            retag(client, ids["flow_log"], "by-hand")
+        elif name == "delete-transit":  # the attachment first, then its gateway
+            client.delete_transit_gateway_vpc_attachment(TransitGatewayAttachmentId=ids["transit_attachment"])
+            client.delete_transit_gateway(TransitGatewayId=ids["transit_gateway"])
+        elif name == "delete-flow-log":
+            client.delete_flow_logs(FlowLogIds=[ids["flow_log"]])
         elif name == "delete-ec2-tag":
             client.delete_tags(Resources=[ids["vpc_main"]], Tags=[{"Key": "CostCentre"}])
         elif name == "delete-endpoint":

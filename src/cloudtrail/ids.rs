@@ -30,6 +30,9 @@ const PREFIXES: &[(&str, &str)] = &[
     ("vgw-", "aws_vpn_gateway"),
     ("cgw-", "aws_customer_gateway"),
     ("eigw-", "aws_egress_only_internet_gateway"),
+    ("tgw-attach-", "aws_ec2_transit_gateway_vpc_attachment"),
+    ("tgw-", "aws_ec2_transit_gateway"),
+    ("fl-", "aws_flow_log"),
 ];
 
 const INGRESS_RULE: &str = "aws_vpc_security_group_ingress_rule";
@@ -662,6 +665,9 @@ mod tests {
         assert_eq!(type_of("i-DDd6c7B0e18F0E35f"), Some("aws_instance"));
         assert_eq!(type_of("vpce-0123456789abcdef0"), Some("aws_vpc_endpoint"));
         assert_eq!(type_of("vpce-svc-0123456789abcdef0"), None, "an endpoint service is not an endpoint");
+        assert_eq!(type_of("tgw-attach-0123456789abcdef0"), Some("aws_ec2_transit_gateway_vpc_attachment"));
+        assert_eq!(type_of("tgw-0123456789abcdef0"), Some("aws_ec2_transit_gateway"));
+        assert_eq!(type_of("tgw-rtb-0123456789abcdef0"), None);
         assert_eq!(type_of("eni-attach-0123456789abcdef0"), None);
         assert_eq!(type_of("sgr-0123456789abcdef0"), Some(INGRESS_RULE));
         assert_eq!(generic_type("vpc-1"), None);

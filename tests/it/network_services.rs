@@ -76,8 +76,9 @@ fn the_first_scan_of_the_network_estate_has_no_changes() {
     assert_eq!(changes(&report), BTreeSet::new(), "{report:#}");
     let summary = &report["summary"];
     assert_eq!(summary["unscanned"], 0, "{report:#}");
-    // 2 VPCs, a tag, an endpoint, a peering, a VPN and a customer gateway, an egress-only gateway.
-    assert_eq!(summary["managed"], 8, "{summary:#}");
+    // 2 VPCs, a tag, an endpoint, a peering, a VPN and a customer gateway, an egress-only gateway,
+    // a subnet, a transit gateway and its attachment, a flow log.
+    assert_eq!(summary["managed"], 12, "{summary:#}");
     let calls = &summary["api_calls"];
     assert_eq!(calls["DescribeTags"], 1, "one filtered call for the declared tags: {calls:#}");
     for op in ["DescribeVpcEndpoints", "DescribeVpcPeeringConnections", "DescribeVpnGateways"] {
@@ -99,6 +100,9 @@ fn each_out_of_band_change_is_reported_once_and_new_ones_are_unmanaged() {
         "unmanaged-vpn-gateway",
         "unmanaged-customer-gateway",
         "unmanaged-egress-only",
+        "transit-retagged",
+        "attachment-retagged",
+        "flow-log-retagged",
     ]);
     let report = n.scan();
     let new = |k: &str| made[k].as_str().unwrap().to_owned();
@@ -110,6 +114,9 @@ fn each_out_of_band_change_is_reported_once_and_new_ones_are_unmanaged() {
         change("drifted", "aws_vpn_gateway", &n.id("vpn_gateway"), "vpc_id"),
         change("drifted", "aws_customer_gateway", &n.id("customer_gateway"), "tags"),
         change("drifted", "aws_egress_only_internet_gateway", &n.id("egress_only"), "tags"),
+        change("drifted", "aws_ec2_transit_gateway", &n.id("transit_gateway"), "tags"),
+        change("drifted", "aws_ec2_transit_gateway_vpc_attachment", &n.id("transit_attachment"), "tags"),
+        change("drifted", "aws_flow_log", &n.id("flow_log"), "tags"),
         change("unmanaged", "aws_vpc_endpoint", &new("endpoint"), ""),
         change("unmanaged", "aws_vpn_gateway", &new("vpn_gateway"), ""),
         change("unmanaged", "aws_customer_gateway", &new("customer_gateway"), ""),
@@ -141,6 +148,8 @@ fn removed_tags_endpoints_peerings_and_gateways_are_deleted() {
         "delete-vpn-gateway",
         "delete-customer-gateway",
         "delete-egress-only",
+        "delete-transit",
+        "delete-flow-log",
     ]);
     let report = n.scan();
     let want: BTreeSet<_> = [
@@ -150,6 +159,9 @@ fn removed_tags_endpoints_peerings_and_gateways_are_deleted() {
         change("deleted", "aws_vpn_gateway", &n.id("vpn_gateway"), ""),
         change("deleted", "aws_customer_gateway", &n.id("customer_gateway"), ""),
         change("deleted", "aws_egress_only_internet_gateway", &n.id("egress_only"), ""),
+        change("deleted", "aws_ec2_transit_gateway", &n.id("transit_gateway"), ""),
+        change("deleted", "aws_ec2_transit_gateway_vpc_attachment", &n.id("transit_attachment"), ""),
+        change("deleted", "aws_flow_log", &n.id("flow_log"), ""),
     ]
     .into_iter()
     .collect();

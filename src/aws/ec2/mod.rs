@@ -4,6 +4,7 @@
 
 mod addresses;
 mod endpoints;
+mod flow_logs;
 mod gateways;
 mod instances;
 mod interfaces;
@@ -13,6 +14,7 @@ mod route_tables;
 mod security_groups;
 pub mod tags;
 mod templates;
+mod transit;
 mod volumes;
 mod vpn;
 
@@ -55,6 +57,10 @@ const VPN_GATEWAYS: ListSpec = regional("DescribeVpnGateways", &[]);
 const CUSTOMER_GATEWAYS: ListSpec = regional("DescribeCustomerGateways", &[]);
 const EGRESS_ONLY_GATEWAYS: ListSpec = regional("DescribeEgressOnlyInternetGateways", &[]);
 const TAGS: ListSpec = regional("DescribeTags", &[]);
+const FLOW_LOGS: ListSpec = regional("DescribeFlowLogs", &[]);
+const PLACEMENT_GROUPS: ListSpec = regional("DescribePlacementGroups", &[]);
+const TRANSIT_GATEWAYS: ListSpec = regional("DescribeTransitGateways", &[]);
+const TRANSIT_ATTACHMENTS: ListSpec = regional("DescribeTransitGatewayVpcAttachments", &[]);
 
 pub const SERVICE: ServiceSpec = ServiceSpec {
     service: Service::Ec2,
@@ -82,6 +88,10 @@ pub const SERVICE: ServiceSpec = ServiceSpec {
         CUSTOMER_GATEWAYS,
         EGRESS_ONLY_GATEWAYS,
         TAGS,
+        FLOW_LOGS,
+        PLACEMENT_GROUPS,
+        TRANSIT_GATEWAYS,
+        TRANSIT_ATTACHMENTS,
     ],
     types: TYPES,
 };
@@ -223,6 +233,47 @@ const TYPES: &[TypeSpec] = &[
     TypeSpec::new("aws_customer_gateway", &CUSTOMER_GATEWAYS, &["bgp_asn", "ip_address", "type", "tags"]),
     TypeSpec::new("aws_egress_only_internet_gateway", &EGRESS_ONLY_GATEWAYS, &["vpc_id", "tags"]),
     TypeSpec::new(tags::TAG, &TAGS, &["resource_id", "key", "value"]),
+    TypeSpec::new(
+        "aws_flow_log",
+        &FLOW_LOGS,
+        &[
+            "vpc_id",
+            "subnet_id",
+            "eni_id",
+            "transit_gateway_id",
+            "transit_gateway_attachment_id",
+            "traffic_type",
+            "log_destination_type",
+            "log_destination",
+            "iam_role_arn",
+            "max_aggregation_interval",
+            "tags",
+        ],
+    ),
+    TypeSpec::new(
+        "aws_placement_group",
+        &PLACEMENT_GROUPS,
+        &["name", "strategy", "partition_count", "spread_level", "tags"],
+    ),
+    TypeSpec::new(
+        "aws_ec2_transit_gateway",
+        &TRANSIT_GATEWAYS,
+        &[
+            "description",
+            "amazon_side_asn",
+            "auto_accept_shared_attachments",
+            "default_route_table_association",
+            "default_route_table_propagation",
+            "dns_support",
+            "vpn_ecmp_support",
+            "tags",
+        ],
+    ),
+    TypeSpec::new(
+        "aws_ec2_transit_gateway_vpc_attachment",
+        &TRANSIT_ATTACHMENTS,
+        &["transit_gateway_id", "vpc_id", "subnet_ids", "dns_support", "appliance_mode_support", "tags"],
+    ),
 ];
 
 const PEERING: &[&str] = &["vpc_id", "peer_vpc_id", "peer_owner_id", "peer_region", "tags"];
@@ -269,6 +320,10 @@ pub(super) async fn list(ctx: &Ctx<'_>, family: &ListSpec, wanted: &Wanted) -> R
         "DescribeVpnGateways" => vpn::list_vpn_gateways(client).await,
         "DescribeCustomerGateways" => vpn::list_customer_gateways(client).await,
         "DescribeEgressOnlyInternetGateways" => gateways::list_egress_only(client).await,
+        "DescribeFlowLogs" => flow_logs::list_flow_logs(client).await,
+        "DescribePlacementGroups" => flow_logs::list_placement_groups(client).await,
+        "DescribeTransitGateways" => transit::list_gateways(client).await,
+        "DescribeTransitGatewayVpcAttachments" => transit::list_vpc_attachments(client).await,
         "DescribeTags" => tags::list(client, wanted.get(tags::TAG).unwrap_or(&empty)).await,
         other => Err(ListError(format!("no EC2 list {other}"))),
     }
