@@ -185,9 +185,13 @@ pub fn is_global(rtype: &str) -> bool {
     spec(rtype).is_some_and(|s| s.scope() == Scope::Global)
 }
 
-/// Whether the type's resources belong to no region (IAM's, Route53's): they carry [`GLOBAL`].
+/// Whether the type's resources belong to no region (IAM's, Route53's, the account's S3 public
+/// access block): they carry [`GLOBAL`].
 pub fn in_no_region(rtype: &str) -> bool {
-    spec(rtype).is_some_and(|s| matches!(s.family.service, Service::Iam | Service::Route53))
+    spec(rtype).is_some_and(|s| {
+        matches!(s.family.service, Service::Iam | Service::Route53)
+            || s.family.operation == crate::aws::s3::ACCOUNT_LIST
+    })
 }
 
 /// The (type, region) key coverage is kept under: a global type's listing holds for the whole
@@ -262,5 +266,6 @@ mod tests {
         assert_eq!(coverage_key("aws_iam_role", "us-east-1").1, GLOBAL);
         assert!(in_no_region("aws_route53_record") && in_no_region("aws_iam_role"));
         assert!(!in_no_region("aws_s3_bucket"), "a bucket is listed once but lives in a region");
+        assert!(in_no_region("aws_s3_account_public_access_block"), "the account's block holds everywhere");
     }
 }

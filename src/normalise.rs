@@ -537,6 +537,9 @@ fn unordered_sets(r: &mut Resource) {
         "private_ips",
         "security_groups",
         "subnet_ids",
+        // A VPC endpoint's groups and route tables.
+        "security_group_ids",
+        "route_table_ids",
         // A load balancer's subnets; an Auto Scaling group's subnets and target groups.
         "subnets",
         "vpc_zone_identifier",
@@ -551,6 +554,9 @@ fn unordered_sets(r: &mut Resource) {
         "policy_names",
         "users",
         "groups",
+        "roles",
+        // A secret version's stages.
+        "version_stages",
         "client_id_list",
         "thumbprint_list",
     ];

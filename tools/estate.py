@@ -678,7 +678,8 @@ def iam_setup():
         # CloudWatch Logs, ECR, Secrets Manager and Route53 listing is allowed too (this estate declares none of theirs to read).
         "scanner": [{"Effect": "Allow", "Action": "ec2:Describe*", "Resource": "*"},
                     {"Effect": "Allow", "Resource": "*", "Action": [
-                        "s3:ListAllMyBuckets", "s3:GetBucketLocation", "kms:ListKeys", "kms:DescribeKey",
+                        "s3:ListAllMyBuckets", "s3:GetBucketLocation", "s3:GetAccountPublicAccessBlock",
+                        "sts:GetCallerIdentity", "kms:ListKeys", "kms:DescribeKey",
                         "kms:ListAliases", "rds:DescribeDBInstances", "rds:DescribeDBClusters",
                         "rds:DescribeDBSubnetGroups", "rds:DescribeDBParameterGroups", "lambda:ListFunctions",
                         "lambda:ListEventSourceMappings", "lambda:ListTags", "lambda:GetPolicy",

@@ -25,6 +25,7 @@ The estate, as the Terraform configuration would declare it:
     aws_cloudwatch_log_group.audit   never expires
     aws_ecr_repository.app        immutable tags, scan on push, tags + aws_ecr_lifecycle_policy.app
     aws_secretsmanager_secret.db  description, resource policy, tags (its value is no concern here)
+      + aws_secretsmanager_secret_version.db (compared: that it exists, its stages)
     aws_route53_zone.main         + aws_route53_record.www (A), .txt (TXT, quoted by Route53),
                                   .apex (an alias to the www record)
 
@@ -295,6 +296,15 @@ def create(out):
                       "id": repo_name, "policy": jsonencode(LIFECYCLE), "registry_id": ACCOUNT,
                       "repository": repo_name}, ["aws_ecr_repository.app"]),
                   resource("aws_secretsmanager_secret", "db", secret)]
+    # Its value, as aws_secretsmanager_secret_version keeps it (the state holds the value; the
+    # scan compares only that the version is there and its stages).
+    version = "terraform-20261202090000000000000001"
+    client("secretsmanager").put_secret_value(SecretId=secret_arn, SecretString="not-compared-value",
+                                              ClientRequestToken=version)
+    resources.append(resource("aws_secretsmanager_secret_version", "db", {
+        "arn": secret_arn, "id": f"{secret_arn}|{version}", "secret_binary": "", "secret_id": secret_arn,
+        "secret_string": "not-compared-value", "version_id": version, "version_stages": ["AWSCURRENT"]},
+        ["aws_secretsmanager_secret.db"]))
 
     domain = f"driftscan-{suffix}.example.com"
     zone_id, zone = make_zone(domain, {"Name": "main"})
@@ -315,7 +325,7 @@ def create(out):
 
     ids = {"queue_dlq": dlq_url, "queue_orders": orders_url, "topic_alerts": alerts_arn, "topic_events": events_arn,
            "subscription": sub_arn, "table_orders": orders_table, "table_sessions": sessions_table,
-           "group_app": app_group, "group_audit": audit_group, "repository": repo_name, "secret": secret_arn,
+           "group_app": app_group, "group_audit": audit_group, "repository": repo_name, "secret": secret_arn, "secret_version": f"{secret_arn}|{version}",
            "zone": zone_id, "domain": domain, "suffix": suffix}
     folder = os.path.join(out, "data")
     os.makedirs(folder, exist_ok=True)
@@ -356,6 +366,8 @@ def drift(out, names):
             client("secretsmanager").update_secret(SecretId=ids["secret"], Description="rotated by hand")
         elif name == "delete-lifecycle-policy":
             client("ecr").delete_lifecycle_policy(repositoryName=ids["repository"])
+        elif name == "secret-value-put":  # a new value by hand: Terraform's version is no longer current
+            client("secretsmanager").put_secret_value(SecretId=ids["secret"], SecretString="by-hand")
         elif name == "delete-secret":  # scheduled for deletion: gone as far as Terraform is concerned
             client("secretsmanager").delete_secret(SecretId=ids["secret"], RecoveryWindowInDays=7)
         elif name == "unmanaged-repository":

@@ -20,6 +20,7 @@ them. `drift --out DIR NAME...` changes the live estate out of band.
       + aws_iam_group_membership.devs (alice)
     aws_iam_user.bob + aws_iam_group.ops + aws_iam_user_group_membership.bob (ops)
     aws_iam_openid_connect_provider.github, aws_iam_policy.read_only, aws_iam_policy.admin
+    aws_iam_policy.ops_read + aws_iam_policy_attachment.ops_read (exclusively: bob and ops)
   and, made by AWS, never declared: the service-linked role AWSServiceRoleForAutoScaling.
 """
 import json
@@ -177,6 +178,20 @@ def create(out):
     add("aws_iam_user_group_membership", "bob", {"groups": ["ops"], "id": "terraform-20261102090000000000000004",
                                                  "user": "bob"}, ["aws_iam_group.ops", "aws_iam_user.bob"])
 
+    # A policy whose every attachment is declared as one exclusive resource.
+    listing = allow("s3:ListBucket")
+    shared_read = iam.create_policy(PolicyName="ops-read", PolicyDocument=sent(listing))["Policy"]
+    add("aws_iam_policy", "ops_read", {
+        "arn": shared_read["Arn"], "attachment_count": 2, "description": "", "id": shared_read["Arn"],
+        "name": "ops-read", "name_prefix": "", "path": "/", "policy": jsonencode(listing),
+        "policy_id": shared_read["PolicyId"], **tags({})})
+    shared_read = shared_read["Arn"]
+    iam.attach_user_policy(UserName="bob", PolicyArn=shared_read)
+    iam.attach_group_policy(GroupName="ops", PolicyArn=shared_read)
+    add("aws_iam_policy_attachment", "ops_read", {"groups": ["ops"], "id": "ops-read", "name": "ops-read",
+                                                  "policy_arn": shared_read, "roles": [], "users": ["bob"]},
+        ["aws_iam_group.ops", "aws_iam_policy.ops_read", "aws_iam_user.bob"])
+
     thumb = "6938fd4d98bab03faadb97b34396831e3780aea1"
     oidc = iam.create_open_id_connect_provider(Url="https://token.actions.githubusercontent.com",
                                                ClientIDList=["sts.amazonaws.com"], ThumbprintList=[thumb],
@@ -226,6 +241,8 @@ def drift(out, names):
             iam.delete_user_policy(UserName="alice", PolicyName="require-mfa")
         elif name == "member-added":
             iam.add_user_to_group(GroupName="devs", UserName="bob")
+        elif name == "shared-policy-attached":  # the exclusively attached policy, attached to one more role
+            iam.attach_role_policy(RoleName="app", PolicyArn=f"arn:aws:iam::{ACCOUNT}:policy/ops-read")
         elif name == "role-deleted":
             iam.remove_role_from_instance_profile(InstanceProfileName="app", RoleName="app")
         else:

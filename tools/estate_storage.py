@@ -22,6 +22,7 @@ The estate, as the Terraform configuration would declare it:
                                _lifecycle_configuration, _logging (into logs)
     aws_s3_bucket.logs         + _acl (log-delivery-write), _public_access_block
     aws_s3_bucket.archive      (eu-west-1, provider alias) + _versioning
+    aws_s3_account_public_access_block.this (all four settings on)
 
 The names of what was made are written to `storage/estate.json` so tests can name them.
 """
@@ -49,6 +50,21 @@ def s3(region=EAST):
 
 def kms():
     return boto3.client("kms", region_name=EAST)
+
+
+def s3control():
+    """S3 Control puts the account in front of the host; the emulator serves every account on one host."""
+    client = boto3.client("s3control", region_name=EAST)
+    endpoint = os.environ.get("AWS_ENDPOINT_URL")
+    if endpoint:
+        def one_host(request, **_):
+            request.url = request.url.replace(f"//{ACCOUNT}.", "//")
+        client.meta.events.register("before-sign.s3-control", one_host)
+    return client
+
+
+ACCOUNT_BLOCK_ON = {"BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True,
+                    "RestrictPublicBuckets": True}
 
 
 def jsonencode(doc):
@@ -265,7 +281,13 @@ def create(out):
             ["aws_s3_bucket.archive"], provider=AWS_WEST),
     ]
 
-    ids = {**{f"bucket_{k}": v for k, v in names.items()}, "key_data": data_key["KeyId"], "key_logs": logs_key["KeyId"]}
+    # The account's own block, which holds for every bucket.
+    s3control().put_public_access_block(AccountId=ACCOUNT, PublicAccessBlockConfiguration=ACCOUNT_BLOCK_ON)
+    resources.append(resource("aws_s3_account_public_access_block", "this", {
+        "account_id": ACCOUNT, "block_public_acls": True, "block_public_policy": True, "id": ACCOUNT,
+        "ignore_public_acls": True, "restrict_public_buckets": True}))
+
+    ids = {**{f"bucket_{k}": v for k, v in names.items()}, "account": ACCOUNT, "key_data": data_key["KeyId"], "key_logs": logs_key["KeyId"]}
     folder = os.path.join(out, "storage")
     os.makedirs(folder, exist_ok=True)
     state = {"version": 4, "terraform_version": "1.9.8", "serial": 12, "lineage": str(uuid.uuid4()), "outputs": {},
@@ -290,6 +312,11 @@ def drift(out, names):
             client.put_public_access_block(Bucket=data, PublicAccessBlockConfiguration={
                 "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": False,
                 "RestrictPublicBuckets": True})
+        elif name == "account-block-off":  # buckets of the account may be made public again
+            s3control().put_public_access_block(AccountId=ACCOUNT, PublicAccessBlockConfiguration={
+                **ACCOUNT_BLOCK_ON, "RestrictPublicBuckets": False})
+        elif name == "delete-account-block":
+            s3control().delete_public_access_block(AccountId=ACCOUNT)
         elif name == "versioning-suspended":
             client.put_bucket_versioning(Bucket=data, VersioningConfiguration={"Status": "Suspended"})
         elif name == "legacy-versioning-suspended":  # an inline block of a provider-3 style bucket

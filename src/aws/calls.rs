@@ -32,7 +32,13 @@ impl Intercept for ApiCalls {
         _components: &RuntimeComponents,
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        let op = cfg.load::<Metadata>().map_or("unknown", |m| m.name()).to_owned();
+        // S3 Control's `GetPublicAccessBlock` (the account's) shares its name with S3's (a
+        // bucket's): its count is kept apart.
+        let op = match cfg.load::<Metadata>() {
+            Some(m) if m.service() == "S3 Control" => format!("S3Control.{}", m.name()),
+            Some(m) => m.name().to_owned(),
+            None => "unknown".to_owned(),
+        };
         if let Ok(mut m) = self.0.lock() {
             *m.entry(op).or_default() += 1;
         }

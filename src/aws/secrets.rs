@@ -2,9 +2,11 @@
 //! description, key and tags in pages of 100 (the most it returns), so only the resource
 //! policy is read one by one (`GetResourcePolicy`), for declared secrets only, a few in flight.
 //! A secret's value is never read: driftscan makes no `GetSecretValue` call and needs no
-//! permission to. Terraform's id of a secret is its ARN.
+//! permission to. Terraform's id of a secret is its ARN. A declared secret version
+//! (`aws_secretsmanager_secret_version`, id `ARN|version`) is compared by its existence and its
+//! stages only, from `ListSecretVersionIds` per secret that declares one, a few in flight.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use aws_sdk_secretsmanager::types::SecretListEntry;
 use aws_sdk_secretsmanager::Client;
@@ -26,9 +28,15 @@ pub const SERVICE: ServiceSpec = ServiceSpec {
 };
 
 const SECRET: &str = "aws_secretsmanager_secret";
+const VERSION: &str = "aws_secretsmanager_secret_version";
 
-const TYPES: &[TypeSpec] = &[TypeSpec::new(SECRET, &SECRETS, &["name", "description", "kms_key_id", "policy", "tags"])
-    .with_documents(&["policy"])];
+const TYPES: &[TypeSpec] = &[
+    TypeSpec::new(SECRET, &SECRETS, &["name", "description", "kms_key_id", "policy", "tags"])
+        .with_documents(&["policy"]),
+    // Never the value: only that the version is there and which stages (AWSCURRENT, ...) it has.
+    // Not `secret_id`, which the configuration may give as a name: the id holds the secret's ARN.
+    TypeSpec::new(VERSION, &SECRETS, &["version_id", "version_stages"]),
+];
 
 /// Where CloudTrail names the secret a Secrets Manager write changed: `secretId` in the
 /// request, which is the ARN when the caller gave one (Terraform and the console do; a call
@@ -79,10 +87,58 @@ pub(super) async fn list(ctx: &Ctx<'_>, family: &ListSpec, wanted: &Wanted) -> R
                 .map_err(ListError::reading("GetResourcePolicy"))?;
             secret.attributes.insert("policy".into(), text(policy.resource_policy()));
         }
-        Ok(secret)
+        Ok::<_, ListError>(secret)
     })
     .await;
-    read.into_iter().collect()
+    let mut out: Vec<Resource> = read.into_iter().collect::<Result<_, _>>()?;
+    let versions = versions(client, wanted.get(VERSION).unwrap_or(&empty), &out).await?;
+    out.extend(versions);
+    Ok(out)
+}
+
+/// The most versions one `ListSecretVersionIds` page holds.
+const VERSION_PAGE: i32 = 100;
+
+/// The declared versions that exist, with their stages: one listing per secret that declares
+/// any (and still exists), including versions that lost every stage (AWS calls them deprecated).
+async fn versions(
+    client: &Client,
+    declared: &HashSet<String>,
+    secrets: &[Resource],
+) -> Result<Vec<Resource>, ListError> {
+    let mut by_secret: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    for id in declared {
+        if let Some((secret, version)) = id.split_once('|') {
+            by_secret.entry(secret).or_default().insert(version);
+        }
+    }
+    let listed: HashSet<&str> = secrets.iter().filter(|r| r.rtype == SECRET).map(|r| r.id.as_str()).collect();
+    let work: Vec<(&str, BTreeSet<&str>)> = by_secret.into_iter().filter(|(s, _)| listed.contains(s)).collect();
+    let found = bounded(work, |(secret, versions)| async move {
+        let mut out = Vec::new();
+        let mut pages = client
+            .list_secret_version_ids()
+            .secret_id(secret)
+            .include_deprecated(true)
+            .max_results(VERSION_PAGE)
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            for v in page.map_err(ListError::reading("ListSecretVersionIds"))?.versions() {
+                let Some(version) = v.version_id().filter(|id| versions.contains(id)) else { continue };
+                let mut a = Map::new();
+                a.insert("secret_id".into(), Value::from(secret));
+                a.insert("version_id".into(), Value::from(version));
+                let stages = v.version_stages().iter().map(|s| Value::from(s.as_str())).collect();
+                a.insert("version_stages".into(), Value::Array(stages));
+                let facts = LiveFacts { parent: Some(secret.to_owned()), ..LiveFacts::default() };
+                out.push(live(VERSION, &format!("{secret}|{version}"), a, facts));
+            }
+        }
+        Ok::<_, ListError>(out)
+    })
+    .await;
+    Ok(found.into_iter().collect::<Result<Vec<_>, _>>()?.into_iter().flatten().collect())
 }
 
 /// A secret's metadata; nothing of its value is in the listing.

@@ -25,6 +25,14 @@ const PREFIXES: &[(&str, &str)] = &[
     ("key-", "aws_key_pair"),
     ("lt-", "aws_launch_template"),
     ("acl-", "aws_network_acl"),
+    ("vpce-", "aws_vpc_endpoint"),
+    ("pcx-", "aws_vpc_peering_connection"),
+    ("vgw-", "aws_vpn_gateway"),
+    ("cgw-", "aws_customer_gateway"),
+    ("eigw-", "aws_egress_only_internet_gateway"),
+    ("tgw-attach-", "aws_ec2_transit_gateway_vpc_attachment"),
+    ("tgw-", "aws_ec2_transit_gateway"),
+    ("fl-", "aws_flow_log"),
 ];
 
 const INGRESS_RULE: &str = "aws_vpc_security_group_ingress_rule";
@@ -182,6 +190,30 @@ const RULES: &[(&str, &[&str])] = &[
     ("DeleteNetworkAclEntry", &["req.networkAclId"]),
     ("ReplaceNetworkAclEntry", &["req.networkAclId"]),
     ("ReplaceNetworkAclAssociation", &["req.networkAclId"]),
+    // Endpoints, peerings, VPN and egress-only gateways: made ones are named in the response.
+    ("CreateVpcEndpoint", &["resp.CreateVpcEndpointResponse.vpcEndpoint.vpcEndpointId|resp.vpcEndpoint.vpcEndpointId"]),
+    ("ModifyVpcEndpoint", &["req.ModifyVpcEndpointRequest.VpcEndpointId|req.vpcEndpointId"]),
+    (
+        "DeleteVpcEndpoints",
+        &["req.DeleteVpcEndpointsRequest.VpcEndpointId[]|req.DeleteVpcEndpointsRequest.VpcEndpointId.content"],
+    ),
+    ("CreateVpcPeeringConnection", &["resp.vpcPeeringConnection.vpcPeeringConnectionId"]),
+    ("AcceptVpcPeeringConnection", &["req.vpcPeeringConnectionId"]),
+    ("DeleteVpcPeeringConnection", &["req.vpcPeeringConnectionId"]),
+    ("CreateVpnGateway", &["resp.vpnGateway.vpnGatewayId"]),
+    ("AttachVpnGateway", &["req.vpnGatewayId"]),
+    ("DetachVpnGateway", &["req.vpnGatewayId"]),
+    ("DeleteVpnGateway", &["req.vpnGatewayId"]),
+    ("CreateCustomerGateway", &["resp.customerGateway.customerGatewayId"]),
+    ("DeleteCustomerGateway", &["req.customerGatewayId"]),
+    (
+        "CreateEgressOnlyInternetGateway",
+        &["resp.CreateEgressOnlyInternetGatewayResponse.egressOnlyInternetGateway.egressOnlyInternetGatewayId"],
+    ),
+    (
+        "DeleteEgressOnlyInternetGateway",
+        &["req.DeleteEgressOnlyInternetGatewayRequest.EgressOnlyInternetGatewayId|req.egressOnlyInternetGatewayId"],
+    ),
 ];
 
 /// Name prefixes of EC2 calls that change something.
@@ -271,12 +303,28 @@ fn starts_word(name: &str, prefix: &str) -> bool {
 
 /// The resources a write event of another service changed, by that service's own table: the
 /// event names there are its writes, and only they are read (no generic search).
+#[cfg(test)]
 pub fn changed_by(rules: &[(&str, &[&str])], event_name: &str, req: &Value, resp: &Value) -> Vec<TrailResource> {
+    changed_in(rules, event_name, req, resp, None)
+}
+
+/// [`changed_by`] for a record delivered for `account`: a path `account=type` names the account
+/// itself (S3 Control's account-wide calls name nothing else).
+pub fn changed_in(
+    rules: &[(&str, &[&str])],
+    event_name: &str,
+    req: &Value,
+    resp: &Value,
+    account: Option<&str>,
+) -> Vec<TrailResource> {
     let Some((_, paths)) = rules.iter().find(|(name, _)| *name == event_name) else { return Vec::new() };
     let mut found: Vec<(String, String)> = Vec::new();
     for alternatives in paths.iter() {
         for path in alternatives.split('|') {
             let before = found.len();
+            if let (Some(rtype), Some(account)) = (path.strip_prefix("account="), account) {
+                found.push((rtype.to_owned(), account.to_owned()));
+            }
             read_path(path, req, resp, &mut found);
             if found.len() > before {
                 break;
@@ -544,6 +592,29 @@ mod tests {
     }
 
     #[test]
+    fn endpoints_peerings_and_vpn_gateways_are_named_where_ec2_logs_them() {
+        let made = json!({"vpcPeeringConnection": {"vpcPeeringConnectionId": "pcx-0123456789abcdef0",
+            "requesterVpcInfo": {"vpcId": "vpc-0a000000000000001"}}});
+        assert_eq!(
+            ids("CreateVpcPeeringConnection", json!({"vpcId": "vpc-0a000000000000001"}), made),
+            vec![pair("aws_vpc_peering_connection", "pcx-0123456789abcdef0")]
+        );
+        let resp = json!({"CreateVpcEndpointResponse": {"vpcEndpoint": {"vpcEndpointId": "vpce-0123456789abcdef0",
+            "vpcId": "vpc-0a000000000000001"}}});
+        assert_eq!(
+            ids("CreateVpcEndpoint", Value::Null, resp),
+            vec![pair("aws_vpc_endpoint", "vpce-0123456789abcdef0")]
+        );
+        let req = json!({"vpnGatewayId": "vgw-0123456789abcdef0", "vpcId": "vpc-0a000000000000001"});
+        assert_eq!(ids("DetachVpnGateway", req, Value::Null), vec![pair("aws_vpn_gateway", "vgw-0123456789abcdef0")]);
+        let req = json!({"resourcesSet": {"items": [{"resourceId": "eigw-0123456789abcdef0"}]}});
+        assert_eq!(
+            ids("CreateTags", req, Value::Null),
+            vec![pair("aws_egress_only_internet_gateway", "eigw-0123456789abcdef0")]
+        );
+    }
+
+    #[test]
     fn group_named_only_in_the_response_rule_set() {
         let req = json!({"groupName": "default", "ipPermissions": {"items": []}});
         let resp = json!({"_return": true, "securityGroupRuleSet": {"items": [{"groupId": "sg-0a0000000000000a1", "securityGroupRuleId": "sgr-0123456789abcdef0"}]}});
@@ -574,7 +645,11 @@ mod tests {
     fn unknown_events_search_only_keys_the_name_mentions() {
         let req = json!({"ModifyVpcEndpointRequest": {"VpcEndpointId": "vpce-0123456789abcdef0",
             "AddSubnetId": {"content": "subnet-0a000000000000001", "tag": 1}, "AddSecurityGroupId": ["sg-0a0000000000000a1"]}});
-        assert!(ids("ModifyVpcEndpoint", req, Value::Null).is_empty());
+        assert_eq!(
+            ids("ModifyVpcEndpoint", req, Value::Null),
+            vec![pair("aws_vpc_endpoint", "vpce-0123456789abcdef0")],
+            "the endpoint, not the subnet and group it adds"
+        );
         let req = json!({"ModifyInstanceMaintenanceOptionsRequest": {"InstanceId": "i-0d000000000000001", "AutoRecovery": "disabled"}});
         assert_eq!(
             ids("ModifyInstanceMaintenanceOptions", req, Value::Null),
@@ -588,7 +663,11 @@ mod tests {
     #[test]
     fn id_shapes() {
         assert_eq!(type_of("i-DDd6c7B0e18F0E35f"), Some("aws_instance"));
-        assert_eq!(type_of("vpce-0123456789abcdef0"), None);
+        assert_eq!(type_of("vpce-0123456789abcdef0"), Some("aws_vpc_endpoint"));
+        assert_eq!(type_of("vpce-svc-0123456789abcdef0"), None, "an endpoint service is not an endpoint");
+        assert_eq!(type_of("tgw-attach-0123456789abcdef0"), Some("aws_ec2_transit_gateway_vpc_attachment"));
+        assert_eq!(type_of("tgw-0123456789abcdef0"), Some("aws_ec2_transit_gateway"));
+        assert_eq!(type_of("tgw-rtb-0123456789abcdef0"), None);
         assert_eq!(type_of("eni-attach-0123456789abcdef0"), None);
         assert_eq!(type_of("sgr-0123456789abcdef0"), Some(INGRESS_RULE));
         assert_eq!(generic_type("vpc-1"), None);

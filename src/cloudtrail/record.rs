@@ -47,7 +47,11 @@ pub fn classify(record: &Value) -> Outcome {
     let req = record.get("requestParameters").unwrap_or(&null);
     let resp = record.get("responseElements").unwrap_or(&null);
     let resources = match service {
-        Some(s) => ids::changed_by(s.events, event_name, req, resp),
+        Some(s) => {
+            let account = text("recipientAccountId")
+                .or_else(|| record.pointer("/userIdentity/accountId").and_then(Value::as_str));
+            ids::changed_in(s.events, event_name, req, resp, account)
+        }
         None => ids::changed(event_name, req, resp),
     };
     if resources.is_empty() {
@@ -139,6 +143,26 @@ mod tests {
         let record = stop(json!({"eventName": "ModifySnapshotAttribute",
             "requestParameters": {"snapshotId": "snap-041993b54a9b3af6f"}}));
         assert!(matches!(classify(&record), Outcome::Uncovered));
+    }
+
+    #[test]
+    fn the_account_public_access_block_events_name_the_account() {
+        for (event, source) in [
+            ("PutAccountPublicAccessBlock", "s3.amazonaws.com"),
+            ("DeleteAccountPublicAccessBlock", "s3.amazonaws.com"),
+        ] {
+            let record = stop(json!({"eventSource": source, "eventName": event, "recipientAccountId": "123456789012",
+                "requestParameters": {"PublicAccessBlockConfiguration": {"BlockPublicAcls": false},
+                    "Host": "123456789012.s3-control.us-east-1.amazonaws.com"}, "responseElements": null}));
+            let Outcome::Change(e) = classify(&record) else { panic!("{event}: not a change") };
+            assert_eq!(e.resources.len(), 1, "{event}");
+            assert_eq!(
+                (e.resources[0].rtype.as_str(), e.resources[0].id.as_str()),
+                ("aws_s3_account_public_access_block", "123456789012")
+            );
+            // The account's block is in no region, as the scan records it.
+            assert_eq!(e.region, crate::catalog::GLOBAL, "{event}");
+        }
     }
 
     #[test]

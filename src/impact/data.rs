@@ -38,17 +38,20 @@ pub fn bucket_acl_public(s: &Subject) -> Vec<Finding> {
     out
 }
 
-/// A public access block setting turned off, or the whole block gone.
+/// A public access block setting turned off, or the whole block gone: a bucket's, or the
+/// account's, which holds for every bucket of the account at once.
 pub fn public_access_block_off(s: &Subject) -> Vec<Finding> {
-    if s.rtype != "aws_s3_bucket_public_access_block" {
-        return Vec::new();
-    }
+    let whose = match s.rtype {
+        "aws_s3_bucket_public_access_block" => format!("bucket {}", s.id),
+        "aws_s3_account_public_access_block" => format!("account {} (every bucket in it)", s.id),
+        _ => return Vec::new(),
+    };
     if s.kind == "deleted" {
-        return vec![finding(Severity::High, format!("the public access block of bucket {} was removed", s.id))];
+        return vec![finding(Severity::High, format!("the public access block of {whose} was removed"))];
     }
     let attr = s.attr();
     if PUBLIC_ACCESS_BLOCK.contains(&attr) && truthy(s.before()) == Some(true) && truthy(s.after()) != Some(true) {
-        return vec![finding(Severity::High, format!("{attr} turned off on bucket {}", s.id))];
+        return vec![finding(Severity::High, format!("{attr} turned off on {whose}"))];
     }
     Vec::new()
 }
@@ -166,6 +169,15 @@ mod tests {
             ..drift("aws_s3_bucket_public_access_block", "", &t, &t)
         };
         assert_eq!(public_access_block_off(&gone).len(), 1);
+        // The account's block covers every bucket: the same rule reads it.
+        let account = Subject {
+            id: "123456789012",
+            ..drift("aws_s3_account_public_access_block", "restrict_public_buckets", &t, &f)
+        };
+        let found = public_access_block_off(&account);
+        assert_eq!(found[0].severity, Severity::High);
+        assert!(found[0].reason.contains("account 123456789012"), "{}", found[0].reason);
+        assert_eq!(public_access_block_off(&Subject { kind: "deleted", attribute: None, ..account }).len(), 1);
 
         let (on, off) =
             (json!([{"status": "Enabled", "mfa_delete": null}]), json!([{"status": "Suspended", "mfa_delete": null}]));

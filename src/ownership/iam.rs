@@ -50,6 +50,28 @@ pub fn policies(declared: &mut [Resource], live: &mut [Resource], out: &mut Vec<
         decide(kind, declared, live, out);
     }
     user_groups(declared, live);
+    exclusive_attachments(declared, live);
+}
+
+/// `aws_iam_policy_attachment` declares every attachment of its policy: each live one of that
+/// policy is its, never unmanaged on its own (a new one is drift of its `roles`, `users` or
+/// `groups`).
+fn exclusive_attachments(declared: &[Resource], live: &mut [Resource]) {
+    let policies: BTreeSet<String> =
+        declared.iter().filter(|d| d.rtype == "aws_iam_policy_attachment").map(|d| text(d, "policy_arn")).collect();
+    if policies.is_empty() {
+        return;
+    }
+    const SINGLES: &[&str] =
+        &["aws_iam_role_policy_attachment", "aws_iam_user_policy_attachment", "aws_iam_group_policy_attachment"];
+    for l in live.iter_mut().filter(|l| SINGLES.contains(&l.rtype.as_str())) {
+        let arn = text(l, "policy_arn");
+        if policies.contains(&arn) {
+            if let Some(facts) = l.live.as_mut() {
+                facts.owner = Some(arn);
+            }
+        }
+    }
 }
 
 /// `aws_iam_user_group_membership` holds some of a user's groups, not all of them (other

@@ -22,6 +22,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use serde_json::{json, Map, Value};
 
 mod iam;
+mod tags;
 
 use crate::normalise::explode_rule;
 use crate::report::{Change, ChangeKind};
@@ -37,6 +38,7 @@ pub fn decide(declared: &mut [Resource], live: &mut Vec<Resource>) -> Vec<Change
     security_group_rules(declared, live, &mut out);
     routes(declared, live, &mut out);
     iam::policies(declared, live, &mut out);
+    tags::ec2_tags(declared, live);
     out
 }
 

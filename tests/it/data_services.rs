@@ -76,8 +76,8 @@ fn the_first_scan_of_the_data_estate_has_no_changes() {
     let summary = &report["summary"];
     assert_eq!(summary["unscanned"], 0, "{report:#}");
     // 2 queues + 1 policy, 2 topics + 1 policy + 1 subscription, 2 tables, 2 log groups, a
-    // repository + its lifecycle policy, a secret, a zone with 3 records.
-    assert_eq!(summary["managed"], 18, "{summary:#}");
+    // repository + its lifecycle policy, a secret and its version, a zone with 3 records.
+    assert_eq!(summary["managed"], 19, "{summary:#}");
     assert_eq!(summary["not_compared"], 0, "{summary:#}");
     let calls = &summary["api_calls"];
     for (op, n) in [
@@ -94,6 +94,7 @@ fn the_first_scan_of_the_data_estate_has_no_changes() {
         ("GetLifecyclePolicy", 1),
         ("ListSecrets", 1),
         ("GetResourcePolicy", 1),
+        ("ListSecretVersionIds", 1),
         ("ListHostedZones", 1),
         ("ListResourceRecordSets", 1),
     ] {
@@ -136,6 +137,7 @@ fn each_out_of_band_change_is_reported_once_with_its_attribute() {
         "repository-mutable",
         "secret-redescribed",
         "record-value-changed",
+        "secret-value-put",
     ]);
     let report = d.scan();
     let want: BTreeSet<_> = [
@@ -146,6 +148,7 @@ fn each_out_of_band_change_is_reported_once_with_its_attribute() {
         change("drifted", "aws_cloudwatch_log_group", &d.id("group_app"), "retention_in_days"),
         change("drifted", "aws_ecr_repository", &d.id("repository"), "image_tag_mutability"),
         change("drifted", "aws_secretsmanager_secret", &d.id("secret"), "description"),
+        change("drifted", "aws_secretsmanager_secret_version", &d.id("secret_version"), "version_stages"),
         change("drifted", "aws_route53_record", &format!("{}_www.{}_A", d.id("zone"), d.id("domain")), "records"),
     ]
     .into_iter()
@@ -166,6 +169,12 @@ fn each_out_of_band_change_is_reported_once_with_its_attribute() {
     assert_eq!(record["actual"], serde_json::json!(["192.0.2.10", "198.51.100.7"]), "{record:#}");
     let repo = by("aws_ecr_repository");
     assert_eq!((repo["declared"].as_str(), repo["actual"].as_str()), (Some("IMMUTABLE"), Some("MUTABLE")));
+    // Terraform's version is now the previous one; neither value is read or shown.
+    let version = by("aws_secretsmanager_secret_version");
+    assert_eq!(version["declared"], serde_json::json!(["AWSCURRENT"]), "{version:#}");
+    assert_eq!(version["actual"], serde_json::json!(["AWSPREVIOUS"]), "{version:#}");
+    let text = report.to_string();
+    assert!(!text.contains("not-compared-value") && !text.contains("by-hand"), "a secret value was shown");
 }
 
 #[test]
@@ -199,6 +208,8 @@ fn deleted_resources_are_deleted_and_undeclared_ones_unmanaged_with_their_import
         // The repository stays; its policy went.
         change("deleted", "aws_ecr_lifecycle_policy", &d.id("repository"), ""),
         change("deleted", "aws_secretsmanager_secret", &d.id("secret"), ""),
+        // Its version goes with it.
+        change("deleted", "aws_secretsmanager_secret_version", &d.id("secret_version"), ""),
         change("deleted", "aws_route53_record", &format!("{}_txt.{}_TXT", d.id("zone"), d.id("domain")), ""),
         change("unmanaged", "aws_sqs_queue", &made("queue"), ""),
         change("unmanaged", "aws_sns_topic", &made("topic"), ""),
@@ -263,6 +274,7 @@ fn reads_the_scanner_may_not_make_leave_their_types_unscanned_never_deleted() {
         "aws_ecr_repository",
         "aws_ecr_lifecycle_policy",
         "aws_secretsmanager_secret",
+        "aws_secretsmanager_secret_version",
     ]
     .into_iter()
     .map(|t| (t, "us-east-1"))

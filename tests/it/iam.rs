@@ -48,7 +48,7 @@ fn an_untouched_iam_estate_is_in_sync_and_each_change_is_reported_once() {
     let report = first.json();
     assert_eq!(report["changes"], serde_json::json!([]), "{report:#}");
     // Every IAM type of the estate was compared, and the access key was not: it is not listed.
-    assert_eq!(report["summary"]["managed"], 21, "{report:#}");
+    assert_eq!(report["summary"]["managed"], 23, "{report:#}");
     assert_eq!(report["unscanned"], serde_json::json!([]));
     assert_eq!(report["summary"]["not_compared"], 1, "the access key: {report:#}");
     assert_eq!(report["summary"]["not_compared_types"], serde_json::json!({"aws_iam_access_key": 1}));
@@ -63,6 +63,7 @@ fn an_untouched_iam_estate_is_in_sync_and_each_change_is_reported_once() {
         "ci-attached",
         "user-policy-deleted",
         "member-added",
+        "shared-policy-attached",
     ]);
     let second = estate.scan(&["--db", "history.db"]);
     assert!(second.code == 2 || second.code == 3, "stderr:\n{}", second.stderr);
@@ -77,13 +78,15 @@ fn an_untouched_iam_estate_is_in_sync_and_each_change_is_reported_once() {
             ("drifted", "aws_iam_role.deploy", "managed_policy_arns"),
             ("drifted", "aws_iam_role_policy_attachments_exclusive.ci", "policy_arns"),
             ("drifted", "aws_iam_group_membership.devs", "users"),
+            // The exclusive attachment owns the new one: it is not unmanaged as well.
+            ("drifted", "aws_iam_policy_attachment.ops_read", "roles"),
             ("deleted", "aws_iam_user_policy.alice_mfa", ""),
             ("unmanaged", &format!("app/{admin}"), ""),
             ("unmanaged", "mallory", ""),
         ]),
         "{report:#}"
     );
-    assert_eq!(report["changes"].as_array().unwrap().len(), 9, "each change once: {report:#}");
+    assert_eq!(report["changes"].as_array().unwrap().len(), 10, "each change once: {report:#}");
     // The widened trust policy is shown as the document it now is.
     let trust = report["changes"].as_array().unwrap().iter().find(|c| c["attribute"] == "assume_role_policy").unwrap();
     assert!(trust["actual"].to_string().contains("\"AWS\":[\"*\"]"), "{trust:#}");

@@ -14,6 +14,7 @@ mod fix;
 mod harness;
 mod history;
 mod iam;
+mod network_services;
 mod notify;
 mod plan_drift;
 mod proxy;

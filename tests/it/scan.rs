@@ -213,8 +213,15 @@ fn a_type_that_cannot_be_listed_is_unscanned_not_deleted() {
     }
     // moto 5 with IAM enforced refuses every Route53 call of an IAM user (boto3's too), whatever
     // its policy allows: Route53 is unscanned for the account, the list named.
-    let (route53, ec2): (Vec<&Value>, Vec<&Value>) =
+    let (route53, rest): (Vec<&Value>, Vec<&Value>) =
         rest.into_iter().partition(|u| u["type"].as_str().unwrap().starts_with("aws_route53_"));
+    // Likewise its S3 Control calls, whatever the policy allows: the account's block alone is
+    // unscanned, once for the account, the list named (the bucket list is not).
+    let (account_block, ec2): (Vec<&Value>, Vec<&Value>) =
+        rest.into_iter().partition(|u| u["type"] == "aws_s3_account_public_access_block");
+    assert_eq!(account_block.len(), 1, "{report:#}");
+    assert_eq!(account_block[0]["region"], "global");
+    assert!(account_block[0]["reason"].as_str().unwrap().starts_with("S3Control.GetPublicAccessBlock"));
     assert_eq!(route53.len(), 2, "{report:#}");
     for u in &route53 {
         assert_eq!(u["region"], "global", "{u}");
@@ -225,7 +232,7 @@ fn a_type_that_cannot_be_listed_is_unscanned_not_deleted() {
         assert_eq!(u["type"], "aws_ebs_volume");
         assert!(u["reason"].as_str().unwrap().contains("AccessDenied"), "{u}");
     }
-    assert_eq!(iam.len(), 16, "{report:#}");
+    assert_eq!(iam.len(), 17, "{report:#}");
     // moto answers IAM's denial in EC2's error shape, which the IAM client cannot read a code
     // from: the reason names the call that failed, and the request id.
     for u in &iam {
@@ -240,7 +247,7 @@ fn a_type_that_cannot_be_listed_is_unscanned_not_deleted() {
     }
     // The volume grew, but nobody could look: neither drifted nor deleted.
     assert_eq!(report["changes"], json!([]));
-    assert_eq!(report["summary"]["unscanned"], 2 + 16 + 8 + 2);
+    assert_eq!(report["summary"]["unscanned"], 2 + 17 + 8 + 2 + 1);
     assert_eq!(report["summary"]["managed"], 35);
 }
 

@@ -90,11 +90,13 @@ fn the_first_scan_of_the_storage_estate_has_no_changes() {
     assert_eq!(changes(&report), BTreeSet::new(), "{report:#}");
     let summary = &report["summary"];
     assert_eq!(summary["unscanned"], 0, "{report:#}");
-    // 4 buckets, 8 bucket configurations, 2 keys, 2 aliases.
-    assert_eq!(summary["managed"], 16 + 2, "{summary:#}");
+    // 4 buckets, 8 bucket configurations, 2 keys, 2 aliases, the account's block.
+    assert_eq!(summary["managed"], 16 + 2 + 1, "{summary:#}");
     let calls = &summary["api_calls"];
     assert_eq!(calls["ListBuckets"], 1, "one bucket list for the account: {calls:#}");
     assert_eq!(calls["GetBucketTagging"], 4, "tags are read for the declared buckets: {calls:#}");
+    assert_eq!(calls["S3Control.GetPublicAccessBlock"], 1, "the account's block, once: {calls:#}");
+    assert_eq!(calls["GetPublicAccessBlock"], 2, "the two declared buckets' blocks: {calls:#}");
 
     // A bucket nobody declares costs its location, not its configuration.
     s.drift(&["unmanaged-bucket"]);
@@ -118,6 +120,7 @@ fn each_out_of_band_change_is_reported_once_with_its_attribute() {
         "key-rotation-disabled",
         "alias-moved",
         "unmanaged-key",
+        "account-block-off",
     ]);
     let (data, legacy) = (s.id("bucket_data"), s.id("bucket_legacy"));
     let report = s.scan();
@@ -133,6 +136,7 @@ fn each_out_of_band_change_is_reported_once_with_its_attribute() {
         change("drifted", "aws_kms_alias", "alias/driftscan-data", "target_key_id"),
         change("unmanaged", "aws_s3_bucket", made["bucket_unmanaged"].as_str().unwrap(), ""),
         change("unmanaged", "aws_kms_key", made["key_unmanaged"].as_str().unwrap(), ""),
+        change("drifted", "aws_s3_account_public_access_block", &s.id("account"), "restrict_public_buckets"),
     ]
     .into_iter()
     .collect();
@@ -152,6 +156,12 @@ fn each_out_of_band_change_is_reported_once_with_its_attribute() {
     assert_eq!((acl["declared"].as_str(), acl["actual"].as_str()), (Some("private"), Some("public-read")));
     let alias = by("aws_kms_alias", "target_key_id").unwrap();
     assert_eq!(alias["actual"].as_str(), Some(s.id("key_logs").as_str()));
+    // The account's block off opens every bucket of the account: the same impact as a bucket's.
+    let block = by("aws_s3_account_public_access_block", "restrict_public_buckets").unwrap();
+    assert_eq!((block["declared"].as_bool(), block["actual"].as_bool()), (Some(true), Some(false)), "{block:#}");
+    assert_eq!(block["region"], "global", "{block:#}");
+    assert_eq!(block["impact"], "high", "{block:#}");
+    assert!(block["impact_reasons"][0].as_str().unwrap_or_default().contains("every bucket"), "{block:#}");
 }
 
 #[test]
@@ -163,6 +173,7 @@ fn removed_configurations_buckets_keys_and_aliases_are_deleted() {
         "delete-archive-bucket",
         "schedule-key-deletion",
         "delete-alias",
+        "delete-account-block",
     ]);
     let (data, logs, archive) = (s.id("bucket_data"), s.id("bucket_logs"), s.id("bucket_archive"));
     let report = s.scan();
@@ -175,6 +186,8 @@ fn removed_configurations_buckets_keys_and_aliases_are_deleted() {
         // Pending deletion is deleted; its alias still stands.
         change("deleted", "aws_kms_key", &s.id("key_logs"), ""),
         change("deleted", "aws_kms_alias", "alias/driftscan-logs", ""),
+        // No block for the account at all: the one declared is gone.
+        change("deleted", "aws_s3_account_public_access_block", &s.id("account"), ""),
     ]
     .into_iter()
     .collect();
@@ -195,6 +208,26 @@ fn a_bucket_read_that_fails_leaves_s3_unscanned_never_deleted() {
     // KMS is listed all the same, and clean.
     assert_eq!(changes(&report), BTreeSet::new(), "{report:#}");
     assert!(report["summary"]["managed"].as_u64().unwrap() >= 4, "{report:#}");
+}
+
+/// An account block nobody declares is unmanaged, with the account id to import it by.
+#[test]
+fn an_undeclared_account_block_is_unmanaged_with_its_import() {
+    let s = Storage::create();
+    let path = s.dir.path().join("storage/terraform.tfstate");
+    let mut state: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    state["resources"].as_array_mut().unwrap().retain(|r| r["type"] != "aws_s3_account_public_access_block");
+    std::fs::write(&path, state.to_string()).unwrap();
+    let report = s.scan();
+    let account = s.id("account");
+    assert_eq!(
+        changes(&report),
+        [change("unmanaged", "aws_s3_account_public_access_block", &account, "")].into_iter().collect(),
+        "{report:#}"
+    );
+    let import = report["changes"][0]["import"].as_str().unwrap_or_default();
+    assert!(import.contains("to = aws_s3_account_public_access_block."), "{import}");
+    assert!(import.contains(&format!("id = \"{account}\"")), "{import}");
 }
 
 /// A bucket is listed for the whole account but lives in a region: a drift of it, once put

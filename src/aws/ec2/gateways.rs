@@ -1,5 +1,6 @@
 //! `aws_internet_gateway` from `DescribeInternetGateways` and `aws_nat_gateway` from
-//! `DescribeNatGateways`, both paginated.
+//! `DescribeNatGateways`, `aws_egress_only_internet_gateway` from
+//! `DescribeEgressOnlyInternetGateways`, all paginated.
 
 use aws_sdk_ec2::types::{InternetGateway, NatGateway, NatGatewayState};
 use serde_json::{Map, Value};
@@ -55,4 +56,23 @@ fn map_nat(g: &NatGateway) -> Option<Resource> {
     a.insert("network_interface_id".into(), text(primary.and_then(|x| x.network_interface_id())));
     a.insert("tags".into(), tags(g.tags()));
     Some(live(rtype, id, a, LiveFacts::default()))
+}
+
+/// Pages of 255, the most `DescribeEgressOnlyInternetGateways` returns.
+const EGRESS_ONLY_PAGE: i32 = 255;
+
+pub async fn list_egress_only(client: &aws_sdk_ec2::Client) -> Result<Vec<Resource>, ListError> {
+    let mut pages =
+        client.describe_egress_only_internet_gateways().max_results(EGRESS_ONLY_PAGE).into_paginator().send();
+    let mut out = Vec::new();
+    while let Some(page) = pages.next().await {
+        for g in page?.egress_only_internet_gateways() {
+            let Some(id) = g.egress_only_internet_gateway_id() else { continue };
+            let mut a = Map::new();
+            a.insert("vpc_id".into(), text(g.attachments().iter().find_map(|x| x.vpc_id())));
+            a.insert("tags".into(), tags(g.tags()));
+            out.push(live("aws_egress_only_internet_gateway", id, a, LiveFacts::default()));
+        }
+    }
+    Ok(out)
 }

@@ -1,7 +1,10 @@
 //! EC2: instances, networks, security groups, addresses, gateways, interfaces, key pairs,
-//! launch templates. Every list is regional and paginated by 1,000; one file per kind.
+//! launch templates, endpoints, peerings, VPN gateways, tags. Every list is regional and
+//! paginated by 1,000 where the call pages; one file per kind.
 
 mod addresses;
+mod endpoints;
+mod flow_logs;
 mod gateways;
 mod instances;
 mod interfaces;
@@ -9,8 +12,11 @@ mod network;
 mod network_acls;
 mod route_tables;
 mod security_groups;
+pub mod tags;
 mod templates;
+mod transit;
 mod volumes;
+mod vpn;
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -45,6 +51,16 @@ const NETWORK_INTERFACES: ListSpec = regional("DescribeNetworkInterfaces", &["De
 const KEY_PAIRS: ListSpec = regional("DescribeKeyPairs", &[]);
 const LAUNCH_TEMPLATES: ListSpec = regional("DescribeLaunchTemplates", &[]);
 const NETWORK_ACLS: ListSpec = regional("DescribeNetworkAcls", &[]);
+const VPC_ENDPOINTS: ListSpec = regional("DescribeVpcEndpoints", &[]);
+const PEERINGS: ListSpec = regional("DescribeVpcPeeringConnections", &[]);
+const VPN_GATEWAYS: ListSpec = regional("DescribeVpnGateways", &[]);
+const CUSTOMER_GATEWAYS: ListSpec = regional("DescribeCustomerGateways", &[]);
+const EGRESS_ONLY_GATEWAYS: ListSpec = regional("DescribeEgressOnlyInternetGateways", &[]);
+const TAGS: ListSpec = regional("DescribeTags", &[]);
+const FLOW_LOGS: ListSpec = regional("DescribeFlowLogs", &[]);
+const PLACEMENT_GROUPS: ListSpec = regional("DescribePlacementGroups", &[]);
+const TRANSIT_GATEWAYS: ListSpec = regional("DescribeTransitGateways", &[]);
+const TRANSIT_ATTACHMENTS: ListSpec = regional("DescribeTransitGatewayVpcAttachments", &[]);
 
 pub const SERVICE: ServiceSpec = ServiceSpec {
     service: Service::Ec2,
@@ -66,6 +82,16 @@ pub const SERVICE: ServiceSpec = ServiceSpec {
         KEY_PAIRS,
         LAUNCH_TEMPLATES,
         NETWORK_ACLS,
+        VPC_ENDPOINTS,
+        PEERINGS,
+        VPN_GATEWAYS,
+        CUSTOMER_GATEWAYS,
+        EGRESS_ONLY_GATEWAYS,
+        TAGS,
+        FLOW_LOGS,
+        PLACEMENT_GROUPS,
+        TRANSIT_GATEWAYS,
+        TRANSIT_ATTACHMENTS,
     ],
     types: TYPES,
 };
@@ -185,7 +211,74 @@ const TYPES: &[TypeSpec] = &[
         .with_computed(&["latest_version"]),
     TypeSpec::new("aws_network_acl", &NETWORK_ACLS, NETWORK_ACL),
     TypeSpec::new("aws_default_network_acl", &NETWORK_ACLS, &["ingress", "egress", "tags"]).adopts("aws_network_acl"),
+    TypeSpec::new(
+        "aws_vpc_endpoint",
+        &VPC_ENDPOINTS,
+        &[
+            "vpc_id",
+            "service_name",
+            "vpc_endpoint_type",
+            "private_dns_enabled",
+            "subnet_ids",
+            "security_group_ids",
+            "route_table_ids",
+            "policy",
+            "tags",
+        ],
+    )
+    .with_documents(&["policy"]),
+    // `accept_status` is not compared: the other side accepting changes it.
+    TypeSpec::new("aws_vpc_peering_connection", &PEERINGS, PEERING),
+    // The other account's or region's side of the same connection, by the same id.
+    TypeSpec::new("aws_vpc_peering_connection_accepter", &PEERINGS, PEERING).adopts("aws_vpc_peering_connection"),
+    TypeSpec::new("aws_vpn_gateway", &VPN_GATEWAYS, &["vpc_id", "amazon_side_asn", "tags"]),
+    TypeSpec::new("aws_customer_gateway", &CUSTOMER_GATEWAYS, &["bgp_asn", "ip_address", "type", "tags"]),
+    TypeSpec::new("aws_egress_only_internet_gateway", &EGRESS_ONLY_GATEWAYS, &["vpc_id", "tags"]),
+    TypeSpec::new(tags::TAG, &TAGS, &["resource_id", "key", "value"]),
+    TypeSpec::new(
+        "aws_flow_log",
+        &FLOW_LOGS,
+        &[
+            "vpc_id",
+            "subnet_id",
+            "eni_id",
+            "transit_gateway_id",
+            "transit_gateway_attachment_id",
+            "traffic_type",
+            "log_destination_type",
+            "log_destination",
+            "iam_role_arn",
+            "max_aggregation_interval",
+            "tags",
+        ],
+    ),
+    TypeSpec::new(
+        "aws_placement_group",
+        &PLACEMENT_GROUPS,
+        &["name", "strategy", "partition_count", "spread_level", "tags"],
+    ),
+    TypeSpec::new(
+        "aws_ec2_transit_gateway",
+        &TRANSIT_GATEWAYS,
+        &[
+            "description",
+            "amazon_side_asn",
+            "auto_accept_shared_attachments",
+            "default_route_table_association",
+            "default_route_table_propagation",
+            "dns_support",
+            "vpn_ecmp_support",
+            "tags",
+        ],
+    ),
+    TypeSpec::new(
+        "aws_ec2_transit_gateway_vpc_attachment",
+        &TRANSIT_ATTACHMENTS,
+        &["transit_gateway_id", "vpc_id", "subnet_ids", "dns_support", "appliance_mode_support", "tags"],
+    ),
 ];
+
+const PEERING: &[&str] = &["vpc_id", "peer_vpc_id", "peer_owner_id", "peer_region", "tags"];
 
 /// `rtb-..._10.0.0.0/16`
 fn route_import_id(_id: &str, a: &Map<String, Value>) -> String {
@@ -224,6 +317,16 @@ pub(super) async fn list(ctx: &Ctx<'_>, family: &ListSpec, wanted: &Wanted) -> R
         "DescribeKeyPairs" => templates::list_key_pairs(client).await,
         "DescribeLaunchTemplates" => templates::list_launch_templates(client).await,
         "DescribeNetworkAcls" => network_acls::list(client).await,
+        "DescribeVpcEndpoints" => endpoints::list_endpoints(client).await,
+        "DescribeVpcPeeringConnections" => endpoints::list_peerings(client).await,
+        "DescribeVpnGateways" => vpn::list_vpn_gateways(client).await,
+        "DescribeCustomerGateways" => vpn::list_customer_gateways(client).await,
+        "DescribeEgressOnlyInternetGateways" => gateways::list_egress_only(client).await,
+        "DescribeFlowLogs" => flow_logs::list_flow_logs(client).await,
+        "DescribePlacementGroups" => flow_logs::list_placement_groups(client).await,
+        "DescribeTransitGateways" => transit::list_gateways(client).await,
+        "DescribeTransitGatewayVpcAttachments" => transit::list_vpc_attachments(client).await,
+        "DescribeTags" => tags::list(client, wanted.get(tags::TAG).unwrap_or(&empty)).await,
         other => Err(ListError(format!("no EC2 list {other}"))),
     }
 }

@@ -46,6 +46,7 @@ pub async fn list(client: &aws_sdk_iam::Client) -> Result<Vec<Resource>, ListErr
     }
     // Users and their groups may come on different pages.
     members_of_groups(&mut out);
+    entities_of_policies(&mut out);
     Ok(out)
 }
 
@@ -132,6 +133,36 @@ fn members_of_groups(out: &mut Vec<Resource>) {
     for g in groups {
         let users = members.remove(&g).unwrap_or_default();
         out.push(owned("aws_iam_group_membership", &g, json!({"group": g, "users": users})));
+    }
+}
+
+/// `aws_iam_policy_attachment` is every attachment of one policy, to roles, users and groups
+/// alike (it is exclusive): built from the attachments listed, one per attached policy. Never
+/// unmanaged: the attachments themselves are.
+fn entities_of_policies(out: &mut Vec<Resource>) {
+    const KINDS: [(&str, &str, &str); 3] = [
+        ("aws_iam_role_policy_attachment", "role", "roles"),
+        ("aws_iam_user_policy_attachment", "user", "users"),
+        ("aws_iam_group_policy_attachment", "group", "groups"),
+    ];
+    let mut by_policy: std::collections::BTreeMap<String, Map<String, Value>> = Default::default();
+    for r in out.iter() {
+        let Some((_, key, list)) = KINDS.iter().find(|k| k.0 == r.rtype) else { continue };
+        let (Some(arn), Some(entity)) = (r.attributes.get("policy_arn"), r.attributes.get(*key)) else { continue };
+        let a = by_policy.entry(arn.as_str().unwrap_or_default().to_owned()).or_insert_with(|| {
+            let mut a = Map::new();
+            a.insert("policy_arn".into(), arn.clone());
+            for (_, _, list) in KINDS {
+                a.insert(list.into(), json!([]));
+            }
+            a
+        });
+        if let Some(Value::Array(items)) = a.get_mut(*list) {
+            items.push(entity.clone());
+        }
+    }
+    for (arn, a) in by_policy {
+        out.push(owned("aws_iam_policy_attachment", &arn, Value::Object(a)));
     }
 }
 

@@ -84,6 +84,9 @@ const TYPES: &[TypeSpec] = &[
     TypeSpec::new("aws_iam_group_membership", &DETAILS, &["group", "users"]).identified_by(|_, a| text_of(a, "group")),
     TypeSpec::new("aws_iam_user_group_membership", &DETAILS, &["user", "groups"])
         .identified_by(|_, a| text_of(a, "user")),
+    // Every entity one policy is attached to (exclusive); its Terraform id is a name of its own.
+    TypeSpec::new("aws_iam_policy_attachment", &DETAILS, &["policy_arn", "roles", "users", "groups"])
+        .identified_by(|_, a| text_of(a, "policy_arn")),
     TypeSpec::new("aws_iam_instance_profile", &PROFILES, &["name", "path", "role", "tags"]),
     TypeSpec::new("aws_iam_openid_connect_provider", &OIDC, &["url", "client_id_list", "thumbprint_list", "tags"]),
 ];

@@ -2,8 +2,10 @@
 //! so the unmanaged ones; a bucket's configurations have no list form, so they are read one call
 //! per kind, only for the buckets the states declare, a few buckets in flight, each call sent to
 //! the bucket's own region. A configuration is a Terraform resource of its own (provider 4 and
-//! later, id = the bucket's name) and, in provider 3 states, an inline block of the bucket.
+//! later, id = the bucket's name) and, in provider 3 states, an inline block of the bucket. The
+//! account's own public access block is S3 Control's (`account`).
 
+mod account;
 mod config;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -17,12 +19,16 @@ use crate::catalog::{ListSpec, Scope, Service, TypeSpec};
 use crate::resource::{LiveFacts, Resource};
 
 const BUCKETS: ListSpec = ListSpec { operation: "ListBuckets", service: Service::S3, scope: Scope::Global, needs: &[] };
+/// The account's block, named apart from the bucket read of the same operation name.
+pub const ACCOUNT_LIST: &str = "S3Control.GetPublicAccessBlock";
+const ACCOUNT_BLOCKS: ListSpec =
+    ListSpec { operation: ACCOUNT_LIST, service: Service::S3, scope: Scope::Global, needs: &[] };
 
 pub const SERVICE: ServiceSpec = ServiceSpec {
     service: Service::S3,
     event_source: "s3.amazonaws.com",
     events: EVENTS,
-    lists: &[BUCKETS],
+    lists: &[BUCKETS, ACCOUNT_BLOCKS],
     types: TYPES,
 };
 
@@ -60,6 +66,7 @@ const TYPES: &[TypeSpec] = &[
     TypeSpec::new(ACL, &BUCKETS, &["bucket", "access_control_policy"]),
     TypeSpec::new(LIFECYCLE, &BUCKETS, &["bucket", "rule"]),
     TypeSpec::new(LOGGING, &BUCKETS, &["bucket", "target_bucket", "target_prefix"]),
+    TypeSpec::new(account::ACCOUNT_BLOCK, &ACCOUNT_BLOCKS, account::FLAGS),
 ];
 
 /// The configuration resources and the read each needs.
@@ -102,6 +109,10 @@ pub const EVENTS: &[(&str, &[&str])] = &[
     ("PutBucketLifecycle", &["req.bucketName=aws_s3_bucket_lifecycle_configuration"]),
     ("DeleteBucketLifecycle", &["req.bucketName=aws_s3_bucket_lifecycle_configuration"]),
     ("PutBucketLogging", &["req.bucketName=aws_s3_bucket_logging"]),
+    // S3 Control's account-wide calls are logged under S3's source, and name no bucket: the
+    // account they change is the one the record was delivered for.
+    ("PutAccountPublicAccessBlock", &["account=aws_s3_account_public_access_block"]),
+    ("DeleteAccountPublicAccessBlock", &["account=aws_s3_account_public_access_block"]),
 ];
 
 /// What the states declare of one bucket: the bucket itself, and its configuration resources by
@@ -114,6 +125,9 @@ struct Declared {
 
 /// Every bucket, with the configurations of the declared ones.
 pub(super) async fn list(ctx: &Ctx<'_>, family: &ListSpec, wanted: &Wanted) -> Result<Vec<Resource>, ListError> {
+    if family.operation == ACCOUNT_LIST {
+        return account::list(ctx).await;
+    }
     if family.operation != BUCKETS.operation {
         return Err(ListError(format!("no S3 list {}", family.operation)));
     }
@@ -326,7 +340,8 @@ mod tests {
                 "PublicAccessBlockConfiguration": {"BlockPublicAcls": false}},
             "responseElements": null});
         for (event, paths) in EVENTS {
-            for path in *paths {
+            // The account's calls name the account, not a bucket (see `cloudtrail::record`).
+            for path in paths.iter().filter(|p| !p.starts_with("account=")) {
                 let (id, spec) = crate::aws::event_path(path, &record);
                 assert_eq!(id, Some("logs"), "{event}");
                 assert!(spec.is_some_and(|s| TYPES.iter().any(|t| t.name == s.name)), "{event}: {path}");
