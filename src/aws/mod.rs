@@ -7,8 +7,12 @@
 //! A (type, region) that cannot be listed is reported as unscanned with the reason, never as empty.
 
 pub mod access;
+pub mod acm;
+pub mod apigateway;
+pub mod apigatewayv2;
 pub mod autoscaling;
 mod calls;
+pub mod cloudfront;
 pub mod dynamodb;
 pub mod ec2;
 pub mod ecr;
@@ -59,6 +63,10 @@ pub const SERVICES: &[ServiceSpec] = &[
     ecr::SERVICE,
     secrets::SERVICE,
     route53::SERVICE,
+    apigateway::SERVICE,
+    apigatewayv2::SERVICE,
+    cloudfront::SERVICE,
+    acm::SERVICE,
 ];
 
 /// What a service module declares: its lists and types, and where CloudTrail logs its writes.
@@ -266,6 +274,10 @@ async fn list(ctx: &Ctx<'_>, family: Family, wanted: &Wanted) -> Result<Vec<Reso
         Service::Ecr => ecr::list(ctx, family, wanted).await,
         Service::SecretsManager => secrets::list(ctx, family, wanted).await,
         Service::Route53 => route53::list(ctx, family, wanted).await,
+        Service::ApiGateway => apigateway::list(ctx, family, wanted).await,
+        Service::ApiGatewayV2 => apigatewayv2::list(ctx, family, wanted).await,
+        Service::CloudFront => cloudfront::list(ctx, family, wanted).await,
+        Service::Acm => acm::list(ctx, family, wanted).await,
     }
 }
 
