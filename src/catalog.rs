@@ -29,9 +29,6 @@ pub enum Service {
     SecretsManager,
     Route53,
     ApiGateway,
-    ApiGatewayV2,
-    CloudFront,
-    Acm,
 }
 
 /// Where a list call's answer holds: one region, or the whole account (IAM, the S3 bucket list).
@@ -175,10 +172,9 @@ pub fn is_global(rtype: &str) -> bool {
     spec(rtype).is_some_and(|s| s.scope() == Scope::Global)
 }
 
-/// Whether the type's resources belong to no region (IAM's, Route53's, CloudFront's): they carry
-/// [`GLOBAL`].
+/// Whether the type's resources belong to no region (IAM's, Route53's): they carry [`GLOBAL`].
 pub fn in_no_region(rtype: &str) -> bool {
-    spec(rtype).is_some_and(|s| matches!(s.family.service, Service::Iam | Service::Route53 | Service::CloudFront))
+    spec(rtype).is_some_and(|s| matches!(s.family.service, Service::Iam | Service::Route53))
 }
 
 /// The (type, region) key coverage is kept under: a global type's listing holds for the whole

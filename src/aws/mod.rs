@@ -7,12 +7,9 @@
 //! A (type, region) that cannot be listed is reported as unscanned with the reason, never as empty.
 
 pub mod access;
-pub mod acm;
 pub mod apigateway;
-pub mod apigatewayv2;
 pub mod autoscaling;
 mod calls;
-pub mod cloudfront;
 pub mod dynamodb;
 pub mod ec2;
 pub mod ecr;
@@ -64,9 +61,6 @@ pub const SERVICES: &[ServiceSpec] = &[
     secrets::SERVICE,
     route53::SERVICE,
     apigateway::SERVICE,
-    apigatewayv2::SERVICE,
-    cloudfront::SERVICE,
-    acm::SERVICE,
 ];
 
 /// What a service module declares: its lists and types, and where CloudTrail logs its writes.
@@ -275,9 +269,6 @@ async fn list(ctx: &Ctx<'_>, family: Family, wanted: &Wanted) -> Result<Vec<Reso
         Service::SecretsManager => secrets::list(ctx, family, wanted).await,
         Service::Route53 => route53::list(ctx, family, wanted).await,
         Service::ApiGateway => apigateway::list(ctx, family, wanted).await,
-        Service::ApiGatewayV2 => apigatewayv2::list(ctx, family, wanted).await,
-        Service::CloudFront => cloudfront::list(ctx, family, wanted).await,
-        Service::Acm => acm::list(ctx, family, wanted).await,
     }
 }
 
