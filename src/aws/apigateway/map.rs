@@ -260,12 +260,28 @@ mod tests {
     }
 
     #[test]
-    fn every_event_names_a_covered_type() {
-        for (event, paths) in super::super::EVENTS {
-            for path in *paths {
-                let rtype = path.rsplit_once('=').map(|(_, t)| t).unwrap_or_default();
-                assert!(super::super::TYPES.iter().any(|t| t.name == rtype), "{event}: {path}");
-            }
+    fn every_event_names_the_part_it_changed_by_its_import_id() {
+        // The fields of CloudTrail API Gateway records: the API and the part's own names in the
+        // request, a new API's, resource's or deployment's id in the response.
+        let req = json!({"restApiId": "a1", "resourceId": "r1", "httpMethod": "GET", "statusCode": "200",
+            "deploymentId": "d1", "stageName": "prod"});
+        let resp = json!({"id": "n1"});
+        for (event, _) in super::super::EVENTS {
+            let found = crate::cloudtrail::ids::changed_by(super::super::EVENTS, event, &req, &resp);
+            assert_eq!(found.len(), 1, "{event}: {found:?}");
+            let r = &found[0];
+            assert!(super::super::TYPES.iter().any(|t| t.name == r.rtype), "{event}: {r:?}");
+            let want = match r.rtype.as_str() {
+                REST_API if event.starts_with("Create") || event.starts_with("Import") => "n1",
+                REST_API => "a1",
+                RESOURCE | DEPLOYMENT if event.starts_with("Create") => "a1/n1",
+                RESOURCE => "a1/r1",
+                DEPLOYMENT => "a1/d1",
+                METHOD | INTEGRATION => "a1/r1/GET",
+                STAGE => "a1/prod",
+                _ => "a1/r1/GET/200",
+            };
+            assert_eq!(r.id, want, "{event}");
         }
     }
 }
