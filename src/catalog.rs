@@ -28,6 +28,7 @@ pub enum Service {
     Ecr,
     SecretsManager,
     Route53,
+    ApiGateway,
 }
 
 /// Where a list call's answer holds: one region, or the whole account (IAM, the S3 bucket list).

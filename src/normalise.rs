@@ -32,6 +32,7 @@ const PASSES: &[(&str, Pass)] = &[
     ("lb_actions", lb_actions),
     ("dynamodb_blocks", dynamodb_blocks),
     ("route53_names", route53_names),
+    ("api_gateway_spelling", api_gateway_spelling),
     ("unordered_sets", unordered_sets),
     ("empty_is_absent", empty_is_absent),
 ];
@@ -488,6 +489,45 @@ fn route53_names(r: &mut Resource) {
     }
 }
 
+/// API Gateway spells a few things otherwise than provider 5.x keeps them: an endpoint block
+/// in state holds the IP address type only newer providers read (and endpoint ids in any
+/// order), a compression size that older providers kept as a number (`-1` for none), template
+/// maps whose empty templates API Gateway answers as absent, and a stage's cache size, which
+/// means nothing while its cache is off.
+fn api_gateway_spelling(r: &mut Resource) {
+    if !r.rtype.starts_with("aws_api_gateway_") && !r.rtype.starts_with("aws_apigatewayv2_") {
+        return;
+    }
+    let a = &mut r.attributes;
+    if let Some(Value::Array(blocks)) = a.get_mut("endpoint_configuration") {
+        for block in blocks.iter_mut().filter_map(Value::as_object_mut) {
+            block.retain(|k, _| k == "types" || k == "vpc_endpoint_ids");
+            for key in ["types", "vpc_endpoint_ids"] {
+                let items = block.entry(key).or_insert_with(|| Value::Array(Vec::new()));
+                if let Value::Array(items) = items {
+                    items.sort_by_cached_key(|v| v.to_string());
+                }
+            }
+        }
+    }
+    if let Some(size) = a.get_mut("minimum_compression_size") {
+        let text = match size {
+            Value::Number(n) => n.to_string(),
+            Value::String(s) => s.clone(),
+            _ => String::new(),
+        };
+        *size = if text.is_empty() || text == "-1" { Value::Null } else { Value::from(text) };
+    }
+    for key in ["request_templates", "response_templates"] {
+        if let Some(Value::Object(templates)) = a.get_mut(key) {
+            templates.retain(|_, v| v.as_str().is_some_and(|t| !t.is_empty()));
+        }
+    }
+    if a.get("cache_cluster_enabled") == Some(&Value::Bool(false)) {
+        a.insert("cache_cluster_size".into(), Value::Null);
+    }
+}
+
 fn canonical_protocol(p: &str) -> String {
     match p.to_ascii_lowercase().as_str() {
         "-1" | "all" | "" => "-1".into(),
@@ -559,6 +599,9 @@ fn unordered_sets(r: &mut Resource) {
         "version_stages",
         "client_id_list",
         "thumbprint_list",
+        // API Gateway: a method's scopes, an integration's cache keys.
+        "authorization_scopes",
+        "cache_key_parameters",
     ];
     for key in SETS {
         if let Some(Value::Array(items)) = r.attributes.get_mut(*key) {
@@ -615,6 +658,10 @@ mod tests {
         ("lb_actions", &["listener_action_blocks_and_unset_target_ports_are_not_drift"]),
         ("dynamodb_blocks", &["dynamodb_attribute_order_and_ways_of_saying_off_are_not_drift"]),
         ("route53_names", &["route53_name_spelling_value_order_and_txt_quotes_are_not_drift"]),
+        (
+            "api_gateway_spelling",
+            &["api_gateway_endpoint_blocks_sizes_empty_templates_and_idle_cache_sizes_are_not_drift"],
+        ),
         ("unordered_sets", &["set_order_and_duplicates_are_not_drift"]),
         ("empty_is_absent", &["empty_values_equal_fields_the_api_leaves_out"]),
     ];
@@ -1096,6 +1143,45 @@ mod tests {
         assert_eq!(shared, one);
         assert_ne!(shared, side, "normalising changed nothing: the test tests nothing");
     }
+    #[test]
+    fn api_gateway_endpoint_blocks_sizes_empty_templates_and_idle_cache_sizes_are_not_drift() {
+        // A rest API and a stage as provider 6.x writes them (corpus state
+        // Cloudwith-mo/taxdoc-microservice), and as API Gateway answers.
+        let declared = normalise(res(
+            "aws_api_gateway_rest_api",
+            "6njsxe3q65",
+            json!({"endpoint_configuration": [{"ip_address_type": "ipv4", "types": ["REGIONAL"], "vpc_endpoint_ids": []}],
+                   "minimum_compression_size": "", "name": "idp-pipeline-api"}),
+        ));
+        let live = normalise(res(
+            "aws_api_gateway_rest_api",
+            "6njsxe3q65",
+            json!({"endpoint_configuration": [{"types": ["REGIONAL"], "vpc_endpoint_ids": []}],
+                   "minimum_compression_size": null, "name": "idp-pipeline-api"}),
+        ));
+        assert_eq!(declared.attributes, live.attributes);
+        let old = normalise(res("aws_api_gateway_rest_api", "a", json!({"minimum_compression_size": -1})));
+        assert_eq!(old.attributes["minimum_compression_size"], Value::Null, "4.x said none with -1");
+        let sized = normalise(res("aws_api_gateway_rest_api", "a", json!({"minimum_compression_size": 1024})));
+        assert_eq!(sized.attributes["minimum_compression_size"], "1024");
+        let templates = |t: Value| {
+            normalise(res("aws_api_gateway_integration_response", "a/b/GET/200", json!({"response_templates": t})))
+                .attributes
+        };
+        assert_eq!(templates(json!({"application/json": ""})), templates(json!(null)));
+        assert_ne!(templates(json!({"application/json": "{}"})), templates(json!(null)), "a template is compared");
+        let stage = |size: Value, on: bool| {
+            normalise(res(
+                "aws_api_gateway_stage",
+                "a/prod",
+                json!({"cache_cluster_enabled": on, "cache_cluster_size": size}),
+            ))
+            .attributes
+        };
+        assert_eq!(stage(json!(""), false), stage(json!("0.5"), false));
+        assert_ne!(stage(json!("0.5"), true), stage(json!("1.6"), true));
+    }
+
     #[test]
     fn route53_name_spelling_value_order_and_txt_quotes_are_not_drift() {
         let declared = normalise(res(

@@ -675,7 +675,7 @@ def iam_setup():
     policies = {
         "admin": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
         # The scan lists every service for unmanaged resources: S3, KMS, SQS, SNS, DynamoDB,
-        # CloudWatch Logs, ECR, Secrets Manager and Route53 listing is allowed too (this estate declares none of theirs to read).
+        # CloudWatch Logs, ECR, Secrets Manager, Route53 and API Gateway listing is allowed too (this estate declares none of theirs to read).
         "scanner": [{"Effect": "Allow", "Action": "ec2:Describe*", "Resource": "*"},
                     {"Effect": "Allow", "Resource": "*", "Action": [
                         "s3:ListAllMyBuckets", "s3:GetBucketLocation", "s3:GetAccountPublicAccessBlock",
@@ -688,7 +688,8 @@ def iam_setup():
                         "autoscaling:DescribeAutoScalingGroups", "autoscaling:DescribePolicies",
                         "autoscaling:DescribeLaunchConfigurations", "sqs:ListQueues", "sns:ListTopics",
                         "sns:ListSubscriptions", "dynamodb:ListTables", "logs:DescribeLogGroups",
-                        "ecr:DescribeRepositories", "secretsmanager:ListSecrets", "route53:ListHostedZones"]},
+                        "ecr:DescribeRepositories", "secretsmanager:ListSecrets", "route53:ListHostedZones",
+                        "apigateway:GET"]},
                     {"Effect": "Deny", "Action": "ec2:DescribeVolumes", "Resource": "*"}],
     }
     for user, statements in policies.items():

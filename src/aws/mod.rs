@@ -7,6 +7,7 @@
 //! A (type, region) that cannot be listed is reported as unscanned with the reason, never as empty.
 
 pub mod access;
+pub mod apigateway;
 pub mod autoscaling;
 mod calls;
 pub mod dynamodb;
@@ -59,6 +60,7 @@ pub const SERVICES: &[ServiceSpec] = &[
     ecr::SERVICE,
     secrets::SERVICE,
     route53::SERVICE,
+    apigateway::SERVICE,
 ];
 
 /// What a service module declares: its lists and types, and where CloudTrail logs its writes.
@@ -282,6 +284,7 @@ async fn list(ctx: &Ctx<'_>, family: Family, wanted: &Wanted) -> Result<Vec<Reso
         Service::Ecr => ecr::list(ctx, family, wanted).await,
         Service::SecretsManager => secrets::list(ctx, family, wanted).await,
         Service::Route53 => route53::list(ctx, family, wanted).await,
+        Service::ApiGateway => apigateway::list(ctx, family, wanted).await,
     }
 }
 

@@ -7,6 +7,7 @@ mod bad_input;
 mod check;
 mod cli;
 mod data_services;
+mod edge;
 mod encodings;
 mod family;
 mod faults;

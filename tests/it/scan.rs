@@ -211,6 +211,14 @@ fn a_type_that_cannot_be_listed_is_unscanned_not_deleted() {
         let reason = u["reason"].as_str().unwrap();
         assert!(reason.starts_with("ListFunctions") || reason.starts_with("ListEventSourceMappings"), "{u}");
     }
+    // API Gateway is refused the same way (REST-JSON too): each of its 8 types is unscanned in
+    // both regions, the list named.
+    let (apigateway, rest): (Vec<&Value>, Vec<&Value>) =
+        rest.into_iter().partition(|u| u["type"].as_str().unwrap().starts_with("aws_api_gateway_"));
+    assert_eq!(apigateway.len(), 8 * 2, "{report:#}");
+    for u in &apigateway {
+        assert!(u["reason"].as_str().unwrap().starts_with("GetRestApis"), "{u}");
+    }
     // moto 5 with IAM enforced refuses every Route53 call of an IAM user (boto3's too), whatever
     // its policy allows: Route53 is unscanned for the account, the list named.
     let (route53, rest): (Vec<&Value>, Vec<&Value>) =
@@ -247,7 +255,7 @@ fn a_type_that_cannot_be_listed_is_unscanned_not_deleted() {
     }
     // The volume grew, but nobody could look: neither drifted nor deleted.
     assert_eq!(report["changes"], json!([]));
-    assert_eq!(report["summary"]["unscanned"], 2 + 17 + 8 + 2 + 1);
+    assert_eq!(report["summary"]["unscanned"], 2 + 17 + 8 + 16 + 2 + 1);
     assert_eq!(report["summary"]["managed"], 35);
 }
 
