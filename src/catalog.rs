@@ -17,6 +17,8 @@ pub enum Service {
     Iam,
     S3,
     Kms,
+    Eks,
+    Ecs,
 }
 
 /// Where a list call's answer holds: one region, or the whole account (IAM, the S3 bucket list).

@@ -9,6 +9,8 @@
 pub mod access;
 mod calls;
 pub mod ec2;
+pub mod ecs;
+pub mod eks;
 pub mod iam;
 pub mod kms;
 pub mod s3;
@@ -32,7 +34,7 @@ use crate::report::Unscanned;
 use crate::resource::Resource;
 
 /// Every service driftscan lists, each declared once in its module.
-pub const SERVICES: &[ServiceSpec] = &[ec2::SERVICE, iam::SERVICE, s3::SERVICE, kms::SERVICE];
+pub const SERVICES: &[ServiceSpec] = &[ec2::SERVICE, iam::SERVICE, s3::SERVICE, kms::SERVICE, eks::SERVICE, ecs::SERVICE];
 
 /// What a service module declares: its lists and types, and where CloudTrail logs its writes.
 #[derive(Debug)]
@@ -206,6 +208,7 @@ pub async fn inventory(
         }
     }
     ec2::claim_service_owned(&mut inv.resources);
+    eks::claim_service_owned(&mut inv.resources);
     progress.finish();
     inv.coverage.scanned = scanned;
     inv.coverage.unscanned.sort();
@@ -220,6 +223,8 @@ async fn list(ctx: &Ctx<'_>, family: Family, wanted: &Wanted) -> Result<Vec<Reso
         Service::Iam => iam::list(ctx, family, wanted).await,
         Service::S3 => s3::list(ctx, family, wanted).await,
         Service::Kms => kms::list(ctx, family, wanted).await,
+        Service::Eks => eks::list(ctx, family, wanted).await,
+        Service::Ecs => ecs::list(ctx, family, wanted).await,
     }
 }
 

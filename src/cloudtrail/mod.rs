@@ -10,7 +10,7 @@
 //! in: delivery overlaps and late files are normal in CloudTrail.
 
 mod decode;
-mod ids;
+pub(crate) mod ids;
 mod record;
 pub mod s3;
 
