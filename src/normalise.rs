@@ -347,7 +347,6 @@ fn alias_target_key_arn(r: &mut Resource) {
     }
 }
 
-
 /// EKS and ECS blocks: Terraform keeps a one-element list holding every field of the block,
 /// computed ones too (`vpc_config`'s `vpc_id` and cluster security group, a node group's
 /// `desired_size`, which the cluster autoscaler moves); the live side has only what is compared.
@@ -631,7 +630,10 @@ mod tests {
         ("alias_target_key_arn", &["an_alias_target_given_as_an_arn_is_not_drift"]),
         (
             "container_blocks",
-            &["eks_and_ecs_computed_block_fields_and_default_settings_are_not_drift", "an_unset_desired_count_is_not_compared"],
+            &[
+                "eks_and_ecs_computed_block_fields_and_default_settings_are_not_drift",
+                "an_unset_desired_count_is_not_compared",
+            ],
         ),
         ("ecs_names_or_arns", &["an_ecs_service_naming_its_cluster_and_task_by_name_or_arn_is_not_drift"]),
         ("ecs_container_definitions", &["container_definitions_compare_as_one_document_without_ecs_defaults"]),
@@ -951,14 +953,24 @@ mod tests {
             ng(json!({"scaling_config": [{"min_size": 1, "max_size": 6}]}))
         );
         let cluster = |a: Value| normalise(res("aws_ecs_cluster", "arn", a)).attributes;
-        assert_eq!(cluster(json!({"setting": []})), cluster(json!({"setting": [{"name": "containerInsights", "value": "disabled"}]})));
-        assert_ne!(cluster(json!({"setting": []})), cluster(json!({"setting": [{"name": "containerInsights", "value": "enabled"}]})));
+        assert_eq!(
+            cluster(json!({"setting": []})),
+            cluster(json!({"setting": [{"name": "containerInsights", "value": "disabled"}]}))
+        );
+        assert_ne!(
+            cluster(json!({"setting": []})),
+            cluster(json!({"setting": [{"name": "containerInsights", "value": "enabled"}]}))
+        );
         let svc = |a: Value| normalise(res("aws_ecs_service", "arn", a)).attributes;
         assert_eq!(
-            svc(json!({"network_configuration": [{"subnets": ["b", "a"], "security_groups": ["sg"], "assign_public_ip": false}],
-                "load_balancer": [{"target_group_arn": "tg", "elb_name": "", "container_name": "web", "container_port": 80}]})),
-            svc(json!({"network_configuration": [{"subnets": ["a", "b"], "security_groups": ["sg"], "assign_public_ip": false}],
-                "load_balancer": [{"target_group_arn": "tg", "elb_name": null, "container_name": "web", "container_port": 80}]}))
+            svc(
+                json!({"network_configuration": [{"subnets": ["b", "a"], "security_groups": ["sg"], "assign_public_ip": false}],
+                "load_balancer": [{"target_group_arn": "tg", "elb_name": "", "container_name": "web", "container_port": 80}]})
+            ),
+            svc(
+                json!({"network_configuration": [{"subnets": ["a", "b"], "security_groups": ["sg"], "assign_public_ip": false}],
+                "load_balancer": [{"target_group_arn": "tg", "elb_name": null, "container_name": "web", "container_port": 80}]})
+            )
         );
     }
 
@@ -974,7 +986,8 @@ mod tests {
 
     #[test]
     fn an_ecs_service_naming_its_cluster_and_task_by_name_or_arn_is_not_drift() {
-        let state = normalise(declared("aws_ecs_service", "arn", json!({"cluster": "apps", "task_definition": "web:3"})));
+        let state =
+            normalise(declared("aws_ecs_service", "arn", json!({"cluster": "apps", "task_definition": "web:3"})));
         let api = normalise(res(
             "aws_ecs_service",
             "arn",
@@ -988,7 +1001,9 @@ mod tests {
 
     #[test]
     fn container_definitions_compare_as_one_document_without_ecs_defaults() {
-        let td = |c: Value| normalise(res("aws_ecs_task_definition", "web", json!({"container_definitions": c.to_string()})));
+        let td = |c: Value| {
+            normalise(res("aws_ecs_task_definition", "web", json!({"container_definitions": c.to_string()})))
+        };
         let state = td(json!([{"name": "web", "image": "nginx:1.25", "essential": true, "cpu": 0, "mountPoints": [],
             "portMappings": [{"containerPort": 80, "hostPort": 80, "protocol": "tcp"}],
             "environment": [{"name": "B", "value": "2"}, {"name": "A", "value": "1"}]}]));

@@ -101,7 +101,9 @@ pub(super) async fn list(ctx: &Ctx<'_>, family: &ListSpec, wanted: &Wanted) -> R
     match family.operation {
         "ecs:ListClusters" => list_clusters(&client).await,
         "ecs:ListServices" => list_services(&client).await,
-        "ecs:ListTaskDefinitionFamilies" => list_task_definitions(&client, wanted.get(TASK_DEFINITION).unwrap_or(&empty)).await,
+        "ecs:ListTaskDefinitionFamilies" => {
+            list_task_definitions(&client, wanted.get(TASK_DEFINITION).unwrap_or(&empty)).await
+        }
         other => Err(ListError(format!("no ECS list {other}"))),
     }
 }
@@ -170,7 +172,12 @@ async fn list_task_definitions(client: &Client, wanted: &HashSet<String>) -> Res
             // Only that it exists is needed to report it unmanaged.
             return Ok(Some(live(TASK_DEFINITION, &family, Map::new(), LiveFacts::default())));
         }
-        let out = client.describe_task_definition().task_definition(&family).include(TaskDefinitionField::Tags).send().await?;
+        let out = client
+            .describe_task_definition()
+            .task_definition(&family)
+            .include(TaskDefinitionField::Tags)
+            .send()
+            .await?;
         Ok::<_, ListError>(out.task_definition().and_then(map_task_definition))
     })
     .await;
@@ -197,11 +204,8 @@ fn map_cluster(c: &Cluster) -> Option<Resource> {
     let mut a = Map::new();
     a.insert("arn".into(), Value::from(arn));
     a.insert("name".into(), text(c.cluster_name()));
-    let setting: Vec<Value> = c
-        .settings()
-        .iter()
-        .map(|s| json!({"name": s.name().map(|n| n.as_str()), "value": s.value()}))
-        .collect();
+    let setting: Vec<Value> =
+        c.settings().iter().map(|s| json!({"name": s.name().map(|n| n.as_str()), "value": s.value()})).collect();
     a.insert("setting".into(), Value::Array(setting));
     a.insert("tags".into(), tags(c.tags()));
     Some(live(CLUSTER, arn, a, LiveFacts::default()))
@@ -284,8 +288,8 @@ fn container_json(c: &ContainerDefinition) -> Value {
 mod tests {
     use super::*;
     use aws_sdk_ecs::types::{
-        AssignPublicIp, AwsVpcConfiguration, ClusterSetting, ClusterSettingName, Compatibility, KeyValuePair, LaunchType,
-        LoadBalancer, NetworkConfiguration, NetworkMode, PortMapping, TransportProtocol,
+        AssignPublicIp, AwsVpcConfiguration, ClusterSetting, ClusterSettingName, Compatibility, KeyValuePair,
+        LaunchType, LoadBalancer, NetworkConfiguration, NetworkMode, PortMapping, TransportProtocol,
     };
 
     #[test]
@@ -295,7 +299,9 @@ mod tests {
                 .cluster_arn("arn:aws:ecs:eu-west-1:123456789012:cluster/apps")
                 .cluster_name("apps")
                 .status(status)
-                .settings(ClusterSetting::builder().name(ClusterSettingName::ContainerInsights).value("enabled").build())
+                .settings(
+                    ClusterSetting::builder().name(ClusterSettingName::ContainerInsights).value("enabled").build(),
+                )
                 .tags(Tag::builder().key("team").value("web").build())
                 .build()
         };
@@ -356,7 +362,11 @@ mod tests {
                     .cpu(0)
                     .essential(true)
                     .port_mappings(
-                        PortMapping::builder().container_port(80).host_port(80).protocol(TransportProtocol::Tcp).build(),
+                        PortMapping::builder()
+                            .container_port(80)
+                            .host_port(80)
+                            .protocol(TransportProtocol::Tcp)
+                            .build(),
                     )
                     .environment(KeyValuePair::builder().name("MODE").value("prod").build())
                     .build(),

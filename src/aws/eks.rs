@@ -145,7 +145,8 @@ async fn children(client: &Client, clusters: Vec<String>, kind: Child) -> Result
         let mut names = Vec::new();
         match kind {
             Child::NodeGroup => {
-                let mut pages = client.list_nodegroups().cluster_name(&cluster).max_results(PAGE).into_paginator().send();
+                let mut pages =
+                    client.list_nodegroups().cluster_name(&cluster).max_results(PAGE).into_paginator().send();
                 while let Some(page) = pages.next().await {
                     names.extend(page?.nodegroups().iter().cloned());
                 }
@@ -258,9 +259,9 @@ pub(super) fn claim_service_owned(resources: &mut [Resource]) {
     for r in resources.iter_mut() {
         let group = match r.rtype.as_str() {
             "aws_security_group" => Some(r.id.as_str()),
-            "aws_security_group_rule" | "aws_vpc_security_group_ingress_rule" | "aws_vpc_security_group_egress_rule" => {
-                r.attributes.get("security_group_id").and_then(Value::as_str)
-            }
+            "aws_security_group_rule"
+            | "aws_vpc_security_group_ingress_rule"
+            | "aws_vpc_security_group_egress_rule" => r.attributes.get("security_group_id").and_then(Value::as_str),
             _ => None,
         };
         let Some(cluster) = group.and_then(|g| owned.get(g)) else { continue };
@@ -300,7 +301,9 @@ mod tests {
             )
             .logging(
                 Logging::builder()
-                    .cluster_logging(LogSetup::builder().types(LogType::Api).types(LogType::Audit).enabled(true).build())
+                    .cluster_logging(
+                        LogSetup::builder().types(LogType::Api).types(LogType::Audit).enabled(true).build(),
+                    )
                     .cluster_logging(LogSetup::builder().types(LogType::Scheduler).enabled(false).build())
                     .build(),
             )
@@ -347,7 +350,10 @@ mod tests {
     fn an_addon_is_cluster_colon_name() {
         let x = Addon::builder().cluster_name("prod").addon_name("vpc-cni").addon_version("v1.16.0-eksbuild.1").build();
         let r = map_addon(&x).unwrap();
-        assert_eq!((r.id.as_str(), r.attributes["addon_version"].as_str()), ("prod:vpc-cni", Some("v1.16.0-eksbuild.1")));
+        assert_eq!(
+            (r.id.as_str(), r.attributes["addon_version"].as_str()),
+            ("prod:vpc-cni", Some("v1.16.0-eksbuild.1"))
+        );
         assert_eq!(r.attributes["service_account_role_arn"], Value::Null);
     }
 
@@ -374,8 +380,10 @@ mod tests {
     #[test]
     fn every_event_names_a_cluster_or_a_child() {
         // CloudTrail EKS records name the cluster either way (`name` is the REST path's label).
-        let by_path = json!({"requestParameters": {"name": "prod", "nodegroupName": "workers", "addonName": "vpc-cni"}});
-        let by_body = json!({"requestParameters": {"clusterName": "prod", "nodegroupName": "workers", "addonName": "vpc-cni"}});
+        let by_path =
+            json!({"requestParameters": {"name": "prod", "nodegroupName": "workers", "addonName": "vpc-cni"}});
+        let by_body =
+            json!({"requestParameters": {"clusterName": "prod", "nodegroupName": "workers", "addonName": "vpc-cni"}});
         for record in [&by_path, &by_body] {
             for (event, _) in EVENTS {
                 let req = &record["requestParameters"];
