@@ -19,6 +19,17 @@ pub enum Service {
     Kms,
     Eks,
     Ecs,
+    Rds,
+    Lambda,
+    Elbv2,
+    AutoScaling,
+    Sqs,
+    Sns,
+    Dynamodb,
+    Logs,
+    Ecr,
+    SecretsManager,
+    Route53,
 }
 
 /// Where a list call's answer holds: one region, or the whole account (IAM, the S3 bucket list).
@@ -162,9 +173,9 @@ pub fn is_global(rtype: &str) -> bool {
     spec(rtype).is_some_and(|s| s.scope() == Scope::Global)
 }
 
-/// Whether the type's resources belong to no region (IAM's): they carry [`GLOBAL`].
+/// Whether the type's resources belong to no region (IAM's, Route53's): they carry [`GLOBAL`].
 pub fn in_no_region(rtype: &str) -> bool {
-    spec(rtype).is_some_and(|s| s.family.service == Service::Iam)
+    spec(rtype).is_some_and(|s| matches!(s.family.service, Service::Iam | Service::Route53))
 }
 
 /// The (type, region) key coverage is kept under: a global type's listing holds for the whole
@@ -237,5 +248,7 @@ mod tests {
     fn global_types_share_one_coverage_key() {
         assert_eq!(coverage_key("aws_vpc", "eu-west-1").1, "eu-west-1");
         assert_eq!(coverage_key("aws_iam_role", "us-east-1").1, GLOBAL);
+        assert!(in_no_region("aws_route53_record") && in_no_region("aws_iam_role"));
+        assert!(!in_no_region("aws_s3_bucket"), "a bucket is listed once but lives in a region");
     }
 }

@@ -14,10 +14,10 @@ use crate::cloudtrail::s3::{self, S3Location};
 use crate::cloudtrail::Loader;
 use crate::config::Config;
 use crate::digest::{Digest, Filter};
-use crate::exit::Exit;
+use crate::exit::{Exit, Gate};
 use crate::history::{rfc3339, History, Window};
 use crate::lock::HistoryLock;
-use crate::notify::{self, Notifier, Retry, Webhook};
+use crate::notify::{self, tell::tell};
 use crate::output::{self, CheckFormat, Format, ReportFormat};
 use crate::progress::Progress;
 use crate::scan::{self, ScanConfig};
@@ -60,6 +60,10 @@ enum Command {
     /// turn, each with its own credentials, into one history; a workspace that fails does not
     /// stop the others, and the exit code is the worst of them (an error counts worst).
     ///
+    /// Exit codes: 0 in sync, 2 drift, 3 an anomalous change, 1 error. With --fail-on
+    /// severity:LEVEL only changes of that severity or more count (2, or 3 when one of them is
+    /// anomalous); the others are still reported and recorded.
+    ///
     /// Example: driftscan scan --state infra/terraform.tfstate --state 'envs/*/terraform.tfstate'
     ///
     /// Example: driftscan scan --state 's3://org-tfstate/prod/**/*.tfstate'
@@ -95,6 +99,17 @@ enum Command {
     ///
     /// Example: driftscan ack 42 --expected
     Ack(AckArgs),
+    /// Turn drift into the source change that settles it: accept what is live, or revert it.
+    ///
+    /// --accept (the default) edits the .tf files of --tf-dir so they declare the live values,
+    /// where the value is a literal in the resource's own block; everything else in the files
+    /// stays byte for byte. A value that is not a literal (a variable, an expression, a block
+    /// shared by count instances) is named with its file:line on stderr and left alone. The edits
+    /// are printed as a unified diff that `git apply` takes from the repository root, unless
+    /// --write. Accepted changes are marked reviewed in the history, as `ack` does.
+    ///
+    /// Example: driftscan scan --tf-dir infra && driftscan fix --open --tf-dir infra | git apply
+    Fix(FixArgs),
     /// Gate a Terraform plan before `terraform apply`: drift, clobbers and unusual changes.
     ///
     /// Reads `terraform show -json PLANFILE` output (plan format 0.1 to 1.x) and reports the drift
@@ -103,17 +118,18 @@ enum Command {
     /// replacements that would overwrite a change someone made outside Terraform. Nothing is
     /// written, and sensitive values are never printed.
     ///
-    /// Exit codes: 0 pass, 2 drift or clobber (as --fail-on asks), 3 anomalous planned change,
-    /// 1 error (bad plan, AWS not reachable without --offline).
+    /// Exit codes: 0 pass, 2 drift or clobber (as --fail-on asks; with --fail-on severity:high,
+    /// a drift or planned change of high severity or more), 3 anomalous planned change, 1 error (bad plan, AWS not reachable without --offline).
     ///
     /// Example: terraform plan -out tfplan && terraform show -json tfplan | driftscan check --plan -
     Check(CheckArgs),
-    /// Post to Slack: a sample message (--test), or the changes whose delivery failed earlier.
+    /// Send alerts: a sample to each sink (--test, --to NAME for one), or what is still queued.
     ///
-    /// The webhook comes from DRIFTSCAN_SLACK_WEBHOOK (an incoming webhook,
-    /// https://hooks.slack.com/services/...). scan and learn post by themselves after recording;
-    /// a message that could not be delivered stays queued in the history, and this command (or
-    /// the next scan or learn) sends it.
+    /// Sinks are the config's notify blocks (Slack, PagerDuty, signed webhooks, Teams); without
+    /// any, Slack with its webhook in DRIFTSCAN_SLACK_WEBHOOK (an incoming webhook,
+    /// https://hooks.slack.com/services/...). scan, learn and ack send by themselves after
+    /// recording; what could not be delivered stays queued in the history, and this command (or
+    /// the next run) sends it.
     ///
     /// Example: DRIFTSCAN_SLACK_WEBHOOK=https://hooks.slack.com/services/... driftscan notify --test
     Notify(NotifyCmdArgs),
@@ -187,6 +203,12 @@ struct ScanArgs {
     #[arg(long, short = 'q')]
     quiet: bool,
 
+    /// What makes the exit code non-zero: drift (every change, the default), or
+    /// severity:LEVEL (low, medium, high, critical) for only the changes of that severity or
+    /// more. Severity combines what a change does (impact rules) with how unusual it is.
+    #[arg(long, value_name = "WHAT", default_value = "drift", value_parser = parse_gate)]
+    fail_on: Gate,
+
     #[command(flatten)]
     scoring: ScoringArgs,
 
@@ -194,10 +216,19 @@ struct ScanArgs {
     notify: NotifyArgs,
 }
 
+fn parse_fail_on(s: &str) -> std::result::Result<FailOn, String> {
+    s.parse()
+}
+
+fn parse_gate(s: &str) -> std::result::Result<Gate, String> {
+    s.parse()
+}
+
 #[derive(Debug, Args)]
 struct NotifyArgs {
-    /// Which recorded changes to post to Slack, when DRIFTSCAN_SLACK_WEBHOOK is set: anomalous
-    /// ones, every new one (all), or none (off). A change is posted once.
+    /// Which recorded changes to send to the sinks (Slack when DRIFTSCAN_SLACK_WEBHOOK is set,
+    /// or the config's notify blocks, as its routes say): anomalous ones, every new one (all),
+    /// or none (off). A change is told once.
     #[arg(long = "notify", value_name = "WHICH", value_enum, env = "DRIFTSCAN_NOTIFY", default_value_t = notify::Mode::Anomalous)]
     mode: notify::Mode,
 }
@@ -221,9 +252,13 @@ impl LockArgs {
 
 #[derive(Debug, Args)]
 struct NotifyCmdArgs {
-    /// Send a sample message to check the webhook; records nothing.
+    /// Send a sample message to check the sinks; records nothing.
     #[arg(long)]
     test: bool,
+
+    /// Only the sink with this name (a notify block's kind or second label).
+    #[arg(long, value_name = "NAME")]
+    to: Option<String>,
 
     /// History database (SQLite), for the changes still waiting to be posted.
     /// Default `history` in the config, else .driftscan/history.db.
@@ -336,6 +371,44 @@ struct AckArgs {
 }
 
 #[derive(Debug, Args)]
+struct FixArgs {
+    /// The changes to settle, by id as `scan --format json` and `report` show them.
+    #[arg(value_name = "CHANGE_ID", required_unless_present = "open")]
+    ids: Vec<i64>,
+
+    /// Every drift still open in the history (with the ids given, if any).
+    #[arg(long)]
+    open: bool,
+
+    /// Make the code say what is live (the default).
+    #[arg(long, conflicts_with = "revert")]
+    accept: bool,
+
+    /// Put AWS back as the code says: no edit; prints the targeted terraform commands.
+    #[arg(long)]
+    revert: bool,
+
+    /// The Terraform root module whose sources are edited.
+    #[arg(long, value_name = "DIR")]
+    tf_dir: PathBuf,
+
+    /// History database (SQLite). Default `history` in the config, else .driftscan/history.db.
+    #[arg(long, value_name = "PATH", env = "DRIFTSCAN_DB")]
+    db: Option<PathBuf>,
+
+    /// Edit the files in place (each replaced whole, never half-written) instead of printing a diff.
+    #[arg(long)]
+    write: bool,
+
+    /// Output: a unified diff, or JSON per change.
+    #[arg(long, value_enum, default_value_t = crate::fix::render::FixFormat::Diff)]
+    format: crate::fix::render::FixFormat,
+
+    #[command(flatten)]
+    lock: LockArgs,
+}
+
+#[derive(Debug, Args)]
 struct CheckArgs {
     /// The plan as JSON: `terraform show -json tfplan > plan.json`, or `-` to read it from stdin.
     #[arg(long, value_name = "PATH")]
@@ -353,9 +426,11 @@ struct CheckArgs {
     #[arg(long, value_name = "PATH", env = "DRIFTSCAN_DB")]
     db: Option<PathBuf>,
 
-    /// What fails the job (exit 2, or 3 for an anomaly); each level also fails on what is worse
-    /// (drift < clobber < anomaly).
-    #[arg(long, value_enum, value_name = "WHAT", default_value_t = FailOn::Clobber)]
+    /// What fails the job (exit 2, or 3 for an anomaly): never, drift, clobber or anomaly, each
+    /// also failing on what is worse (drift < clobber < anomaly); or severity:LEVEL (low,
+    /// medium, high, critical): a drift or planned change of that severity or more, the
+    /// severity combining what it does (impact rules) with how unusual it is.
+    #[arg(long, value_name = "WHAT", default_value = "clobber", value_parser = parse_fail_on)]
     fail_on: FailOn,
 
     /// Drift not to report, in `.driftignore` syntax, as for `scan` (the drift Terraform saw and
@@ -461,8 +536,11 @@ pub fn run() -> Result<Exit> {
         Command::Report(args) => report(args, file, now),
         Command::Ack(args) => {
             let db = history_path(args.db, file);
-            let (_lock, mut history) = existing_history_to_write(&db, &args.lock, file)?;
+            let (_lock, history) = existing_history_to_write(&db, &args.lock, file)?;
+            // Sinks that follow the lifecycle hear of the acknowledgement (PagerDuty: acknowledge).
+            let mut history = history.queueing(notify::tell::queue_for(file, notify::Mode::All));
             let row = history.ack(args.id, args.expected, now, &crate::scoring::Config::default())?;
+            tell(file, notify::Mode::All, now, || Ok(history));
             let what = if args.expected { "acknowledged as expected; the model learned it" } else { "marked reviewed" };
             emit(&format!(
                 "change {} ({} {} {} in {}) {what}\n",
@@ -470,6 +548,7 @@ pub fn run() -> Result<Exit> {
             ))?;
             Ok(Exit::InSync)
         }
+        Command::Fix(args) => fix_command(args, file, now),
         Command::Check(args) => {
             let cfg = CheckConfig {
                 plan: args.plan,
@@ -497,6 +576,56 @@ pub fn run() -> Result<Exit> {
     }
 }
 
+/// `driftscan fix`: selects the changes, works out the edits, hands them back, and records the
+/// accepted ones as reviewed.
+fn fix_command(args: FixArgs, file: Option<&Config>, now: DateTime<Utc>) -> Result<Exit> {
+    use crate::fix::{self, render, Decision};
+    let db = history_path(args.db, file);
+    let (_lock, mut history) = existing_history_to_write(&db, &args.lock, file)?;
+    let all = history.changes(&Window::default())?;
+    for id in &args.ids {
+        if !all.iter().any(|c| c.id == *id) {
+            bail!("no change {id} in history {}", db.display());
+        }
+    }
+    let chosen: Vec<_> = all
+        .into_iter()
+        .filter(|c| args.ids.contains(&c.id) || (args.open && c.source == "scan" && c.status == "open"))
+        .collect();
+    let sources = crate::terraform::sources::load_dir(&args.tf_dir)?;
+    let decision = if args.revert { Decision::Revert } else { Decision::Accept };
+    let plan = fix::plan(&chosen, &sources, decision)?;
+    if args.write {
+        render::write(&plan.files)?;
+    }
+    match (args.format, args.write) {
+        (render::FixFormat::Json, _) => emit(&render::json(&plan))?,
+        (render::FixFormat::Diff, false) if plan.files.is_empty() => {}
+        (render::FixFormat::Diff, false) => emit(&render::diff(&plan, &std::env::current_dir()?))?,
+        (render::FixFormat::Diff, true) => {
+            for f in &plan.files {
+                eprintln!("wrote {}", f.path.display());
+            }
+        }
+    }
+    match (args.format, decision) {
+        (render::FixFormat::Json, _) => {}
+        // A revert's commands are its output; an accept's notes are about what it left alone.
+        (_, Decision::Revert) => emit(&render::notes(&plan))?,
+        (_, Decision::Accept) => eprint!("{}", render::notes(&plan)),
+    }
+    for item in &plan.items {
+        match decision {
+            Decision::Accept if item.edited => {
+                history.ack(item.id, false, now, &crate::scoring::Config::default())?;
+            }
+            Decision::Revert if item.address.is_some() => history.request_revert(item.id, now)?,
+            _ => {}
+        }
+    }
+    Ok(Exit::InSync)
+}
+
 /// `--config`, else `./driftscan.hcl` when it exists.
 fn load_config(path: Option<&Path>) -> Result<Option<Config>> {
     Ok(match path {
@@ -514,7 +643,7 @@ fn history_path(flag: Option<PathBuf>, file: Option<&Config>) -> PathBuf {
 /// given or there is no config workspace, else the config's workspaces with the flags on top.
 fn scan_configs(args: &ScanArgs, file: Option<&Config>, db: Option<PathBuf>) -> Result<Vec<ScanConfig>> {
     let scoring = args.scoring.config(file);
-    let queue = slack_queue(file, args.notify.mode);
+    let queue = notify::tell::queue_for(file, args.notify.mode);
     let workspaces = file.map(|c| c.workspaces.as_slice()).unwrap_or_default();
     if !args.states.is_empty() || workspaces.is_empty() {
         if !args.workspaces.is_empty() {
@@ -566,7 +695,7 @@ fn scan_configs(args: &ScanArgs, file: Option<&Config>, db: Option<PathBuf>) -> 
                 states: ws.states.clone(),
                 regions: ws.regions.iter().chain(&args.regions).cloned().collect(),
                 db: db.clone(),
-                queue,
+                queue: queue.clone(),
                 include_defaults: ws.include_defaults || args.include_defaults,
                 scoring: scoring.clone(),
                 ignore_file: args.ignore_file.clone().or_else(|| ws.ignore_file.clone()),
@@ -587,8 +716,10 @@ fn scan_command(args: ScanArgs, file: Option<&Config>, now: DateTime<Utc>) -> Re
     let progress = Progress::for_stderr(args.quiet);
     if configs[0].workspace.is_none() {
         let report = runtime()?.block_on(scan::run(&configs[0], now, &progress))?;
-        let exit = crate::workspace::exit_of(&report);
-        if !(args.quiet && exit == Exit::InSync && report.resolved.is_empty() && report.unscanned.is_empty()) {
+        let exit = crate::workspace::exit_of(&report, args.fail_on);
+        // --quiet stays quiet only in sync: a change below the --fail-on severity is still news.
+        let in_sync = crate::workspace::exit_of(&report, Gate::Drift) == Exit::InSync;
+        if !(args.quiet && in_sync && report.resolved.is_empty() && report.unscanned.is_empty()) {
             emit(&output::scan(&report, args.format))?;
         }
         if let Some(db) = &db {
@@ -596,7 +727,7 @@ fn scan_command(args: ScanArgs, file: Option<&Config>, now: DateTime<Utc>) -> Re
         }
         return Ok(exit);
     }
-    let outcomes = runtime()?.block_on(crate::workspace::run_all(&configs, now, &progress));
+    let outcomes = runtime()?.block_on(crate::workspace::run_all(&configs, now, &progress, args.fail_on));
     if !args.quiet || crate::workspace::worth_saying(&outcomes) {
         emit(&crate::workspace::render(&outcomes, args.format))?;
     }
@@ -604,15 +735,6 @@ fn scan_command(args: ScanArgs, file: Option<&Config>, now: DateTime<Utc>) -> Re
         tell(file, args.notify.mode, now, || History::open(db));
     }
     Ok(crate::workspace::worst(&outcomes))
-}
-
-/// Where a run queues its changes for Slack: nowhere unless a webhook is set (a bad one is
-/// warned about when the run tells) and `--notify` is not `off`.
-fn slack_queue(file: Option<&Config>, mode: notify::Mode) -> Option<crate::history::Queue> {
-    match Webhook::from_var(webhook_var(file)) {
-        Some(Ok(_)) => mode.queue(),
-        _ => None,
-    }
 }
 
 /// `driftscan config check`: reads the file and everything it points at that needs no AWS.
@@ -651,6 +773,7 @@ fn config_check(path: Option<&Path>) -> Result<Exit> {
     let history =
         cfg.history.as_deref().map_or_else(|| ".driftscan/history.db (default)".into(), |h| h.display().to_string());
     let mut out = format!("{}: ok; history {history}; {} workspace(s)\n", path.display(), cfg.workspaces.len());
+    lines.extend(notify::tell::check_lines(&cfg));
     for l in lines {
         out.push_str(&l);
         out.push('\n');
@@ -704,7 +827,7 @@ fn learn(args: LearnArgs, file: Option<&Config>, now: DateTime<Utc>) -> Result<E
     // Held until the events are recorded and told: runs fed by several trails take turns.
     let db = history_path(args.db, file);
     let _lock = args.lock.take(&db, file)?;
-    let mut history = History::open(&db)?.queueing(slack_queue(file, args.notify.mode));
+    let mut history = History::open(&db)?.queueing(notify::tell::queue_for(file, args.notify.mode));
     let outcome = history.learn(&loaded, now, &args.scoring.config(file)).context("recording CloudTrail events")?;
     emit(&output::learn(&outcome, loaded.files, &skipped, args.format))?;
     tell(file, args.notify.mode, now, || Ok(history));
@@ -779,62 +902,16 @@ fn write_whole(path: &Path, write: impl FnOnce(&mut dyn Write) -> std::io::Resul
         .with_context(|| format!("{}: cannot write the report", path.display()))
 }
 
-/// Posts what is queued for Slack (the run queued its changes as it recorded them, see
-/// [`slack_queue`]) when a webhook is set. Never fails the run: whatever goes wrong is one
-/// warning on stderr, with the webhook address redacted, and the changes stay queued.
-fn tell(file: Option<&Config>, mode: notify::Mode, now: DateTime<Utc>, history: impl FnOnce() -> Result<History>) {
-    if mode == notify::Mode::Off {
-        return;
-    }
-    let webhook = match Webhook::from_var(webhook_var(file)) {
-        None => return,
-        Some(Ok(w)) => w,
-        Some(Err(e)) => return eprintln!("driftscan: warning: nothing posted to Slack: {e}"),
-    };
-    let notifier = Notifier { webhook, retry: Retry::default() };
-    let outcome = history().and_then(|mut h| notifier.send_pending(&mut h, now));
-    match outcome {
-        Ok(o) => {
-            if let Some(e) = o.failed {
-                eprintln!("driftscan: warning: Slack did not take the message ({e}); it stays queued and the next run sends it");
-            }
-        }
-        Err(e) => eprintln!(
-            "driftscan: warning: Slack notification: {}",
-            notifier.webhook.redact(&crate::error::one_line(&e))
-        ),
-    }
-}
-
 fn notify_cmd(args: NotifyCmdArgs, file: Option<&Config>, now: DateTime<Utc>) -> Result<Exit> {
-    let var = webhook_var(file);
-    let webhook = match Webhook::from_var(var) {
-        None => bail!("{var} is not set: create an incoming webhook in Slack and export its address"),
-        Some(w) => w.map_err(anyhow::Error::msg)?,
-    };
-    let notifier = Notifier { webhook, retry: Retry::default() };
-    if args.test {
-        let posted = notifier.test_message(now);
-        if let Some(e) = posted.error {
-            bail!("Slack did not take the test message: {e}");
-        }
-        emit("Slack accepted the test message.\n")?;
-        return Ok(Exit::InSync);
-    }
     let db = history_path(args.db, file);
-    let (_lock, mut history) = existing_history_to_write(&db, &args.lock, file)?;
-    let outcome = notifier.send_pending(&mut history, now)?;
-    if let Some(e) = outcome.failed {
-        bail!("Slack did not take the message: {e}; the changes stay queued");
-    }
-    emit(&format!("{} queued changes posted to Slack.\n", outcome.told))?;
+    let mut lock = None;
+    let history = || {
+        let (l, h) = existing_history_to_write(&db, &args.lock, file)?;
+        lock = Some(l);
+        Ok(h)
+    };
+    emit(&notify::tell::command(args.test, args.to.as_deref(), file, now, history)?)?;
     Ok(Exit::InSync)
-}
-
-/// The environment variable holding the Slack webhook: the config's `slack { webhook_env }`,
-/// else DRIFTSCAN_SLACK_WEBHOOK. The config names a variable, never the secret address itself.
-fn webhook_var(file: Option<&Config>) -> &str {
-    file.and_then(|c| c.slack.as_ref()).map_or(crate::notify::webhook::DEFAULT_VAR, |s| s.webhook_env.as_str())
 }
 
 /// A history that must already exist: reading one must not create an empty file.

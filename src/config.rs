@@ -1,5 +1,6 @@
 //! The config file, `driftscan.hcl`: workspaces (each a set of states scanned with one set of AWS
-//! credentials) and the settings every run shares (history, threshold, lock timeout).
+//! credentials), the settings every run shares (history, threshold, lock timeout), and where
+//! alerts go (`notify` sinks and `route` blocks, read in `config/alerts.rs`).
 //!
 //! Read with hcl-edit (re-exported by hcl-rs as `hcl::edit`) rather than serde, because it keeps
 //! byte spans: every unknown key and bad value is reported as `file:line: cause`. Nothing is
@@ -14,6 +15,10 @@ use hcl::edit::expr::Expression;
 use hcl::edit::parser;
 use hcl::edit::structure::{Attribute, Block, Body, Structure};
 use hcl::edit::Span;
+
+mod alerts;
+
+pub use alerts::{SinkConfig, SinkSpec, PAGERDUTY_EVENTS_URL};
 
 /// The file read when `--config` is not given; a missing default file means "no config".
 pub const DEFAULT_PATH: &str = "driftscan.hcl";
@@ -33,6 +38,10 @@ pub struct Config {
     pub slack: Option<Slack>,
     /// `workspace "name" { ... }` blocks, in file order.
     pub workspaces: Vec<Workspace>,
+    /// `notify "KIND" ["NAME"] { ... }` sinks, in file order; none means the Slack default.
+    pub sinks: Vec<SinkConfig>,
+    /// `route { ... }` blocks, tried in file order.
+    pub routes: Vec<crate::notify::route::Route>,
 }
 
 /// `slack { ... }`: the webhook URL is a secret, so the file names the variable holding it.
@@ -81,7 +90,7 @@ pub enum ConfigError {
     Invalid { path: PathBuf, line: usize, why: String },
 }
 
-const TOP_KEYS: &[&str] = &["history", "threshold", "lock_timeout", "slack", "workspace"];
+const TOP_KEYS: &[&str] = &["history", "threshold", "lock_timeout", "slack", "notify", "route", "workspace"];
 const WORKSPACE_KEYS: &[&str] = &[
     "states",
     "tf_dir",
@@ -135,6 +144,7 @@ impl Reader<'_> {
     fn config(&self, body: &Body) -> Result<Config, ConfigError> {
         let mut cfg = Config { path: self.path.to_path_buf(), ..Default::default() };
         let mut seen = BTreeSet::new();
+        let mut slack_line = None;
         for s in body.iter() {
             match s {
                 Structure::Attribute(a) => {
@@ -167,11 +177,15 @@ impl Reader<'_> {
                     "slack" => {
                         self.once(&mut seen, "slack", b.ident.span(), TOP_KEYS, "at the top level")?;
                         cfg.slack = Some(self.slack(b)?);
+                        slack_line = Some(self.lines.line(b.ident.span()));
                     }
+                    "notify" => cfg.sinks.push(self.sink(b)?),
+                    "route" => cfg.routes.push(self.route(b)?),
                     other => return Err(self.unknown(other, b.ident.span(), TOP_KEYS, "at the top level")),
                 },
             }
         }
+        self.check_alerts(&cfg, slack_line)?;
         Ok(cfg)
     }
 

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Datelike, NaiveDate, Timelike, Utc};
 
 use crate::history::{ChangeRow, Facets, ScanPoint};
+use crate::impact::Severity;
 
 /// Which changes a report keeps, besides its time window.
 #[derive(Debug, Clone, Default)]
@@ -67,6 +68,9 @@ pub struct Counts {
     pub drifted: usize,
     pub deleted: usize,
     pub unmanaged: usize,
+    /// CloudTrail events shown with the drift they explain rather than on their own (counted in
+    /// `events`, not in `changes`).
+    pub folded: usize,
 }
 
 /// One day of the window.
@@ -124,19 +128,24 @@ impl Digest {
         now: DateTime<Utc>,
     ) -> Digest {
         let rows: Vec<ChangeRow> = rows.into_iter().filter(|r| filter.keep(r)).collect();
-        let mut counts = Counts { changes: rows.len(), ..Counts::default() };
+        let events = rows.iter().filter(|r| r.source == "cloudtrail").count();
+        // A person reads a drift and the event that explains it as one change.
+        let (rows, folded) = crate::items::merge(rows);
+        let mut counts = Counts { changes: rows.len(), folded, ..Counts::default() };
         let mut heatmap = [[0usize; 24]; 7];
         let mut days: BTreeMap<NaiveDate, (usize, usize)> = BTreeMap::new();
         // Keyed by the rows' own text: a month of a busy history is ~100,000 rows, and a copy of
         // each key per row cost more than the rest of the digest.
-        let mut resources: BTreeMap<(&str, &str), (usize, usize)> = BTreeMap::new();
+        // A resource is keyed by (type, id): CloudTrail names it by id, a scan by its address,
+        // and both are one resource. It is shown by its address when any change gives one.
+        let mut resources: BTreeMap<(&str, &str), (usize, usize, Option<&str>)> = BTreeMap::new();
         let mut types: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
         for r in &rows {
             counts.anomalous += usize::from(r.anomalous);
             match r.status.as_str() {
                 "open" => counts.open += 1,
                 "resolved" => counts.resolved += 1,
-                _ => counts.events += 1,
+                _ => {}
             }
             match r.kind.as_str() {
                 "drifted" => counts.drifted += 1,
@@ -151,14 +160,15 @@ impl Digest {
                 d.0 += 1;
                 d.1 += usize::from(r.anomalous);
             }
-            let label = r.address.as_deref().unwrap_or(&r.resource_id);
-            let e = resources.entry((label, &r.rtype)).or_default();
+            let e = resources.entry((&r.rtype, &r.resource_id)).or_default();
             e.0 += 1;
             e.1 += usize::from(r.anomalous);
+            e.2 = r.address.as_deref().or(e.2);
             let e = types.entry(&r.rtype).or_default();
             e.0 += 1;
             e.1 += usize::from(r.anomalous);
         }
+        counts.events = events;
         let per_day = day_range(since, until.unwrap_or(now), &days)
             .into_iter()
             .map(|date| {
@@ -166,7 +176,8 @@ impl Digest {
                 Day { date, changes, anomalous }
             })
             .collect();
-        let top_resources = rank(resources.into_iter().map(|((name, rtype), n)| (name, rtype, n)));
+        let top_resources =
+            rank(resources.into_iter().map(|((rtype, id), (n, a, address))| (address.unwrap_or(id), rtype, (n, a))));
         let top_types = rank(types.into_iter().map(|(t, n)| (t, t, n)));
         Digest { since, until, now, filter, rows, counts, heatmap, per_day, top_resources, top_types, coverage }
     }
@@ -180,6 +191,18 @@ impl Digest {
     pub fn anomalies(&self) -> Vec<&ChangeRow> {
         let mut out: Vec<&ChangeRow> = self.rows.iter().filter(|r| r.anomalous).collect();
         out.sort_by(|a, b| b.score.unwrap_or(0.0).total_cmp(&a.score.unwrap_or(0.0)).then(a.id.cmp(&b.id)));
+        out
+    }
+
+    /// Changes of high severity or more, most severe first, then most unusual, then latest.
+    pub fn severe(&self) -> Vec<&ChangeRow> {
+        let mut out: Vec<&ChangeRow> = self.rows.iter().filter(|r| r.severity >= Severity::High).collect();
+        out.sort_by(|a, b| {
+            b.severity
+                .cmp(&a.severity)
+                .then(b.score.unwrap_or(0.0).total_cmp(&a.score.unwrap_or(0.0)))
+                .then(b.id.cmp(&a.id))
+        });
         out
     }
 
@@ -259,6 +282,9 @@ pub(crate) mod tests {
             reasons: if anomalous { vec!["Sun 03:14 UTC: rare".into()] } else { vec![] },
             acked_at: None,
             expected: None,
+            impact: None,
+            severity: if anomalous { crate::impact::Severity::Medium } else { crate::impact::Severity::Low },
+            impact_reasons: vec![],
         }
     }
 
@@ -293,6 +319,29 @@ pub(crate) mod tests {
         let f = Filter { open: true, anomalous: true, ..Filter::default() };
         let kept: Vec<i64> = Digest::build(rows, vec![], f, Some(since), None, now).rows.iter().map(|r| r.id).collect();
         assert_eq!(kept, vec![2]);
+    }
+
+    #[test]
+    fn an_event_and_its_drift_are_one_resource_in_the_most_changed_list() {
+        let mut event = row(1, "2026-12-06T03:14:00Z", "event", true, "recorded");
+        event.address = None;
+        let mut drift = row(2, "2026-12-06T03:20:00Z", "drifted", false, "open");
+        drift.resource_id = event.resource_id.clone();
+        let d = Digest::build(vec![event, drift], vec![], Filter::default(), None, None, at("2026-12-07T00:00:00Z"));
+        assert_eq!(d.top_resources.len(), 1, "{:?}", d.top_resources);
+        let top = &d.top_resources[0];
+        assert_eq!((top.name.as_str(), top.changes, top.anomalous), ("aws_security_group.web", 2, 1));
+    }
+
+    #[test]
+    fn severe_changes_come_highest_first() {
+        let mut rows: Vec<ChangeRow> =
+            (1..=3).map(|i| row(i, "2026-12-06T03:14:00Z", "drifted", false, "open")).collect();
+        rows[0].severity = Severity::High;
+        rows[2].severity = Severity::Critical;
+        let d = Digest::build(rows, vec![], Filter::default(), None, None, at("2026-12-07T00:00:00Z"));
+        let ids: Vec<i64> = d.severe().iter().map(|r| r.id).collect();
+        assert_eq!(ids, [3, 1]);
     }
 
     #[test]

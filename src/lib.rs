@@ -16,10 +16,13 @@ pub mod diff;
 pub mod digest;
 pub mod error;
 pub mod exit;
+pub mod fix;
 #[cfg(test)]
 mod fuzz;
 pub mod history;
 pub mod ignore;
+pub mod impact;
+pub mod items;
 pub mod lock;
 pub mod normalise;
 pub mod notify;

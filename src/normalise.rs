@@ -8,6 +8,9 @@ use serde_json::Value;
 use crate::catalog;
 use crate::resource::Resource;
 
+mod containers;
+use containers::{container_blocks, ecs_container_definitions, ecs_names_or_arns};
+
 /// A normalisation pass.
 type Pass = fn(&mut Resource);
 
@@ -15,6 +18,7 @@ type Pass = fn(&mut Resource);
 /// `keep_compared` drops `tags_all`, and the rule passes before `empty_is_absent`.
 const PASSES: &[(&str, Pass)] = &[
     ("made_up_ids", made_up_ids),
+    ("rds_engine_version", rds_engine_version),
     ("tags_all_is_what_aws_sees", tags_all_is_what_aws_sees),
     ("keep_compared", keep_compared),
     ("aws_reserved_tags", aws_reserved_tags),
@@ -30,6 +34,10 @@ const PASSES: &[(&str, Pass)] = &[
     ("container_blocks", container_blocks),
     ("ecs_names_or_arns", ecs_names_or_arns),
     ("ecs_container_definitions", ecs_container_definitions),
+    ("lambda_spelling", lambda_spelling),
+    ("lb_actions", lb_actions),
+    ("dynamodb_blocks", dynamodb_blocks),
+    ("route53_names", route53_names),
     ("unordered_sets", unordered_sets),
     ("empty_is_absent", empty_is_absent),
 ];
@@ -347,169 +355,142 @@ fn alias_target_key_arn(r: &mut Resource) {
     }
 }
 
-/// EKS and ECS blocks: Terraform keeps a one-element list holding every field of the block,
-/// computed ones too (`vpc_config`'s `vpc_id` and cluster security group, a node group's
-/// `desired_size`, which the cluster autoscaler moves); the live side has only what is compared.
-/// Each block keeps its compared fields, sets sorted; an ECS cluster's `containerInsights =
-/// disabled` (what ECS says of a cluster that sets nothing) is no setting; a service's
-/// `desired_count` of 0 in state is the provider's default for a configuration that leaves the
-/// count to autoscaling, so it is not compared.
-fn container_blocks(r: &mut Resource) {
-    let project = |v: &mut Value, keep: &[&str], sets: &[&str]| {
-        let Some(Value::Object(block)) = v.as_array().and_then(|a| a.first()).cloned() else { return };
-        let mut out = serde_json::Map::new();
-        for k in keep {
-            let mut field = block.get(*k).cloned().unwrap_or(Value::Null);
-            if let (true, Value::Array(items)) = (sets.contains(k), &mut field) {
-                items.sort_by_cached_key(|x| x.to_string());
-            }
-            out.insert((*k).to_owned(), field);
-        }
-        *v = Value::Array(vec![Value::Object(out)]);
-    };
+/// RDS moves a database to a newer minor version by itself when `auto_minor_version_upgrade` is
+/// on, and the provider keeps the version configured (`8.0`) beside the one running
+/// (`engine_version_actual`). The running version is compared; with automatic minor upgrades
+/// (and always for an Aurora cluster, whose instances take them) only its major version. Runs
+/// before `keep_compared` drops `engine_version_actual`.
+fn rds_engine_version(r: &mut Resource) {
+    if !matches!(r.rtype.as_str(), "aws_db_instance" | "aws_rds_cluster") {
+        return;
+    }
     let a = &mut r.attributes;
-    match r.rtype.as_str() {
-        "aws_eks_cluster" => {
-            if let Some(v) = a.get_mut("vpc_config") {
-                let keep = [
-                    "subnet_ids",
-                    "security_group_ids",
-                    "endpoint_public_access",
-                    "endpoint_private_access",
-                    "public_access_cidrs",
-                ];
-                project(v, &keep, &["subnet_ids", "security_group_ids", "public_access_cidrs"]);
-            }
-        }
-        "aws_eks_node_group" => {
-            if let Some(v) = a.get_mut("scaling_config") {
-                project(v, &["min_size", "max_size"], &[]);
-            }
-        }
-        "aws_ecs_cluster" => {
-            if let Some(Value::Array(settings)) = a.get_mut("setting") {
-                settings.retain(|s| !(s["name"] == "containerInsights" && s["value"] == "disabled"));
-                settings.sort_by_cached_key(|x| x.to_string());
-            }
-        }
-        "aws_ecs_service" => {
-            if let Some(v) = a.get_mut("network_configuration") {
-                project(v, &["subnets", "security_groups", "assign_public_ip"], &["subnets", "security_groups"]);
-            }
-            if let Some(Value::Array(lbs)) = a.get_mut("load_balancer") {
-                for lb in lbs.iter_mut() {
-                    if let Value::Object(o) = lb {
-                        o.retain(|_, v| !matches!(v, Value::Null) && v != "");
-                    }
-                }
-                lbs.sort_by_cached_key(|x| x.to_string());
-            }
-            let unset = a.get("desired_count").is_none_or(|c| c.is_null() || c == 0);
-            if r.declared.is_some() && unset {
-                a.remove("desired_count");
-            }
-        }
-        _ => {}
+    // Kept by the state read only for this pass: the running version is compared as
+    // `engine_version`, never twice.
+    if let Some(Value::String(actual)) = a.remove("engine_version_actual").filter(|v| v != "") {
+        a.insert("engine_version".into(), Value::from(actual));
+    }
+    let auto = r.rtype == "aws_rds_cluster" || a.get("auto_minor_version_upgrade") == Some(&Value::Bool(true));
+    let engine = a.get("engine").and_then(Value::as_str).unwrap_or_default().to_owned();
+    if let Some(Value::String(version)) = a.get_mut("engine_version").filter(|_| auto) {
+        *version = crate::aws::rds::major_version(&engine, version);
     }
 }
 
-/// An ECS service's `cluster` and `task_definition` are kept in state as the configuration
-/// wrote them, a name (`apps`, `web:3`) or an ARN; the API answers with ARNs. Both become the
-/// name; a task definition given by family alone names no revision and is not compared.
-fn ecs_names_or_arns(r: &mut Resource) {
-    if r.rtype != "aws_ecs_service" {
+/// A function's `vpc_config` block in state carries the VPC and the dual-stack switch beside
+/// its subnets and groups (sets, in any order), and one without a VPC holds empty lists: only
+/// the subnets and groups are compared, sorted. A permission or alias names its function as
+/// the configuration did, by name or ARN: the name is compared.
+fn lambda_spelling(r: &mut Resource) {
+    if matches!(r.rtype.as_str(), "aws_lambda_permission" | "aws_lambda_alias") {
+        if let Some(Value::String(f)) = r.attributes.get_mut("function_name") {
+            *f = crate::aws::lambda::function_of(f).to_owned();
+        }
         return;
     }
-    for (key, marker) in [("cluster", ":cluster/"), ("task_definition", ":task-definition/")] {
-        let Some(Value::String(v)) = r.attributes.get_mut(key) else { continue };
-        if let Some((_, name)) = v.split_once(marker) {
-            *v = name.to_owned();
+    if r.rtype != "aws_lambda_function" {
+        return;
+    }
+    let Some(Value::Array(blocks)) = r.attributes.get_mut("vpc_config") else { return };
+    for block in blocks.iter_mut() {
+        let mut kept = serde_json::Map::new();
+        for key in ["security_group_ids", "subnet_ids"] {
+            let mut items = block.get(key).and_then(Value::as_array).cloned().unwrap_or_default();
+            items.sort_by_cached_key(|v| v.to_string());
+            kept.insert(key.into(), Value::Array(items));
         }
+        *block = Value::Object(kept);
     }
-    let family_only = r.attributes.get("task_definition").and_then(Value::as_str).is_some_and(|t| !t.contains(':'));
-    if r.declared.is_some() && family_only {
-        r.attributes.remove("task_definition");
-    }
+    blocks.retain(|b| b["subnet_ids"].as_array().is_some_and(|s| !s.is_empty()));
 }
 
-/// A task definition's `container_definitions` is JSON text, and ECS fills in what the
-/// configuration left out (`cpu: 0`, `essential: true`, a port mapping's `tcp` and its host port
-/// under `awsvpc`) and lists environment variables in any order. Both sides become one
-/// document: the fields the live side reads (name, image, cpu, memory, memoryReservation,
-/// essential, command, entryPoint, portMappings, environment, secrets, logConfiguration),
-/// defaults and empty values dropped, variables and containers sorted by name.
-fn ecs_container_definitions(r: &mut Resource) {
-    if r.rtype != "aws_ecs_task_definition" {
-        return;
-    }
-    let Some(v) = r.attributes.get_mut("container_definitions") else { return };
-    let parsed = match &*v {
-        Value::String(s) => serde_json::from_str::<Value>(s).ok(),
-        other => Some(other.clone()),
+/// A listener's or rule's action blocks in state hold every kind of action's fields, mostly
+/// empty, and the order they run in; what they do is their type and target group, in that
+/// order (one forwarded to a single group through a `forward` block names it there). A target
+/// attachment that leaves its port to the group has `port: null` in state: no port to compare.
+fn lb_actions(r: &mut Resource) {
+    let key = match r.rtype.as_str() {
+        "aws_lb_listener" => "default_action",
+        "aws_lb_listener_rule" => "action",
+        "aws_lb_target_group_attachment" => {
+            if r.attributes.get("port") == Some(&Value::Null) {
+                r.attributes.remove("port");
+            }
+            return;
+        }
+        _ => return,
     };
-    let Some(Value::Array(containers)) = parsed else { return };
-    let mut out: Vec<Value> = containers.iter().map(canonical_container).collect();
-    out.sort_by_cached_key(|c| c["name"].to_string());
-    *v = Value::Array(out);
+    let Some(Value::Array(blocks)) = r.attributes.get_mut(key) else { return };
+    // Already in the live shape: nothing else to read.
+    if blocks.iter().all(|b| b.as_object().is_some_and(|o| o.len() == 2 && o.contains_key("type"))) {
+        return;
+    }
+    blocks.sort_by_key(|b| b.get("order").and_then(Value::as_i64).unwrap_or(i64::MAX));
+    for b in blocks.iter_mut() {
+        let mut group = b.get("target_group_arn").and_then(Value::as_str).unwrap_or_default().to_owned();
+        if group.is_empty() {
+            let groups = b.pointer("/forward/0/target_group").and_then(Value::as_array).cloned().unwrap_or_default();
+            if let [one] = groups.as_slice() {
+                group = one.get("arn").and_then(Value::as_str).unwrap_or_default().to_owned();
+            }
+        }
+        let kind = b.get("type").cloned().unwrap_or(Value::Null);
+        *b = serde_json::json!({"type": kind, "target_group_arn": group});
+    }
 }
 
-const CONTAINER_FIELDS: &[&str] = &[
-    "name",
-    "image",
-    "cpu",
-    "memory",
-    "memoryReservation",
-    "essential",
-    "command",
-    "entryPoint",
-    "portMappings",
-    "environment",
-    "secrets",
-    "logConfiguration",
-];
-
-fn canonical_container(c: &Value) -> Value {
-    let mut out = serde_json::Map::new();
-    for key in CONTAINER_FIELDS {
-        let Some(mut v) = c.get(*key).cloned() else { continue };
-        match *key {
-            "cpu" if v == 0 => continue,
-            "essential" if v == true => continue,
-            "portMappings" => {
-                for p in v.as_array_mut().into_iter().flatten() {
-                    let Value::Object(m) = p else { continue };
-                    if m.get("protocol").is_some_and(|x| x == "tcp") {
-                        m.remove("protocol");
-                    }
-                    if m.get("hostPort").is_some_and(|h| h == 0 || Some(h) == m.get("containerPort")) {
-                        m.remove("hostPort");
-                    }
+/// A DynamoDB table's `attribute` blocks are a set; its recovery and encryption blocks say
+/// "off" in several ways (no block, a block with `enabled = false`), and provider 5.x adds a
+/// `recovery_period_in_days` the table's recovery description only sometimes gives.
+fn dynamodb_blocks(r: &mut Resource) {
+    if r.rtype != "aws_dynamodb_table" {
+        return;
+    }
+    if let Some(Value::Array(blocks)) = r.attributes.get_mut("attribute") {
+        blocks.sort_by_cached_key(|b| b.to_string());
+    }
+    for key in ["point_in_time_recovery", "server_side_encryption"] {
+        if let Some(Value::Array(blocks)) = r.attributes.get_mut(key) {
+            blocks.retain(|b| b.get("enabled").and_then(Value::as_bool) == Some(true));
+            for b in blocks.iter_mut().filter_map(Value::as_object_mut) {
+                b.remove("recovery_period_in_days");
+                // The AWS-owned default key is no key: `""` in state, left out by the API.
+                if b.get("kms_key_arn").and_then(Value::as_str) == Some("") {
+                    b.remove("kms_key_arn");
                 }
             }
-            "environment" | "secrets" => {
-                if let Value::Array(items) = &mut v {
-                    items.sort_by_cached_key(|x| x["name"].to_string());
-                }
-            }
-            _ => {}
-        }
-        if !prune_block(&mut v, false) {
-            out.insert((*key).to_owned(), sorted_keys(v));
         }
     }
-    Value::Object(out)
 }
 
-/// Object keys in one order at every depth, so the document reads the same from either side.
-fn sorted_keys(v: Value) -> Value {
-    match v {
-        Value::Object(m) => {
-            let mut pairs: Vec<(String, Value)> = m.into_iter().map(|(k, v)| (k, sorted_keys(v))).collect();
-            pairs.sort_by(|a, b| a.0.cmp(&b.0));
-            Value::Object(pairs.into_iter().collect())
+/// A Route53 record's names are DNS names: case, a trailing dot and Route53's `\052` for `*`
+/// mean nothing, nor does `dualstack.` before an alias target; its values are a set, and TXT
+/// values come back quoted where the provider keeps them bare.
+fn route53_names(r: &mut Resource) {
+    if r.rtype != "aws_route53_record" {
+        return;
+    }
+    let rtype = r.attributes.get("type").and_then(Value::as_str).unwrap_or_default().to_owned();
+    if let Some(Value::String(fqdn)) = r.attributes.get_mut("fqdn") {
+        *fqdn = crate::aws::route53::record_name(fqdn);
+    }
+    if let Some(Value::Array(records)) = r.attributes.get_mut("records") {
+        for v in records.iter_mut() {
+            if let Value::String(s) = v {
+                if matches!(rtype.as_str(), "TXT" | "SPF") && s.len() >= 2 && s.starts_with('"') && s.ends_with('"') {
+                    *s = s[1..s.len() - 1].to_owned();
+                }
+            }
         }
-        Value::Array(a) => Value::Array(a.into_iter().map(sorted_keys).collect()),
-        other => other,
+        records.sort_by_cached_key(|v| v.to_string());
+    }
+    if let Some(Value::Array(aliases)) = r.attributes.get_mut("alias") {
+        for a in aliases.iter_mut().filter_map(Value::as_object_mut) {
+            if let Some(Value::String(name)) = a.get_mut("name") {
+                let bare = crate::aws::route53::record_name(name);
+                *name = bare.strip_prefix("dualstack.").unwrap_or(&bare).to_owned();
+            }
+        }
     }
 }
 
@@ -562,6 +543,10 @@ fn unordered_sets(r: &mut Resource) {
         "private_ips",
         "security_groups",
         "subnet_ids",
+        // A load balancer's subnets; an Auto Scaling group's subnets and target groups.
+        "subnets",
+        "vpc_zone_identifier",
+        "target_group_arns",
         "cidr_blocks",
         "ipv6_cidr_blocks",
         "prefix_list_ids",
@@ -637,13 +622,18 @@ mod tests {
         ),
         ("ecs_names_or_arns", &["an_ecs_service_naming_its_cluster_and_task_by_name_or_arn_is_not_drift"]),
         ("ecs_container_definitions", &["container_definitions_compare_as_one_document_without_ecs_defaults"]),
+        ("rds_engine_version", &["an_automatic_minor_upgrade_is_not_drift_and_a_major_one_is"]),
+        ("lambda_spelling", &["lambda_vpc_fields_the_api_leaves_out_and_set_order_are_not_drift"]),
+        ("lb_actions", &["listener_action_blocks_and_unset_target_ports_are_not_drift"]),
+        ("dynamodb_blocks", &["dynamodb_attribute_order_and_ways_of_saying_off_are_not_drift"]),
+        ("route53_names", &["route53_name_spelling_value_order_and_txt_quotes_are_not_drift"]),
         ("unordered_sets", &["set_order_and_duplicates_are_not_drift"]),
         ("empty_is_absent", &["empty_values_equal_fields_the_api_leaves_out"]),
     ];
 
     #[test]
     fn every_pass_has_a_test_named_for_its_false_positive() {
-        let source = include_str!("normalise.rs");
+        let source = [include_str!("normalise.rs"), include_str!("normalise/containers.rs")].concat();
         for (name, _) in PASSES {
             let tests = PASS_TESTS.iter().find(|(p, _)| p == name).map(|(_, t)| *t);
             let tests = tests.unwrap_or_else(|| panic!("pass {name} has no test in PASS_TESTS"));
@@ -906,113 +896,100 @@ mod tests {
         assert_eq!(declared.attributes, live.attributes);
     }
 
-    fn declared(rtype: &str, id: &str, a: Value) -> Resource {
-        let mut r = res(rtype, id, a);
-        r.declared = Some(crate::resource::Declaration {
-            address: format!("{rtype}.x"),
-            provider: "aws".into(),
-            deposed: None,
-            state: "s".into(),
-            sensitive: Default::default(),
-        });
-        r
-    }
-
     #[test]
-    fn eks_and_ecs_computed_block_fields_and_default_settings_are_not_drift() {
-        // A provider 5.x state's `vpc_config` holds computed fields the live side leaves out.
-        let state = normalise(res(
-            "aws_eks_cluster",
-            "prod",
-            json!({"vpc_config": [{"cluster_security_group_id": "sg-eks", "vpc_id": "vpc-1",
-                "subnet_ids": ["subnet-b", "subnet-a"], "security_group_ids": [], "endpoint_public_access": true,
-                "endpoint_private_access": false, "public_access_cidrs": ["0.0.0.0/0"]}]}),
-        ));
-        let api = normalise(res(
-            "aws_eks_cluster",
-            "prod",
-            json!({"vpc_config": [{"subnet_ids": ["subnet-a", "subnet-b"], "security_group_ids": [],
-                "endpoint_public_access": true, "endpoint_private_access": false, "public_access_cidrs": ["0.0.0.0/0"]}]}),
-        ));
-        assert_eq!(state.attributes, api.attributes);
-        let widened = normalise(res(
-            "aws_eks_cluster",
-            "prod",
-            json!({"vpc_config": [{"subnet_ids": ["subnet-a", "subnet-b"], "security_group_ids": [],
-                "endpoint_public_access": true, "endpoint_private_access": false, "public_access_cidrs": ["0.0.0.0/0", "10.0.0.0/8"]}]}),
-        ));
-        assert_ne!(state.attributes, widened.attributes);
-        let ng = |a: Value| normalise(res("aws_eks_node_group", "prod:w", a)).attributes;
-        assert_eq!(
-            ng(json!({"scaling_config": [{"desired_size": 2, "min_size": 1, "max_size": 3}]})),
-            ng(json!({"scaling_config": [{"desired_size": 3, "min_size": 1, "max_size": 3}]})),
-            "the autoscaler moves desired_size"
-        );
-        assert_ne!(
-            ng(json!({"scaling_config": [{"min_size": 1, "max_size": 3}]})),
-            ng(json!({"scaling_config": [{"min_size": 1, "max_size": 6}]}))
-        );
-        let cluster = |a: Value| normalise(res("aws_ecs_cluster", "arn", a)).attributes;
-        assert_eq!(
-            cluster(json!({"setting": []})),
-            cluster(json!({"setting": [{"name": "containerInsights", "value": "disabled"}]}))
-        );
-        assert_ne!(
-            cluster(json!({"setting": []})),
-            cluster(json!({"setting": [{"name": "containerInsights", "value": "enabled"}]}))
-        );
-        let svc = |a: Value| normalise(res("aws_ecs_service", "arn", a)).attributes;
-        assert_eq!(
-            svc(
-                json!({"network_configuration": [{"subnets": ["b", "a"], "security_groups": ["sg"], "assign_public_ip": false}],
-                "load_balancer": [{"target_group_arn": "tg", "elb_name": "", "container_name": "web", "container_port": 80}]})
-            ),
-            svc(
-                json!({"network_configuration": [{"subnets": ["a", "b"], "security_groups": ["sg"], "assign_public_ip": false}],
-                "load_balancer": [{"target_group_arn": "tg", "elb_name": null, "container_name": "web", "container_port": 80}]})
-            )
-        );
-    }
-
-    #[test]
-    fn an_unset_desired_count_is_not_compared() {
-        let state = normalise(declared("aws_ecs_service", "arn", json!({"desired_count": 0})));
-        assert!(!state.attributes.contains_key("desired_count"), "left to autoscaling");
-        let set = normalise(declared("aws_ecs_service", "arn", json!({"desired_count": 2})));
-        assert_eq!(set.attributes["desired_count"], 2);
-        let live = normalise(res("aws_ecs_service", "arn", json!({"desired_count": 0})));
-        assert_eq!(live.attributes["desired_count"], 0, "the live side keeps what it has");
-    }
-
-    #[test]
-    fn an_ecs_service_naming_its_cluster_and_task_by_name_or_arn_is_not_drift() {
-        let state =
-            normalise(declared("aws_ecs_service", "arn", json!({"cluster": "apps", "task_definition": "web:3"})));
-        let api = normalise(res(
-            "aws_ecs_service",
-            "arn",
-            json!({"cluster": "arn:aws:ecs:eu-west-1:123456789012:cluster/apps",
-                "task_definition": "arn:aws:ecs:eu-west-1:123456789012:task-definition/web:3"}),
-        ));
-        assert_eq!(state.attributes, api.attributes);
-        let family = normalise(declared("aws_ecs_service", "arn", json!({"task_definition": "web"})));
-        assert!(!family.attributes.contains_key("task_definition"), "a family alone names no revision");
-    }
-
-    #[test]
-    fn container_definitions_compare_as_one_document_without_ecs_defaults() {
-        let td = |c: Value| {
-            normalise(res("aws_ecs_task_definition", "web", json!({"container_definitions": c.to_string()})))
+    fn an_automatic_minor_upgrade_is_not_drift_and_a_major_one_is() {
+        let state = |auto: bool, actual: &str| {
+            normalise(res(
+                "aws_db_instance",
+                "db-1",
+                json!({"identifier": "app", "engine": "mysql",
+                "engine_version": "8.0", "engine_version_actual": actual, "auto_minor_version_upgrade": auto}),
+            ))
         };
-        let state = td(json!([{"name": "web", "image": "nginx:1.25", "essential": true, "cpu": 0, "mountPoints": [],
-            "portMappings": [{"containerPort": 80, "hostPort": 80, "protocol": "tcp"}],
-            "environment": [{"name": "B", "value": "2"}, {"name": "A", "value": "1"}]}]));
-        let api = td(json!([{"image": "nginx:1.25", "name": "web",
-            "portMappings": [{"containerPort": 80}], "environment": [{"value": "1", "name": "A"}, {"value": "2", "name": "B"}]}]));
-        assert_eq!(state.attributes, api.attributes);
-        let moved = td(json!([{"name": "web", "image": "nginx:1.26", "portMappings": [{"containerPort": 80}],
-            "environment": [{"name": "A", "value": "1"}, {"name": "B", "value": "2"}]}]));
-        assert_ne!(state.attributes, moved.attributes);
+        let aws = |auto: bool, version: &str| {
+            normalise(res(
+                "aws_db_instance",
+                "db-1",
+                json!({"identifier": "app", "engine": "mysql",
+                "engine_version": version, "engine_version_actual": version, "auto_minor_version_upgrade": auto}),
+            ))
+        };
+        let version = |r: Resource| r.attributes["engine_version"].clone();
+        assert_eq!(version(state(true, "8.0.35")), version(aws(true, "8.0.36")), "RDS upgraded the minor");
+        assert_ne!(version(state(true, "8.0.35")), version(aws(true, "8.4.3")), "a major upgrade is drift");
+        assert_eq!(version(state(false, "8.0.35")), version(aws(false, "8.0.35")), "8.0 configured, 8.0.35 runs");
+        assert_ne!(version(state(false, "8.0.35")), version(aws(false, "8.0.36")), "no automatic upgrades");
+        assert!(!state(true, "8.0.35").attributes.contains_key("engine_version_actual"));
+        let cluster = |v: &str| {
+            version(normalise(res("aws_rds_cluster", "c", json!({"engine": "aurora-postgresql", "engine_version": v}))))
+        };
+        assert_eq!(cluster("15.4"), cluster("15.5"));
+    }
+
+    #[test]
+    fn lambda_vpc_fields_the_api_leaves_out_and_set_order_are_not_drift() {
+        let state = normalise(res(
+            "aws_lambda_function",
+            "app",
+            json!({"vpc_config": [{
+            "ipv6_allowed_for_dual_stack": false, "security_group_ids": ["sg-2", "sg-1"],
+            "subnet_ids": ["subnet-b", "subnet-a"], "vpc_id": "vpc-1"}]}),
+        ));
+        let aws = normalise(res(
+            "aws_lambda_function",
+            "app",
+            json!({"vpc_config": [{
+            "security_group_ids": ["sg-1", "sg-2"], "subnet_ids": ["subnet-a", "subnet-b"]}]}),
+        ));
+        assert_eq!(state.attributes, aws.attributes);
+        let none = normalise(res(
+            "aws_lambda_function",
+            "app",
+            json!({"vpc_config": [{
+            "ipv6_allowed_for_dual_stack": false, "security_group_ids": [], "subnet_ids": [], "vpc_id": ""}]}),
+        ));
+        assert_eq!(none.attributes["vpc_config"], Value::Null, "no VPC is the API's empty answer");
+        let by_arn = normalise(res(
+            "aws_lambda_permission",
+            "s3",
+            json!({"statement_id": "s3",
+            "function_name": "arn:aws:lambda:us-east-1:123456789012:function:app"}),
+        ));
+        assert_eq!((by_arn.id.as_str(), by_arn.attributes["function_name"].as_str()), ("app/s3", Some("app")));
+    }
+
+    #[test]
+    fn listener_action_blocks_and_unset_target_ports_are_not_drift() {
+        let state = normalise(res(
+            "aws_lb_listener",
+            "l",
+            json!({"default_action": [
+            {"authenticate_cognito": [], "fixed_response": [], "forward": [], "order": 2, "redirect": [],
+             "target_group_arn": "tg-1", "type": "forward"},
+            {"authenticate_cognito": [], "fixed_response": [], "forward": [], "order": 1,
+             "redirect": [{"port": "443"}], "target_group_arn": "", "type": "redirect"}]}),
+        ));
+        let aws = normalise(res(
+            "aws_lb_listener",
+            "l",
+            json!({"default_action": [
+            {"type": "redirect", "target_group_arn": ""}, {"type": "forward", "target_group_arn": "tg-1"}]}),
+        ));
+        assert_eq!(state.attributes, aws.attributes);
+        let through_forward = normalise(res(
+            "aws_lb_listener_rule",
+            "r",
+            json!({"action": [{"order": 1,
+            "type": "forward", "target_group_arn": "", "forward": [{"target_group": [{"arn": "tg-2", "weight": 1}]}]}]}),
+        ));
+        assert_eq!(through_forward.attributes["action"], json!([{"type": "forward", "target_group_arn": "tg-2"}]));
+        let unset = normalise(res(
+            "aws_lb_target_group_attachment",
+            "a",
+            json!({"target_group_arn": "tg",
+            "target_id": "i-1", "port": null}),
+        ));
+        assert!(!unset.attributes.contains_key("port"), "a port left to the group is no evidence");
     }
 
     #[test]
@@ -1130,5 +1107,54 @@ mod tests {
         normalise_all(&mut shared);
         assert_eq!(shared, one);
         assert_ne!(shared, side, "normalising changed nothing: the test tests nothing");
+    }
+    #[test]
+    fn route53_name_spelling_value_order_and_txt_quotes_are_not_drift() {
+        let declared = normalise(res(
+            "aws_route53_record",
+            "Z1_www.example.com_TXT",
+            json!({"fqdn": "www.example.com", "type": "TXT", "records": ["v=spf1 -all", "b"],
+                   "alias": [{"name": "web-1.us-east-1.elb.amazonaws.com", "zone_id": "Z35", "evaluate_target_health": true}]}),
+        ));
+        let live = normalise(res(
+            "aws_route53_record",
+            "Z1_www.example.com_TXT",
+            json!({"fqdn": "WWW.example.com.", "type": "TXT", "records": ["\"b\"", "\"v=spf1 -all\""],
+                   "alias": [{"name": "dualstack.Web-1.us-east-1.elb.amazonaws.com.", "zone_id": "Z35", "evaluate_target_health": true}]}),
+        ));
+        assert_eq!(declared.attributes, live.attributes);
+        // A value that changed still differs.
+        let changed = normalise(res(
+            "aws_route53_record",
+            "Z1_www.example.com_TXT",
+            json!({"fqdn": "www.example.com", "type": "TXT", "records": ["v=spf1 +all", "b"]}),
+        ));
+        assert_ne!(changed.attributes["records"], declared.attributes["records"]);
+    }
+
+    #[test]
+    fn dynamodb_attribute_order_and_ways_of_saying_off_are_not_drift() {
+        let declared = normalise(res(
+            "aws_dynamodb_table",
+            "orders",
+            json!({"attribute": [{"name": "sk", "type": "N"}, {"name": "pk", "type": "S"}],
+                   "point_in_time_recovery": [{"enabled": false, "recovery_period_in_days": 0}],
+                   "server_side_encryption": [{"enabled": false, "kms_key_arn": ""}]}),
+        ));
+        let live = normalise(res(
+            "aws_dynamodb_table",
+            "orders",
+            json!({"attribute": [{"name": "pk", "type": "S"}, {"name": "sk", "type": "N"}],
+                   "point_in_time_recovery": [{"enabled": false}], "server_side_encryption": []}),
+        ));
+        assert_eq!(declared.attributes, live.attributes);
+        assert_eq!(declared.attributes["point_in_time_recovery"], Value::Null);
+        // Recovery on is still told from recovery off.
+        let on = normalise(res(
+            "aws_dynamodb_table",
+            "orders",
+            json!({"point_in_time_recovery": [{"enabled": true, "recovery_period_in_days": 35}]}),
+        ));
+        assert_eq!(on.attributes["point_in_time_recovery"], json!([{"enabled": true}]));
     }
 }

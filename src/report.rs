@@ -3,6 +3,8 @@
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::impact::Severity;
+
 /// What kind of difference a change is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Default)]
 #[serde(rename_all = "snake_case")]
@@ -90,6 +92,29 @@ pub struct Change {
     /// Plain sentences saying why the score is what it is, strongest first.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub reasons: Vec<String>,
+    /// What the change does, from the impact rules (`crate::impact`); `null` when no rule matched.
+    pub impact: Option<Severity>,
+    /// Impact and score in one level (`crate::impact::severity`).
+    pub severity: Severity,
+    /// Why the impact is what it is, highest first, citing the values.
+    pub impact_reasons: Vec<String>,
+}
+
+impl Change {
+    /// Sets `impact`, `impact_reasons` and `severity` from the values and the score.
+    pub fn assess(&mut self) {
+        let i = crate::impact::assess(&crate::impact::Subject {
+            rtype: &self.rtype,
+            id: &self.id,
+            kind: self.kind.as_str(),
+            attribute: self.attribute.as_deref(),
+            before: self.declared.as_ref(),
+            after: self.actual.as_ref(),
+        });
+        self.impact = i.severity;
+        self.impact_reasons = i.reasons;
+        self.severity = crate::impact::combine(i.severity, self.anomalous == Some(true));
+    }
 }
 
 /// A change's place in its lifecycle after a scan.
@@ -156,6 +181,8 @@ pub struct Summary {
     pub not_compared: usize,
     /// Those resources by type.
     pub not_compared_types: std::collections::BTreeMap<String, usize>,
+    /// Changes by severity (only the levels present).
+    pub severity: std::collections::BTreeMap<Severity, usize>,
 }
 
 /// When and over what the scan ran.
@@ -195,5 +222,16 @@ impl Report {
     /// True when this scan recorded a change that scoring flags as unusual.
     pub fn has_anomalies(&self) -> bool {
         self.summary.anomalous > 0
+    }
+
+    /// Assesses every change. The order stays the scan's (by kind, then address): outputs that
+    /// lead with the most severe pick them out themselves.
+    pub fn assess(&mut self) {
+        self.changes.iter_mut().for_each(Change::assess);
+        self.summary.severity =
+            self.changes.iter().fold(Default::default(), |mut m: std::collections::BTreeMap<_, _>, c| {
+                *m.entry(c.severity).or_insert(0) += 1;
+                m
+            });
     }
 }

@@ -32,7 +32,8 @@ pub struct ScanConfig {
     pub regions: Vec<String>,
     /// History database; `None` records nothing.
     pub db: Option<PathBuf>,
-    /// Where the recorded changes are queued to be told (Slack), in the recording transaction.
+    /// Where the recorded changes are queued to be told (per sink, as routed), in the recording
+    /// transaction.
     pub queue: Option<Queue>,
     /// Report AWS-created defaults as unmanaged.
     pub include_defaults: bool,
@@ -87,7 +88,7 @@ pub async fn run(cfg: &ScanConfig, now: DateTime<Utc>, progress: &Progress) -> R
 
     // An existing history is opened before calling AWS, so an unusable one fails fast; a new one
     // is created only once there is a scan to record, so a failed scan leaves nothing behind.
-    let open = |db: &std::path::Path| History::open(db).map(|h| h.queueing(cfg.queue));
+    let open = |db: &std::path::Path| History::open(db).map(|h| h.queueing(cfg.queue.clone()));
     let mut history = cfg.db.as_deref().filter(|p| p.exists()).map(open).transpose()?;
 
     // ARNs are not compared, so they are read before normalising drops them.
@@ -129,6 +130,8 @@ pub async fn run(cfg: &ScanConfig, now: DateTime<Utc>, progress: &Progress) -> R
         let id = h.record(&mut report, &declared, &live, &coverage, &cfg.scoring, now).context("recording the scan")?;
         report.scan.id = Some(id);
     }
+    // After recording: severity reads the score the history gave.
+    report.assess();
     Ok(report)
 }
 
@@ -237,7 +240,13 @@ pub async fn compare_live(
     let mut wanted = Wanted::new();
     for r in declared.iter().filter(|r| !suppress.declared_ignored(r)) {
         let live_type = catalog::spec(&r.rtype).map_or(r.rtype.as_str(), |s| s.live);
-        wanted.entry(live_type.to_owned()).or_default().insert(r.id.clone());
+        let ids = wanted.entry(live_type.to_owned()).or_default();
+        ids.insert(r.id.clone());
+        // A made-up id says nothing of its parent; the matched one does (a Lambda permission's
+        // `function/statement` names the function whose policy must be read).
+        if let Some(identity) = catalog::spec(&r.rtype).and_then(|s| s.identity) {
+            ids.insert(identity(&r.id, &r.attributes));
+        }
     }
     let inv = aws::inventory(sdk, regions, families, &wanted, progress).await;
     if inv.coverage.scanned.is_empty() && !families.is_empty() {

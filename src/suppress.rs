@@ -244,7 +244,7 @@ fn strip_fields(d: &mut Resource, mut live: Option<&mut Resource>, ignored: impl
 }
 
 /// `dir/./modules/net/../net/main.tf` -> `dir/modules/net/main.tf`, without touching the disk.
-fn clean(path: &Path) -> PathBuf {
+pub(crate) fn clean(path: &Path) -> PathBuf {
     let mut out: Vec<Component> = Vec::new();
     for c in path.components() {
         match c {

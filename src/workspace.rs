@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
-use crate::exit::Exit;
+use crate::exit::{Exit, Gate};
 use crate::output::{self, Format};
 use crate::progress::Progress;
 use crate::report::Report;
@@ -16,6 +16,8 @@ use crate::scan::{self, ScanConfig};
 pub struct Outcome {
     pub workspace: String,
     pub result: anyhow::Result<Report>,
+    /// What counts toward the exit code (`--fail-on`).
+    pub gate: Gate,
 }
 
 impl Outcome {
@@ -23,16 +25,28 @@ impl Outcome {
     pub fn exit(&self) -> Exit {
         match &self.result {
             Err(_) => Exit::Error,
-            Ok(r) => exit_of(r),
+            Ok(r) => exit_of(r, self.gate),
         }
     }
 }
 
-/// The exit code of one report.
-pub fn exit_of(report: &Report) -> Exit {
-    if report.has_anomalies() {
+/// The exit code of one report: with the default gate 3 when the scan recorded an anomalous
+/// change, 2 for any other change; with `severity:LEVEL` only changes of that severity or more
+/// count (3 when one of them is anomalous).
+pub fn exit_of(report: &Report, gate: Gate) -> Exit {
+    if gate == Gate::Drift {
+        return if report.has_anomalies() {
+            Exit::Anomalous
+        } else if report.has_changes() {
+            Exit::Drift
+        } else {
+            Exit::InSync
+        };
+    }
+    let counted: Vec<_> = report.changes.iter().filter(|c| gate.counts(c.severity)).collect();
+    if counted.iter().any(|c| c.anomalous == Some(true)) {
         Exit::Anomalous
-    } else if report.has_changes() {
+    } else if !counted.is_empty() {
         Exit::Drift
     } else {
         Exit::InSync
@@ -40,7 +54,7 @@ pub fn exit_of(report: &Report) -> Exit {
 }
 
 /// Scans every workspace in order. Errors are logged to stderr as they happen, one line each.
-pub async fn run_all(configs: &[ScanConfig], now: DateTime<Utc>, progress: &Progress) -> Vec<Outcome> {
+pub async fn run_all(configs: &[ScanConfig], now: DateTime<Utc>, progress: &Progress, gate: Gate) -> Vec<Outcome> {
     let mut out = Vec::new();
     for cfg in configs {
         let workspace = cfg.workspace.clone().unwrap_or_default();
@@ -48,7 +62,7 @@ pub async fn run_all(configs: &[ScanConfig], now: DateTime<Utc>, progress: &Prog
         if let Err(e) = &result {
             eprintln!("driftscan: error: workspace {workspace}: {}", crate::error::one_line(e));
         }
-        out.push(Outcome { workspace, result });
+        out.push(Outcome { workspace, result, gate });
     }
     for warning in shared_accounts(&out) {
         eprintln!("driftscan: warning: {warning}");

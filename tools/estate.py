@@ -674,11 +674,20 @@ def iam_setup():
     iam = boto3.client("iam", region_name=EAST)
     policies = {
         "admin": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
-        # The scan lists every service for unmanaged resources: S3 and KMS listing is allowed too.
+        # The scan lists every service for unmanaged resources: S3, KMS, SQS, SNS, DynamoDB,
+        # CloudWatch Logs, ECR, Secrets Manager and Route53 listing is allowed too (this estate declares none of theirs to read).
         "scanner": [{"Effect": "Allow", "Action": "ec2:Describe*", "Resource": "*"},
                     {"Effect": "Allow", "Resource": "*", "Action": [
                         "s3:ListAllMyBuckets", "s3:GetBucketLocation", "kms:ListKeys", "kms:DescribeKey",
-                        "kms:ListAliases"]},
+                        "kms:ListAliases", "rds:DescribeDBInstances", "rds:DescribeDBClusters",
+                        "rds:DescribeDBSubnetGroups", "rds:DescribeDBParameterGroups", "lambda:ListFunctions",
+                        "lambda:ListEventSourceMappings", "lambda:ListTags", "lambda:GetPolicy",
+                        "lambda:ListAliases", "elasticloadbalancing:DescribeLoadBalancers",
+                        "elasticloadbalancing:DescribeTargetGroups", "elasticloadbalancing:DescribeTags",
+                        "autoscaling:DescribeAutoScalingGroups", "autoscaling:DescribePolicies",
+                        "autoscaling:DescribeLaunchConfigurations", "sqs:ListQueues", "sns:ListTopics",
+                        "sns:ListSubscriptions", "dynamodb:ListTables", "logs:DescribeLogGroups",
+                        "ecr:DescribeRepositories", "secretsmanager:ListSecrets", "route53:ListHostedZones"]},
                     {"Effect": "Deny", "Action": "ec2:DescribeVolumes", "Resource": "*"}],
     }
     for user, statements in policies.items():
@@ -708,12 +717,21 @@ def drift(out, names):
             east.stop_instances(InstanceIds=[ids["web_0"]])
             east.modify_instance_attribute(InstanceId=ids["web_0"], InstanceType={"Value": size})
             east.start_instances(InstanceIds=[ids["web_0"]])
+        elif name == "resize-replica":  # the same console resize, in the other region
+            west.stop_instances(InstanceIds=[ids["replica"]])
+            west.modify_instance_attribute(InstanceId=ids["replica"], InstanceType={"Value": "t3.medium"})
+            west.start_instances(InstanceIds=[ids["replica"]])
         elif name == "stop-start":  # not drift: AWS changes the public IP, Terraform only reads it
             east.stop_instances(InstanceIds=[ids["web_1"]])
             east.start_instances(InstanceIds=[ids["web_1"]])
         elif name == "open-rdp":  # a 3 a.m. security group patch
             east.authorize_security_group_ingress(GroupId=ids["sg_web"], IpPermissions=[
                 {"IpProtocol": "tcp", "FromPort": 3389, "ToPort": 3389, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+        elif name == "open-ssh":  # SSH to the world, the shortcut of a busy afternoon
+            east.authorize_security_group_ingress(GroupId=ids["sg_web"], IpPermissions=[
+                {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+        elif name == "retag-sg":
+            east.create_tags(Resources=[ids["sg_web"]], Tags=[{"Key": "Owner", "Value": "console"}])
         elif name == "retag-vpc":
             east.create_tags(Resources=[ids["vpc_main"]], Tags=[{"Key": "Owner", "Value": "console"}])
         elif name == "public-subnet":

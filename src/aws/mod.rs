@@ -7,13 +7,24 @@
 //! A (type, region) that cannot be listed is reported as unscanned with the reason, never as empty.
 
 pub mod access;
+pub mod autoscaling;
 mod calls;
+pub mod dynamodb;
 pub mod ec2;
+pub mod ecr;
 pub mod ecs;
 pub mod eks;
+pub mod elbv2;
 pub mod iam;
 pub mod kms;
+pub mod lambda;
+pub mod logs;
+pub mod rds;
+pub mod route53;
 pub mod s3;
+pub mod secrets;
+pub mod sns;
+pub mod sqs;
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::time::Duration;
@@ -34,7 +45,25 @@ use crate::report::Unscanned;
 use crate::resource::Resource;
 
 /// Every service driftscan lists, each declared once in its module.
-pub const SERVICES: &[ServiceSpec] = &[ec2::SERVICE, iam::SERVICE, s3::SERVICE, kms::SERVICE, eks::SERVICE, ecs::SERVICE];
+pub const SERVICES: &[ServiceSpec] = &[
+    ec2::SERVICE,
+    iam::SERVICE,
+    s3::SERVICE,
+    kms::SERVICE,
+    rds::SERVICE,
+    lambda::SERVICE,
+    elbv2::SERVICE,
+    autoscaling::SERVICE,
+    sqs::SERVICE,
+    sns::SERVICE,
+    dynamodb::SERVICE,
+    logs::SERVICE,
+    ecr::SERVICE,
+    secrets::SERVICE,
+    route53::SERVICE,
+    eks::SERVICE,
+    ecs::SERVICE,
+];
 
 /// What a service module declares: its lists and types, and where CloudTrail logs its writes.
 #[derive(Debug)]
@@ -101,6 +130,14 @@ impl<E: ProvideErrorMetadata + std::error::Error + 'static, R: std::fmt::Debug +
         };
         // One line only: a multi-line cause would break the table and the log.
         ListError(reason.split_whitespace().collect::<Vec<_>>().join(" "))
+    }
+}
+
+impl ListError {
+    /// The error of a per-resource read made within a list, naming that read: the list's
+    /// reason then says which call was refused (`ListQueues: GetQueueAttributes: ...`).
+    fn reading<E: Into<ListError>>(operation: &'static str) -> impl Fn(E) -> ListError {
+        move |e| ListError(format!("{operation}: {}", e.into().0))
     }
 }
 
@@ -225,6 +262,17 @@ async fn list(ctx: &Ctx<'_>, family: Family, wanted: &Wanted) -> Result<Vec<Reso
         Service::Kms => kms::list(ctx, family, wanted).await,
         Service::Eks => eks::list(ctx, family, wanted).await,
         Service::Ecs => ecs::list(ctx, family, wanted).await,
+        Service::Rds => rds::list(ctx, family, wanted).await,
+        Service::Lambda => lambda::list(ctx, family, wanted).await,
+        Service::Elbv2 => elbv2::list(ctx, family, wanted).await,
+        Service::AutoScaling => autoscaling::list(ctx, family, wanted).await,
+        Service::Sqs => sqs::list(ctx, family, wanted).await,
+        Service::Sns => sns::list(ctx, family, wanted).await,
+        Service::Dynamodb => dynamodb::list(ctx, family, wanted).await,
+        Service::Logs => logs::list(ctx, family, wanted).await,
+        Service::Ecr => ecr::list(ctx, family, wanted).await,
+        Service::SecretsManager => secrets::list(ctx, family, wanted).await,
+        Service::Route53 => route53::list(ctx, family, wanted).await,
     }
 }
 

@@ -139,6 +139,7 @@ fn drift(d: &ResourceChange, attributes: Vec<AttrChange>) -> Drift {
         source: Seen::Plan,
         action: if d.action == Action::Delete { Action::Delete } else { Action::Update },
         attributes,
+        risk: super::Risk::default(),
     }
 }
 

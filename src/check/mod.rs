@@ -8,6 +8,7 @@
 
 mod drift;
 mod report;
+mod risk;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
@@ -16,7 +17,7 @@ use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-pub use report::{CheckReport, Clobber, Drift, FailOn, PlanMeta, Planned, Seen, Summary};
+pub use report::{CheckReport, Clobber, Drift, FailOn, PlanMeta, Planned, Risk, Seen, Summary};
 
 use crate::catalog;
 use crate::diff::Options;
@@ -145,6 +146,7 @@ fn to_planned(c: &plan::ResourceChange) -> Planned {
         score: None,
         anomalous: None,
         reasons: Vec::new(),
+        risk: Risk::default(),
     }
 }
 
@@ -194,6 +196,7 @@ async fn live_drift(
             source: Seen::Live,
             action,
             attributes: Vec::new(),
+            risk: Risk::default(),
         });
         if let Some(name) = &c.attribute {
             let secret = sensitive_of.get(address.as_str()).is_some_and(|s| s.contains(name))

@@ -4,16 +4,17 @@
 
 use std::collections::BTreeSet;
 
-use clap::ValueEnum;
 use serde::Serialize;
 use serde_json::Value;
 
+pub use super::risk::Risk;
 use crate::exit::Exit;
+use crate::impact::Severity;
 use crate::plan::{Action, AttrChange};
 
 /// What fails the job. Each level also fails on what is worse: drift < clobber < anomaly.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, ValueEnum, Default, Serialize)]
-#[serde(rename_all = "snake_case")]
+/// `severity:LEVEL` stands apart: only a drift or planned change of that severity or more fails.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
 pub enum FailOn {
     /// Nothing fails the job; the report is information.
     Never,
@@ -24,6 +25,41 @@ pub enum FailOn {
     Clobber,
     /// Only an anomalous planned change.
     Anomaly,
+    /// A drift or planned change of this severity or more (`severity:high`).
+    Severity(Severity),
+}
+
+impl FailOn {
+    pub fn as_text(self) -> String {
+        match self {
+            FailOn::Never => "never".into(),
+            FailOn::Drift => "drift".into(),
+            FailOn::Clobber => "clobber".into(),
+            FailOn::Anomaly => "anomaly".into(),
+            FailOn::Severity(s) => format!("severity:{s}"),
+        }
+    }
+}
+
+impl std::str::FromStr for FailOn {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Ok(match s {
+            "never" => FailOn::Never,
+            "drift" => FailOn::Drift,
+            "clobber" => FailOn::Clobber,
+            "anomaly" => FailOn::Anomaly,
+            _ => FailOn::Severity(crate::exit::severity_form(s).ok_or_else(|| {
+                format!("{s}: expected never, drift, clobber, anomaly or severity:LEVEL ({})", crate::exit::LEVELS)
+            })?),
+        })
+    }
+}
+
+impl Serialize for FailOn {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.as_text())
+    }
 }
 
 /// Where a drift was seen.
@@ -49,6 +85,9 @@ pub struct Drift {
     pub action: Action,
     /// Changed attributes: `before` is what Terraform last knew, `after` what is there now.
     pub attributes: Vec<AttrChange>,
+    /// What the drift does: `impact`, `severity`, `impact_reasons`.
+    #[serde(flatten)]
+    pub risk: Risk,
 }
 
 /// A planned change to one resource instance.
@@ -73,6 +112,9 @@ pub struct Planned {
     pub anomalous: Option<bool>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub reasons: Vec<String>,
+    /// What the change does: `impact`, `severity` (the score included), `impact_reasons`.
+    #[serde(flatten)]
+    pub risk: Risk,
 }
 
 impl Planned {
@@ -143,6 +185,16 @@ impl CheckReport {
         let anomalous = self.planned.iter().any(Planned::is_anomalous);
         let clobber = !self.clobber.is_empty();
         let drift = !self.drift.is_empty();
+        if let FailOn::Severity(min) = fail_on {
+            let planned: Vec<&Planned> = self.planned.iter().filter(|p| p.risk.severity >= min).collect();
+            return if planned.iter().any(|p| p.is_anomalous()) {
+                Exit::Anomalous
+            } else if !planned.is_empty() || self.drift.iter().any(|d| d.risk.severity >= min) {
+                Exit::Drift
+            } else {
+                Exit::InSync
+            };
+        }
         match fail_on {
             FailOn::Never => Exit::InSync,
             _ if anomalous => Exit::Anomalous,
@@ -154,6 +206,7 @@ impl CheckReport {
 
     /// Fills in `summary` from the lists and the verdict for `fail_on`.
     pub fn conclude(&mut self, fail_on: FailOn) {
+        super::risk::assess(self);
         let exit = self.exit(fail_on);
         let s = &mut self.summary;
         s.drift = self.drift.iter().map(|d| &d.address).collect::<BTreeSet<_>>().len();
@@ -242,6 +295,7 @@ mod tests {
             score: None,
             anomalous: None,
             reasons: vec![],
+            risk: Risk::default(),
         }
     }
 
@@ -254,6 +308,7 @@ mod tests {
             source,
             action: Action::Update,
             attributes: attrs,
+            risk: Risk::default(),
         }
     }
 
@@ -308,5 +363,13 @@ mod tests {
         assert_eq!(r.exit(FailOn::Never), Exit::InSync);
         r.conclude(FailOn::Drift);
         assert_eq!((r.summary.result, r.summary.exit_code, r.summary.anomalous), ("fail", 3, 1));
+        // The anomalous planned change is medium (harmless but unusual); the drift is low.
+        let high: FailOn = "severity:high".parse().unwrap();
+        assert_eq!(r.exit(high), Exit::InSync);
+        assert_eq!(r.exit("severity:medium".parse().unwrap()), Exit::Anomalous);
+        r.drift[0].risk.severity = Severity::Critical;
+        assert_eq!(r.exit(high), Exit::Drift);
+        assert_eq!(serde_json::to_value(high).unwrap(), "severity:high");
+        assert!("severity:urgent".parse::<FailOn>().is_err());
     }
 }

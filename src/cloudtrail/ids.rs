@@ -285,9 +285,20 @@ pub fn changed_by(rules: &[(&str, &[&str])], event_name: &str, req: &Value, resp
     }
     let mut out: Vec<TrailResource> = Vec::new();
     for (rtype, mut id) in found {
-        // A caller may name a KMS key by its ARN; Terraform's id is the key id after `:key/`.
-        if let Some((_, key)) = id.split_once(":key/") {
-            id = key.to_owned();
+        // A caller may name a KMS key by its ARN, and the tag calls of DynamoDB, Logs and ECR
+        // name a table, log group or repository by its ARN, Route53 a new zone by its path;
+        // Terraform's id is what follows `:key/`, `:table/`, `:log-group:`, `:repository/` or
+        // `/hostedzone/` (without a log group's `:*`).
+        let named = [":key/", ":table/", ":log-group:", ":repository/", "/hostedzone/"]
+            .iter()
+            .find_map(|m| id.split_once(m).map(|(_, n)| n));
+        if let Some(name) = named {
+            id = name.trim_end_matches(":*").to_owned();
+        }
+        // And a Lambda function by its ARN, maybe qualified; Terraform's id is its name.
+        // (`app:live` is a qualifier; an alias keeps its ARN, which is its Terraform id).
+        if id.contains(":function:") && rtype != "aws_lambda_alias" {
+            id = crate::aws::lambda::function_of(&id).to_owned();
         }
         let resource = TrailResource { rtype, id };
         if !out.contains(&resource) {
@@ -474,6 +485,21 @@ mod tests {
 
     fn pair(rtype: &str, id: &str) -> (String, String) {
         (rtype.to_string(), id.to_string())
+    }
+
+    #[test]
+    fn resources_named_by_their_arn_are_their_terraform_ids() {
+        let rules: &[(&str, &[&str])] = &[("TagResource", &["req.resourceArn=aws_dynamodb_table"])];
+        for (arn, id) in [
+            ("arn:aws:dynamodb:us-east-1:123456789012:table/orders", "orders"),
+            ("arn:aws:logs:us-east-1:123456789012:log-group:/app/web:*", "/app/web"),
+            ("arn:aws:ecr:us-east-1:123456789012:repository/team/app", "team/app"),
+            ("arn:aws:kms:us-east-1:123456789012:key/1234abcd", "1234abcd"),
+            ("/hostedzone/Z0123456789ABC", "Z0123456789ABC"),
+        ] {
+            let found = changed_by(rules, "TagResource", &json!({"resourceArn": arn}), &Value::Null);
+            assert_eq!(found.first().map(|r| r.id.as_str()), Some(id), "{arn}");
+        }
     }
 
     #[test]

@@ -23,7 +23,7 @@ use sha2::{Digest, Sha256};
 
 pub use behind::Behind;
 pub use events::{LearnOutcome, LearnedChange};
-pub use notifications::{Delivery, Pending, Queue};
+pub use notifications::{Action, Delivery, Pending, Queue, SinkQueue};
 pub use query::{ChangeRow, Facets, Window};
 pub use scans::ScanPoint;
 
@@ -39,6 +39,8 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0002_lifecycle", include_str!("../../migrations/0002_lifecycle.sql")),
     ("0003_workspaces", include_str!("../../migrations/0003_workspaces.sql")),
     ("0004_notifications", include_str!("../../migrations/0004_notifications.sql")),
+    ("0005_alerts", include_str!("../../migrations/0005_alerts.sql")),
+    ("0006_revert_requested", include_str!("../../migrations/0006_revert_requested.sql")),
 ];
 
 /// Times are stored as RFC 3339 UTC with whole seconds, so that text order is time order.
@@ -135,7 +137,7 @@ impl History {
         scoring: &scoring::Config,
         now: DateTime<Utc>,
     ) -> Result<i64> {
-        let queue = self.queue;
+        let queue = self.queue.clone();
         self.in_transaction(|tx| {
             let since: Option<String> = tx
                 .query_row(
@@ -193,12 +195,25 @@ impl History {
             let workspace = report.scan.workspace.clone();
             let ctx = lifecycle::ScanContext { scan_id, now, since, coverage, scoring, workspace: workspace.as_deref() };
             lifecycle::apply(tx, &ctx, report)?;
-            if let Some(q) = queue {
+            if let Some(q) = &queue {
                 // What the scan opened or moved: a change carried unchanged was told already.
-                let told = report.changes.iter().filter(|c| matches!(c.status, Some(Status::Opened | Status::Updated)));
-                let ids: Vec<i64> =
-                    told.filter(|c| q.wants(c.anomalous == Some(true))).filter_map(|c| c.change_id).collect();
-                notifications::queue(tx, q.channel, &ids, now)?;
+                let told: Vec<notifications::Told> = report
+                    .changes
+                    .iter()
+                    .filter_map(|c| {
+                        let updated = match c.status {
+                            Some(Status::Opened) => false,
+                            Some(Status::Updated) => true,
+                            _ => return None,
+                        };
+                        Some(notifications::Told { id: c.change_id?, anomalous: c.anomalous == Some(true), updated })
+                    })
+                    .collect();
+                q.changes(tx, &told, now)?;
+                // What it no longer finds ends the alert at sinks that follow the lifecycle.
+                for r in &report.resolved {
+                    q.action(tx, r.id, Action::Resolve, &rfc3339(now), now)?;
+                }
             }
             hold_for_tests();
             Ok(scan_id)
@@ -208,12 +223,16 @@ impl History {
     /// Records CloudTrail events in one transaction: each (event, resource) once, scored against
     /// the history before it (events are in time order), then learned.
     pub fn learn(&mut self, loaded: &Loaded, now: DateTime<Utc>, scoring: &scoring::Config) -> Result<LearnOutcome> {
-        let queue = self.queue;
+        let queue = self.queue.clone();
         self.in_transaction(|tx| {
             let outcome = events::record(tx, loaded, now, scoring)?;
-            if let Some(q) = queue {
-                let ids: Vec<i64> = outcome.changes.iter().filter(|c| q.wants(c.anomalous)).map(|c| c.id).collect();
-                notifications::queue(tx, q.channel, &ids, now)?;
+            if let Some(q) = &queue {
+                let told: Vec<notifications::Told> = outcome
+                    .changes
+                    .iter()
+                    .map(|c| notifications::Told { id: c.id, anomalous: c.anomalous, updated: false })
+                    .collect();
+                q.changes(tx, &told, now)?;
             }
             Ok(outcome)
         })
@@ -226,7 +245,27 @@ impl History {
 
     /// Marks change `id` as reviewed, and with `expected` teaches the model it was normal.
     pub fn ack(&mut self, id: i64, expected: bool, now: DateTime<Utc>, scoring: &scoring::Config) -> Result<ChangeRow> {
-        self.in_transaction(|tx| query::ack(tx, id, expected, now, scoring))
+        let queue = self.queue.clone();
+        self.in_transaction(|tx| {
+            let row = query::ack(tx, id, expected, now, scoring)?;
+            // The acknowledgement reaches the sinks that paged for it, in the same transaction.
+            if let (Some(q), Some(at)) = (&queue, &row.acked_at) {
+                q.action(tx, id, Action::Acknowledge, at, now)?;
+            }
+            Ok(row)
+        })
+    }
+
+    /// Records that a revert of change `id` was requested (`fix --revert`) at `now`.
+    pub fn request_revert(&mut self, id: i64, now: DateTime<Utc>) -> Result<()> {
+        self.in_transaction(|tx| {
+            let n =
+                tx.execute("UPDATE changes SET revert_requested_at = ?1 WHERE id = ?2", params![rfc3339(now), id])?;
+            if n == 0 {
+                bail!("no change with id {id} in the history");
+            }
+            Ok(())
+        })
     }
 
     /// Runs `f` in one transaction and commits it: every write to the history goes through here,

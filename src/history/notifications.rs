@@ -1,8 +1,10 @@
-//! Notification bookkeeping: which changes were told to a channel (Slack), which wait to be.
+//! Notification bookkeeping: which changes were told to each sink (a channel: Slack, PagerDuty,
+//! a webhook, Teams), which wait to be, and for sinks that follow the lifecycle, which resolves
+//! and acknowledgements wait.
 //!
-//! A change is queued by the run that recorded it, and stays queued until a message containing it
-//! was accepted; so a failed delivery is retried by the next run and a change is told once. See
-//! `migrations/0003_notifications.sql`.
+//! A change is queued by the run that recorded it, per sink as the routes say, and stays queued
+//! until a message containing it was accepted; so a failed delivery is retried by the next run
+//! and a change is told once. See `migrations/0004_notifications.sql` and `0005_alerts.sql`.
 
 use anyhow::Result;
 use chrono::{DateTime, Utc};
@@ -10,12 +12,39 @@ use rusqlite::{params, OptionalExtension, Transaction};
 
 use super::query::{self, ChangeRow};
 use super::{rfc3339, History};
+use crate::notify::route::{self, Facts, Route};
 
 /// A change waiting to be told, with how many requests were already spent on it.
 #[derive(Debug, Clone)]
 pub struct Pending {
     pub change: ChangeRow,
     pub attempts: i64,
+    /// The revision queued: for a trigger when the change took its value, else when it was
+    /// resolved or acknowledged.
+    pub revision: String,
+    /// For a resolve or acknowledge: the key its trigger was sent under.
+    pub alert_key: Option<String>,
+}
+
+/// What a notification row asks a sink to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Tell the change (new, or its live value moved).
+    Trigger,
+    /// A later scan no longer finds it.
+    Resolve,
+    /// Someone reviewed it (`driftscan ack`).
+    Acknowledge,
+}
+
+impl Action {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Trigger => "trigger",
+            Action::Resolve => "resolve",
+            Action::Acknowledge => "acknowledge",
+        }
+    }
 }
 
 /// How one delivery went, for the changes it carried.
@@ -25,22 +54,140 @@ pub struct Delivery {
     pub sent: bool,
     /// HTTP requests made, retries included.
     pub attempts: u32,
-    /// Why it failed; must already be free of the webhook address.
+    /// Why it failed; must already be free of the sink's address and keys.
     pub error: Option<String>,
+    /// The key the sink knows the alert by (the group's), kept for its resolve and acknowledge.
+    pub alert_key: Option<String>,
 }
 
-/// Where a run's changes are queued, and which: see [`History::queueing`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Queue {
-    pub channel: &'static str,
+/// One sink's share of the queue: see [`Queue`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct SinkQueue {
+    /// The sink's name, the `channel` of its rows.
+    pub name: String,
     /// Only changes scored anomalous; else every change the run recorded.
     pub anomalous_only: bool,
+    /// Whether a drift whose live value moved again is told again (not to a pager: the
+    /// incident is open already).
+    pub updates: bool,
+    /// Whether the sink follows the lifecycle: resolve and acknowledge are queued for it.
+    pub lifecycle: bool,
+}
+
+/// Where a run's changes are queued, per sink, and by which routes: see [`History::queueing`].
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Queue {
+    pub sinks: Vec<SinkQueue>,
+    pub routes: Vec<Route>,
+}
+
+/// A change a run recorded or moved, as the queue needs it.
+pub(super) struct Told {
+    pub id: i64,
+    pub anomalous: bool,
+    /// The drift was open already and its live value moved.
+    pub updated: bool,
 }
 
 impl Queue {
-    pub(super) fn wants(self, anomalous: bool) -> bool {
-        anomalous || !self.anomalous_only
+    /// Queues each of `told` for the sinks its route names (every sink without routes) that
+    /// want it. Returns how many rows were newly queued.
+    pub(super) fn changes(&self, tx: &Transaction, told: &[Told], now: DateTime<Utc>) -> Result<usize> {
+        let mut queued = 0;
+        for t in told {
+            let f = facts(tx, t.id)?;
+            let to = route::targets(&self.routes, &f);
+            for s in &self.sinks {
+                let routed = to.map_or(true, |names| names.contains(&s.name));
+                if routed && (t.anomalous || !s.anomalous_only) && (!t.updated || s.updates) {
+                    queued += queue(tx, &s.name, &[t.id], now)?;
+                }
+            }
+        }
+        Ok(queued)
     }
+
+    /// Queues `action` (resolve, acknowledge) at `at` for each lifecycle sink that was given
+    /// change `id`'s trigger: a sink never hears of the end of what it was never told. A drift
+    /// told as its CloudTrail event (`covered`) ends the event's alert.
+    pub(super) fn action(&self, tx: &Transaction, id: i64, action: Action, at: &str, now: DateTime<Utc>) -> Result<()> {
+        for s in self.sinks.iter().filter(|s| s.lifecycle) {
+            let Some(told) = told_as(tx, &s.name, id)? else { continue };
+            tx.execute(
+                "INSERT OR IGNORE INTO notifications (channel, change_id, revision, action, status, queued_at)
+                 VALUES (?1, ?2, ?3, ?4, 'pending', ?5)",
+                params![s.name, told, at, action.as_str(), rfc3339(now)],
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// The change whose alert told `id` on `channel`: itself, the CloudTrail event it was covered
+/// by, or `None` when it was never queued there.
+fn told_as(tx: &Transaction, channel: &str, id: i64) -> Result<Option<i64>> {
+    let status: Option<String> = tx
+        .query_row(
+            "SELECT status FROM notifications WHERE channel = ?1 AND change_id = ?2 AND action = 'trigger'
+              ORDER BY status = 'covered' LIMIT 1",
+            params![channel, id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    match status.as_deref() {
+        None => Ok(None),
+        Some("covered") => told_event(tx, channel, id),
+        Some(_) => Ok(Some(id)),
+    }
+}
+
+/// The CloudTrail change queued on `channel` that explains scan change `id`: the event has the
+/// drift's resource, and its time is the drift's `changed_at`.
+fn told_event(tx: &Transaction, channel: &str, id: i64) -> Result<Option<i64>> {
+    Ok(tx
+        .query_row(
+            "SELECT e.id FROM changes c
+               JOIN changes e ON e.source = 'cloudtrail' AND e.resource_id = c.resource_id AND e.time = c.changed_at
+               JOIN notifications n ON n.change_id = e.id AND n.channel = ?1 AND n.action = 'trigger'
+              WHERE c.id = ?2 AND c.source = 'scan' LIMIT 1",
+            params![channel, id],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
+/// What routes look at, read back from the recorded change. Its severity is worked out from
+/// its values and score as a report works it out (`impact`), so `min_severity` routes on it.
+fn facts(tx: &Transaction, id: i64) -> Result<Facts> {
+    let sql = "SELECT coalesce(workspace, ''), coalesce(account, ''), region, type, kind, coalesce(score, 0),
+                      resource_id, attribute, declared, actual, anomalous
+                 FROM changes WHERE id = ?1";
+    Ok(tx.query_row(sql, params![id], |r| {
+        let json = |i: usize| -> rusqlite::Result<Option<serde_json::Value>> {
+            Ok(r.get::<_, Option<String>>(i)?.and_then(|t| serde_json::from_str(&t).ok()))
+        };
+        let (rtype, kind): (String, String) = (r.get(3)?, r.get(4)?);
+        let (resource_id, attribute): (String, Option<String>) = (r.get(6)?, r.get(7)?);
+        let (declared, actual) = (json(8)?, json(9)?);
+        let impact = crate::impact::assess(&crate::impact::Subject {
+            rtype: &rtype,
+            id: &resource_id,
+            kind: &kind,
+            attribute: attribute.as_deref(),
+            before: declared.as_ref(),
+            after: actual.as_ref(),
+        });
+        let severity = crate::impact::combine(impact.severity, r.get::<_, i64>(10)? != 0);
+        Ok(Facts {
+            workspace: r.get(0)?,
+            account: r.get(1)?,
+            region: r.get(2)?,
+            rtype,
+            kind,
+            score: r.get(5)?,
+            severity: Some(severity.as_str().to_owned()),
+        })
+    })?)
 }
 
 /// Queues changes `ids` for `channel`, each at its current revision, unless already queued or
@@ -49,17 +196,7 @@ impl Queue {
 pub(super) fn queue(tx: &Transaction, channel: &str, ids: &[i64], now: DateTime<Utc>) -> Result<usize> {
     let mut queued = 0;
     for &id in ids {
-        // The event that explains a drift has the drift's resource and changed_at as its time.
-        let told_event: Option<i64> = tx
-            .query_row(
-                "SELECT e.id FROM changes c
-                   JOIN changes e ON e.source = 'cloudtrail' AND e.resource_id = c.resource_id AND e.time = c.changed_at
-                   JOIN notifications n ON n.change_id = e.id AND n.channel = ?1
-                  WHERE c.id = ?2 AND c.source = 'scan' LIMIT 1",
-                params![channel, id],
-                |r| r.get(0),
-            )
-            .optional()?;
+        let told_event = told_event(tx, channel, id)?;
         let status = if told_event.is_some() { "covered" } else { "pending" };
         queued += tx.execute(
             "INSERT OR IGNORE INTO notifications (channel, change_id, revision, status, queued_at, error)
@@ -77,104 +214,89 @@ impl History {
         self.in_transaction(|tx| queue(tx, channel, ids, now))
     }
 
-    /// The changes queued for `channel` and not yet told (this run's and earlier failures),
-    /// oldest first, each once.
-    pub fn pending_notifications(&self, channel: &str) -> Result<Vec<Pending>> {
+    /// The rows of `action` queued for `channel` and not yet told (this run's and earlier
+    /// failures), oldest change first, each change once.
+    pub fn pending_notifications(&self, channel: &str, action: Action) -> Result<Vec<Pending>> {
         let mut stmt = self.conn.prepare(
-            "SELECT n.change_id, sum(n.attempts) FROM notifications n JOIN changes c ON c.id = n.change_id
-              WHERE n.channel = ?1 AND n.status IN ('pending', 'failed')
+            "SELECT n.change_id, sum(n.attempts), max(n.revision),
+                    (SELECT t.alert_key FROM notifications t WHERE t.channel = n.channel AND t.change_id = n.change_id
+                        AND t.action = 'trigger' AND t.alert_key IS NOT NULL ORDER BY t.revision DESC LIMIT 1)
+               FROM notifications n JOIN changes c ON c.id = n.change_id
+              WHERE n.channel = ?1 AND n.action = ?2 AND n.status IN ('pending', 'failed')
               GROUP BY n.change_id ORDER BY min(c.time), n.change_id",
         )?;
-        let ids = stmt
-            .query_map(params![channel], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))?
+        let rows = stmt
+            .query_map(params![channel, action.as_str()], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, String>(2)?, r.get::<_, Option<String>>(3)?))
+            })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
-        let mut out = Vec::with_capacity(ids.len());
-        for (id, attempts) in ids {
+        let mut out = Vec::with_capacity(rows.len());
+        for (id, attempts, revision, alert_key) in rows {
             if let Some(change) = query::get(&self.conn, id)? {
-                out.push(Pending { change, attempts });
+                out.push(Pending { change, attempts, revision, alert_key });
             }
         }
         Ok(out)
     }
 
-    /// Records how the delivery of `ids` went: `sent`, or `failed` with the error, to be retried.
-    pub fn mark_notified(&mut self, channel: &str, ids: &[i64], d: &Delivery, now: DateTime<Utc>) -> Result<()> {
+    /// How many changes sent to `channel` under `alert_key` a scan still finds: an alert for a
+    /// group is resolved when the last of them is.
+    pub fn alert_still_open(&self, channel: &str, alert_key: &str) -> Result<i64> {
+        Ok(self.conn.query_row(
+            "SELECT count(DISTINCT n.change_id) FROM notifications n JOIN changes c ON c.id = n.change_id
+              WHERE n.channel = ?1 AND n.alert_key = ?2 AND n.action = 'trigger'
+                AND c.source = 'scan' AND c.resolved_at IS NULL",
+            params![channel, alert_key],
+            |r| r.get(0),
+        )?)
+    }
+
+    /// Records how the delivery of `action` for `ids` went: `sent`, or `failed` with the error,
+    /// to be retried.
+    pub fn mark_notified(
+        &mut self,
+        channel: &str,
+        action: Action,
+        ids: &[i64],
+        d: &Delivery,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
         let tx = self.conn.transaction()?;
         let now = rfc3339(now);
         for &id in ids {
             tx.execute(
                 "UPDATE notifications SET status = ?1, attempts = attempts + ?2, last_attempt_at = ?3,
-                        sent_at = CASE WHEN ?1 = 'sent' THEN ?3 END, error = ?4
-                  WHERE channel = ?5 AND change_id = ?6 AND status IN ('pending', 'failed')",
-                params![if d.sent { "sent" } else { "failed" }, d.attempts, now, d.error, channel, id],
+                        sent_at = CASE WHEN ?1 = 'sent' THEN ?3 END, error = ?4,
+                        alert_key = coalesce(?7, alert_key)
+                  WHERE channel = ?5 AND change_id = ?6 AND action = ?8 AND status IN ('pending', 'failed')",
+                params![
+                    if d.sent { "sent" } else { "failed" },
+                    d.attempts,
+                    now,
+                    d.error,
+                    channel,
+                    id,
+                    d.alert_key,
+                    action.as_str()
+                ],
             )?;
         }
         tx.commit()?;
         Ok(())
     }
+
+    /// Marks `action` for `id` as needing no message of its own (`why`): a resolve of one member
+    /// of a group whose alert stays open, an acknowledge of an alert acknowledged already.
+    pub fn mark_covered(&mut self, channel: &str, action: Action, id: i64, why: &str) -> Result<()> {
+        self.conn.execute(
+            "UPDATE notifications SET status = 'covered', error = ?4
+              WHERE channel = ?1 AND change_id = ?2 AND action = ?3 AND status IN ('pending', 'failed')",
+            params![channel, id, action.as_str(), why],
+        )?;
+        Ok(())
+    }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn change(h: &History, id: i64, source: &str, resource: &str, time: &str, changed_at: Option<&str>) {
-        h.conn
-            .execute(
-                "INSERT INTO changes (id, source, kind, type, resource_id, region, time, first_seen, last_seen, changed_at, anomalous)
-                 VALUES (?1, ?2, 'drifted', 'aws_instance', ?3, 'us-east-1', ?4, ?4, ?4, ?5, 1)",
-                params![id, source, resource, time, changed_at],
-            )
-            .unwrap();
-    }
-
-    #[test]
-    fn queued_once_retried_until_sent_and_a_told_event_covers_its_drift() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut h = History::open(&dir.path().join("h.db")).unwrap();
-        let now = Utc::now();
-        change(&h, 1, "cloudtrail", "i-1", "2026-01-01T03:00:00Z", Some("2026-01-01T03:00:00Z"));
-        assert_eq!(h.queue_notifications("slack", &[1], now).unwrap(), 1);
-        assert_eq!(h.queue_notifications("slack", &[1], now).unwrap(), 0, "queued once");
-
-        let failed = Delivery { sent: false, attempts: 4, error: Some("HTTP 500".into()) };
-        h.mark_notified("slack", &[1], &failed, now).unwrap();
-        let pending = h.pending_notifications("slack").unwrap();
-        assert_eq!((pending.len(), pending[0].attempts), (1, 4), "a failure waits for the next run");
-
-        h.mark_notified("slack", &[1], &Delivery { sent: true, attempts: 1, error: None }, now).unwrap();
-        assert!(h.pending_notifications("slack").unwrap().is_empty());
-
-        // The scan then finds the drift that event explains: already told.
-        change(&h, 2, "scan", "i-1", "2026-01-01T03:00:00Z", Some("2026-01-01T03:00:00Z"));
-        assert_eq!(h.queue_notifications("slack", &[2], now).unwrap(), 0);
-        let status: String =
-            h.conn.query_row("SELECT status FROM notifications WHERE change_id = 2", [], |r| r.get(0)).unwrap();
-        assert_eq!(status, "covered");
-    }
-
-    #[test]
-    fn what_learn_records_is_queued_in_its_own_transaction_and_only_as_asked() {
-        let mut loader = crate::cloudtrail::Loader::new();
-        let trail = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/cloudtrail/estate");
-        loader.add_path(&trail).unwrap();
-        let loaded = loader.finish();
-        let now = chrono::DateTime::parse_from_rfc3339("2026-12-01T00:00:00Z").unwrap().with_timezone(&Utc);
-        let cfg = crate::scoring::Config::default();
-        let dir = tempfile::tempdir().unwrap();
-        let learn = |name: &str, queue: Option<Queue>| {
-            let mut h = History::open(&dir.path().join(name)).unwrap().queueing(queue);
-            let outcome = h.learn(&loaded, now, &cfg).unwrap();
-            // Read back through a second connection: what was queued is committed with the changes.
-            drop(h);
-            let h = History::open(&dir.path().join(name)).unwrap();
-            (outcome, h.pending_notifications("slack").unwrap().len())
-        };
-        let (outcome, queued) = learn("all.db", Some(Queue { channel: "slack", anomalous_only: false }));
-        assert!(outcome.added > 0);
-        assert_eq!(queued, outcome.added);
-        let (outcome, queued) = learn("anomalous.db", Some(Queue { channel: "slack", anomalous_only: true }));
-        assert_eq!(queued, outcome.anomalous);
-        assert_eq!(learn("none.db", None).1, 0);
-    }
-}
+#[path = "notifications_tests.rs"]
+mod tests;

@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use super::counters::with_store;
 use super::rfc3339;
+use crate::impact::Severity;
 use crate::scoring::{self, Observation};
 
 /// One recorded change, as `report` lists it.
@@ -45,6 +46,12 @@ pub struct ChangeRow {
     pub acked_at: Option<String>,
     /// `true` when acknowledged as expected, `false` when only reviewed; `null` when not acknowledged.
     pub expected: Option<bool>,
+    /// What the change does (`crate::impact`); `null` when no rule matched. Worked out from the
+    /// stored values each time the row is read, so rules added later apply to old changes too.
+    pub impact: Option<Severity>,
+    /// Impact and score in one level.
+    pub severity: Severity,
+    pub impact_reasons: Vec<String>,
 }
 
 /// Which changes to list.
@@ -68,7 +75,7 @@ pub(super) fn row(r: &rusqlite::Row) -> rusqlite::Result<ChangeRow> {
     let source: String = r.get(1)?;
     let resolved_at: Option<String> = r.get(17)?;
     let status = status(&source, resolved_at.is_some());
-    Ok(ChangeRow {
+    let mut out = ChangeRow {
         id: r.get(0)?,
         event_id: r.get(2)?,
         event_name: r.get(3)?,
@@ -93,7 +100,12 @@ pub(super) fn row(r: &rusqlite::Row) -> rusqlite::Result<ChangeRow> {
         reasons: serde_json::from_str(&r.get::<_, String>(20)?).unwrap_or_default(),
         acked_at: r.get(21)?,
         expected: r.get(22)?,
-    })
+        impact: None,
+        severity: Severity::Low,
+        impact_reasons: Vec::new(),
+    };
+    out.assess();
+    Ok(out)
 }
 
 /// `open`, `resolved` (scan changes) or `recorded` (CloudTrail events).
@@ -116,6 +128,35 @@ pub struct Facets<'a> {
 }
 
 impl ChangeRow {
+    /// What the change is, in a few words: the event's name, `drifted ingress`, or a drift with
+    /// the event that explains it, `drifted ingress (AuthorizeSecurityGroupIngress)`.
+    pub fn label(&self) -> String {
+        let kind = match &self.attribute {
+            Some(a) => format!("{} {a}", self.kind),
+            None => self.kind.clone(),
+        };
+        match (&self.event_name, self.source.as_str()) {
+            (Some(e), "cloudtrail") => e.clone(),
+            (Some(e), _) => format!("{kind} ({e})"),
+            (None, _) => kind,
+        }
+    }
+
+    /// Sets `impact`, `impact_reasons` and `severity` from the values and the score.
+    pub fn assess(&mut self) {
+        let i = crate::impact::assess(&crate::impact::Subject {
+            rtype: &self.rtype,
+            id: &self.resource_id,
+            kind: &self.kind,
+            attribute: self.attribute.as_deref(),
+            before: self.declared.as_ref(),
+            after: self.actual.as_ref(),
+        });
+        self.impact = i.severity;
+        self.impact_reasons = i.reasons;
+        self.severity = crate::impact::combine(i.severity, self.anomalous);
+    }
+
     pub fn facets(&self) -> Facets<'_> {
         Facets {
             rtype: &self.rtype,

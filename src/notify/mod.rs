@@ -1,24 +1,37 @@
-//! Telling people: after `scan` and `learn` have recorded their changes, one Slack message per run
-//! with the changes worth a look.
+//! Telling people: after `scan`, `learn` and `ack` have recorded, each sink (Slack, PagerDuty, a
+//! signed webhook, Teams; see `sink.rs`) gets what the routes give it, one alert per cause.
 //!
-//! The history keeps what was told (`notifications`): a change is queued by the run that recorded
-//! it, in the transaction that records it ([`Mode::queue`] says which), and leaves the queue only
-//! when a message containing it was accepted. A delivery that fails
-//! stays queued for the next run, so nothing is lost and nothing is told twice. Notifying never
-//! fails the run: the caller turns an error into a warning.
+//! The history keeps what was told (`notifications`): a change is queued per sink by the run that
+//! recorded it, in the transaction that records it ([`sink::Sink::queue`] says which), and leaves
+//! the queue only when a message containing it was accepted. A delivery that fails stays queued
+//! for the next run, so nothing is lost and nothing is told twice. Sinks that follow the
+//! lifecycle (PagerDuty, webhooks) also get `resolve` and `acknowledge`, queued the same way.
+//! Notifying never fails the run: the caller turns an error into a warning.
 
+pub mod group;
+pub mod pagerduty;
+pub mod route;
+pub mod signed;
+pub mod sink;
 pub mod slack;
+pub mod teams;
+pub mod tell;
 pub mod webhook;
+
+use std::collections::BTreeMap;
 
 use anyhow::Result;
 use chrono::{DateTime, Utc};
 use clap::ValueEnum;
+use serde_json::Value;
 
+pub use sink::{Sink, Unusable};
 pub use webhook::{Posted, Retry, Webhook};
 
-use crate::history::{rfc3339, ChangeRow, Delivery, History, Queue};
+use crate::history::{rfc3339, Action, ChangeRow, Delivery, History};
+use group::{Cause, Group};
 
-/// The channel name in the history's bookkeeping.
+/// The default Slack sink's name, and its channel in the history's bookkeeping.
 pub const CHANNEL: &str = "slack";
 
 /// Which changes of a run are told.
@@ -33,87 +46,163 @@ pub enum Mode {
     Off,
 }
 
-impl Mode {
-    /// Where a run queues the changes this mode tells; `None` for `off`.
-    pub fn queue(self) -> Option<Queue> {
-        match self {
-            Mode::Off => None,
-            Mode::Anomalous | Mode::All => Some(Queue { channel: CHANNEL, anomalous_only: self == Mode::Anomalous }),
-        }
-    }
-}
-
 /// Where to tell, and how hard to try.
 #[derive(Debug, Clone)]
 pub struct Notifier {
-    pub webhook: Webhook,
+    pub sinks: Vec<Sink>,
     pub retry: Retry,
 }
 
-/// What a notification step did.
+/// What a notification step did for one sink.
 #[derive(Debug, Clone, Default)]
 pub struct Outcome {
-    /// Changes in the message that was accepted.
+    /// The sink, as messages name it.
+    pub sink: String,
+    /// Changes in the alerts that were accepted.
     pub told: usize,
-    /// Why the message was not delivered (redacted); the changes stay queued.
+    /// Why a message was not delivered (redacted); what it carried stays queued.
     pub failed: Option<String>,
 }
 
 impl Notifier {
-    /// Sends every change still queued, in one message.
-    pub fn send_pending(&self, history: &mut History, now: DateTime<Utc>) -> Result<Outcome> {
-        let pending = history.pending_notifications(CHANNEL)?;
-        if pending.is_empty() {
-            return Ok(Outcome::default());
+    /// Sends what is queued, sink by sink; a sink that fails does not hold the others back.
+    pub fn send_pending(&self, history: &mut History, now: DateTime<Utc>) -> Result<Vec<Outcome>> {
+        let mut out = Vec::new();
+        for s in &self.sinks {
+            let mut o = Outcome { sink: s.label(), ..Default::default() };
+            match self.send_sink(s, history, now, &mut o) {
+                Ok(()) => out.push(o),
+                Err(e) => {
+                    o.failed = Some(s.redact(&crate::error::one_line(&e)));
+                    out.push(o);
+                }
+            }
         }
-        let changes: Vec<ChangeRow> = pending.into_iter().map(|p| p.change).collect();
-        let anomalous = changes.iter().filter(|c| c.anomalous).count();
-        let headline = headline(changes.len(), anomalous);
-        let since = changes.iter().map(|c| c.time.as_str()).min().unwrap_or("7d");
-        let see_more =
-            format!("driftscan report --since {since}{}", if anomalous == changes.len() { " --anomalous" } else { "" });
-        let body = slack::message(&headline, &changes, &see_more).to_string();
-        let posted = self.webhook.post(&body, &self.retry);
-        let ids: Vec<i64> = changes.iter().map(|c| c.id).collect();
-        let delivery =
-            Delivery { sent: posted.error.is_none(), attempts: posted.attempts, error: posted.error.clone() };
-        history.mark_notified(CHANNEL, &ids, &delivery, now)?;
-        Ok(match posted.error {
-            None => Outcome { told: ids.len(), failed: None },
-            Some(e) => Outcome { told: 0, failed: Some(e) },
-        })
+        Ok(out)
     }
 
-    /// Sends a sample message, recording nothing: to check the webhook works.
-    pub fn test_message(&self, now: DateTime<Utc>) -> Posted {
-        let sample = ChangeRow {
-            id: 0,
-            source: "scan".into(),
-            event_id: None,
-            event_name: None,
-            kind: "drifted".into(),
-            rtype: "aws_security_group".into(),
-            resource_id: "sg-0123456789abcdef0".into(),
-            region: "us-east-1".into(),
-            account: "123456789012".into(),
-            address: Some("aws_security_group.web".into()),
-            attribute: Some("description".into()),
-            declared: Some(serde_json::json!("web servers")),
-            actual: Some(serde_json::json!("web servers (edited in the console)")),
-            actor: Some("arn:aws:iam::123456789012:user/example".into()),
-            time: rfc3339(now),
-            first_seen: rfc3339(now),
-            last_seen: rfc3339(now),
-            resolved_at: None,
-            status: "open".into(),
-            score: Some(0.93),
-            anomalous: true,
-            reasons: vec!["This is a test message from `driftscan notify --test`: the webhook works.".into()],
-            acked_at: None,
-            expected: None,
-        };
-        let body = slack::message("test message (sample change)", &[sample], "driftscan report --since 7d --anomalous");
-        self.webhook.post(&body.to_string(), &self.retry)
+    fn send_sink(&self, s: &Sink, history: &mut History, now: DateTime<Utc>, o: &mut Outcome) -> Result<()> {
+        let pending = history.pending_notifications(&s.name, Action::Trigger)?;
+        if !pending.is_empty() {
+            let groups = group::group(pending.into_iter().map(|p| p.change).collect());
+            if s.batches() {
+                let all: Vec<i64> = groups.iter().flat_map(|g| g.members.iter().map(|m| m.id)).collect();
+                let posted = s.post(&run_message(s, &groups), &self.retry);
+                if !self.mark(history, s, Action::Trigger, &all, &posted, None, now)? {
+                    o.failed = posted.error;
+                    return Ok(());
+                }
+                o.told += all.len();
+            } else {
+                // One request per alert: a failure stops this sink for the run, the rest wait.
+                for g in &groups {
+                    let key = g.key();
+                    let ids: Vec<i64> = g.members.iter().map(|m| m.id).collect();
+                    let posted = s.post(&alert_body(s, Action::Trigger, g, &key, now), &self.retry);
+                    if !self.mark(history, s, Action::Trigger, &ids, &posted, Some(key), now)? {
+                        o.failed = posted.error;
+                        return Ok(());
+                    }
+                    o.told += ids.len();
+                }
+            }
+        }
+        if !s.lifecycle() {
+            return Ok(());
+        }
+        for action in [Action::Resolve, Action::Acknowledge] {
+            // By the alert they were sent in; one whose trigger is not sent yet waits for it.
+            let mut by_key: BTreeMap<String, Vec<ChangeRow>> = BTreeMap::new();
+            for p in history.pending_notifications(&s.name, action)? {
+                if let Some(k) = p.alert_key {
+                    by_key.entry(k).or_default().push(p.change);
+                }
+            }
+            for (key, members) in by_key {
+                let ids: Vec<i64> = members.iter().map(|m| m.id).collect();
+                if action == Action::Resolve {
+                    let open = history.alert_still_open(&s.name, &key)?;
+                    if open > 0 {
+                        let why = format!("alert {key} stays open: {open} of its changes are still found");
+                        for id in ids {
+                            history.mark_covered(&s.name, action, id, &why)?;
+                        }
+                        continue;
+                    }
+                }
+                let g = Group { cause: Cause::Single, members, lead: 0 };
+                let posted = s.post(&alert_body(s, action, &g, &key, now), &self.retry);
+                if !self.mark(history, s, action, &ids, &posted, Some(key), now)? {
+                    o.failed = posted.error;
+                    return Ok(());
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Records a delivery; returns whether it was accepted.
+    #[allow(clippy::too_many_arguments)]
+    fn mark(
+        &self,
+        history: &mut History,
+        s: &Sink,
+        action: Action,
+        ids: &[i64],
+        posted: &Posted,
+        alert_key: Option<String>,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let sent = posted.error.is_none();
+        let d = Delivery { sent, attempts: posted.attempts, error: posted.error.clone(), alert_key };
+        history.mark_notified(&s.name, action, ids, &d, now)?;
+        Ok(sent)
+    }
+
+    /// Sends a sample alert to `s`, recording nothing: to check the sink works. PagerDuty gets
+    /// the trigger and at once its resolve, so the test leaves no incident open.
+    pub fn test_message(&self, s: &Sink, now: DateTime<Utc>) -> Posted {
+        let g = Group::single(sample(now));
+        let key = format!("driftscan-test-{}", now.timestamp());
+        if s.batches() {
+            let (headline, see_more) = ("test message (sample change)", "driftscan report --since 7d --anomalous");
+            let body = match s.kind {
+                sink::Kind::Teams(_) => teams::message(headline, std::slice::from_ref(&g), see_more),
+                _ => slack::message(headline, std::slice::from_ref(&g), see_more),
+            };
+            return s.post(&body, &self.retry);
+        }
+        let posted = s.post(&alert_body(s, Action::Trigger, &g, &key, now), &self.retry);
+        if posted.error.is_some() || !matches!(s.kind, sink::Kind::PagerDuty { .. }) {
+            return posted;
+        }
+        s.post(&alert_body(s, Action::Resolve, &g, &key, now), &self.retry)
+    }
+}
+
+/// The one message of a run for a chat sink (Slack, Teams).
+fn run_message(s: &Sink, groups: &[Group]) -> Value {
+    let changes: Vec<&ChangeRow> = groups.iter().flat_map(|g| &g.members).collect();
+    let anomalous = changes.iter().filter(|c| c.anomalous).count();
+    let mut headline = headline(changes.len(), anomalous);
+    if groups.len() < changes.len() {
+        let n = groups.len();
+        headline.push_str(&format!(" in {n} alert{}", if n == 1 { "" } else { "s" }));
+    }
+    let since = changes.iter().map(|c| c.time.as_str()).min().unwrap_or("7d");
+    let see_more =
+        format!("driftscan report --since {since}{}", if anomalous == changes.len() { " --anomalous" } else { "" });
+    match s.kind {
+        sink::Kind::Teams(_) => teams::message(&headline, groups, &see_more),
+        _ => slack::message(&headline, groups, &see_more),
+    }
+}
+
+/// The body of one alert event for a sink that takes one request per alert.
+fn alert_body(s: &Sink, action: Action, g: &Group, key: &str, now: DateTime<Utc>) -> Value {
+    match &s.kind {
+        sink::Kind::PagerDuty { routing_key, .. } => pagerduty::event(routing_key.expose(), action, g, key),
+        _ => signed::body(action, g, key, &rfc3339(now)),
     }
 }
 
@@ -123,5 +212,38 @@ fn headline(n: usize, anomalous: usize) -> String {
         format!("{n} anomalous change{}", s(n))
     } else {
         format!("{n} new change{} ({anomalous} anomalous)", s(n))
+    }
+}
+
+/// The change a test message shows.
+fn sample(now: DateTime<Utc>) -> ChangeRow {
+    ChangeRow {
+        id: 0,
+        source: "scan".into(),
+        event_id: None,
+        event_name: None,
+        kind: "drifted".into(),
+        rtype: "aws_security_group".into(),
+        resource_id: "sg-0123456789abcdef0".into(),
+        region: "us-east-1".into(),
+        account: "123456789012".into(),
+        address: Some("aws_security_group.web".into()),
+        attribute: Some("description".into()),
+        declared: Some(serde_json::json!("web servers")),
+        actual: Some(serde_json::json!("web servers (edited in the console)")),
+        actor: Some("arn:aws:iam::123456789012:user/example".into()),
+        time: rfc3339(now),
+        first_seen: rfc3339(now),
+        last_seen: rfc3339(now),
+        resolved_at: None,
+        status: "open".into(),
+        score: Some(0.93),
+        anomalous: true,
+        reasons: vec!["This is a test message from `driftscan notify --test`: the sink works.".into()],
+        acked_at: None,
+        expected: None,
+        impact: None,
+        severity: crate::impact::Severity::Low,
+        impact_reasons: Vec::new(),
     }
 }

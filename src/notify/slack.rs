@@ -8,27 +8,37 @@
 
 use serde_json::{json, Value};
 
+use super::group::Group;
 use crate::history::ChangeRow;
 use crate::output::values;
 
-/// Changes shown in one message: Slack takes at most 50 blocks, and each change uses three.
+/// Alerts shown in one message: Slack takes at most 50 blocks, and each alert uses three.
 pub const MAX_SHOWN: usize = 12;
 /// Longest value or reason shown before it is cut (Slack cuts a section at 3,000 characters).
 const MAX_TEXT: usize = 300;
 /// Diff lines shown for one long value.
 const MAX_DIFF_LINES: usize = 8;
 
-/// The message for `changes` (at most [`MAX_SHOWN`] are detailed; the rest are counted), with
-/// `headline` such as "2 anomalous changes" and `see_more`, the command to run.
-pub fn message(headline: &str, changes: &[ChangeRow], see_more: &str) -> Value {
+/// Members of a group named in its section.
+const MAX_MEMBERS: usize = 10;
+
+/// The message for `groups` (at most [`MAX_SHOWN`] are detailed, each by its most unusual
+/// change and its members; the rest are counted), with `headline` such as "2 anomalous
+/// changes" and `see_more`, the command to run.
+pub fn message(headline: &str, groups: &[Group], see_more: &str) -> Value {
     let mut blocks = vec![json!({
         "type": "header",
         "text": {"type": "plain_text", "text": format!("driftscan: {headline}"), "emoji": true}
     })];
-    for c in changes.iter().take(MAX_SHOWN) {
+    for g in groups.iter().take(MAX_SHOWN) {
+        let c = g.lead();
+        let mut text = what(c);
+        if g.members.len() > 1 {
+            text.push_str(&members(g));
+        }
         blocks.push(json!({
             "type": "section",
-            "text": {"type": "mrkdwn", "text": what(c)},
+            "text": {"type": "mrkdwn", "text": text},
             "fields": [
                 {"type": "mrkdwn", "text": format!("*Where*\naccount {}, {}", esc(if c.account.is_empty() { "unknown" } else { &c.account }), esc(&c.region))},
                 {"type": "mrkdwn", "text": format!("*Who*\n{}", esc(c.actor.as_deref().unwrap_or("unknown (no CloudTrail event)")))},
@@ -44,17 +54,21 @@ pub fn message(headline: &str, changes: &[ChangeRow], see_more: &str) -> Value {
         }));
         blocks.push(json!({"type": "divider"}));
     }
-    if changes.len() > MAX_SHOWN {
+    if groups.len() > MAX_SHOWN {
+        let more: usize = groups[MAX_SHOWN..].iter().map(|g| g.members.len()).sum();
         blocks.push(json!({
             "type": "section",
-            "text": {"type": "mrkdwn", "text": format!("…and {} more changes.", changes.len() - MAX_SHOWN)}
+            "text": {"type": "mrkdwn", "text": format!("…and {more} more changes.")}
         }));
     }
     blocks.push(json!({
         "type": "context",
         "elements": [{"type": "mrkdwn", "text": format!("See more: `{}`", see_more.replace('`', "'"))}]
     }));
-    let first = changes.first().map(|c| format!(": {} {} in {}", esc(&c.rtype), esc(&c.resource_id), esc(&c.region)));
+    let first = groups
+        .first()
+        .map(Group::lead)
+        .map(|c| format!(": {} {} in {}", esc(&c.rtype), esc(&c.resource_id), esc(&c.region)));
     json!({
         // The plain text is what notifications and screen readers show.
         "text": format!("driftscan: {headline}{}", first.unwrap_or_default()),
@@ -85,6 +99,24 @@ fn what(c: &ChangeRow) -> String {
         }
     }
     s
+}
+
+/// A group's cause, size and members, below its most unusual change.
+fn members(g: &Group) -> String {
+    let names: Vec<String> = g
+        .members
+        .iter()
+        .take(MAX_MEMBERS)
+        .map(|m| format!("`{}`", code(m.address.as_deref().unwrap_or(&m.resource_id))))
+        .collect();
+    let more = g.members.len().saturating_sub(MAX_MEMBERS);
+    let tail = if more > 0 { format!(" and {more} more") } else { String::new() };
+    format!(
+        "\n*One cause, {} changes:* {} (the most unusual shown)\nMembers: {}{tail}",
+        g.members.len(),
+        esc(&cut(&g.describe())),
+        names.join(", ")
+    )
 }
 
 /// Text for Slack's mrkdwn: `&`, `<`, `>` escaped (no links or `<!channel>` of its own) and
@@ -142,7 +174,7 @@ mod tests {
     fn one_block_set_per_change_with_what_where_who_why() {
         let mut c = row(9, "2026-12-06T03:14:00Z", "drifted", true, "open");
         c.actor = Some("arn:aws:iam::123456789012:user/<!here>".into());
-        let m = message("1 anomalous change", &[c], "driftscan report --since 7d --anomalous");
+        let m = message("1 anomalous change", &[Group::single(c)], "driftscan report --since 7d --anomalous");
         let blocks = m["blocks"].as_array().unwrap();
         assert_eq!(blocks[0]["type"], "header");
         let text = m.to_string();
@@ -157,7 +189,8 @@ mod tests {
             assert!(text.contains(needle), "lacks {needle}: {text}");
         }
         assert!(!text.contains("<!here>"));
-        let many: Vec<_> = (0..20).map(|i| row(i, "2026-12-06T03:14:00Z", "drifted", true, "open")).collect();
+        let many: Vec<_> =
+            (0..20).map(|i| Group::single(row(i, "2026-12-06T03:14:00Z", "drifted", true, "open"))).collect();
         let m = message("20 anomalous changes", &many, "x");
         assert!(m["blocks"].as_array().unwrap().len() <= 50);
         assert!(m.to_string().contains("and 8 more changes"));

@@ -1,4 +1,5 @@
-//! A Slack incoming webhook: its address kept secret, and delivery with retries.
+//! An HTTPS endpoint a sink posts to (a Slack or Teams webhook, PagerDuty's events API, a
+//! receiver of signed webhooks): its address kept secret, and delivery with retries.
 //!
 //! The address is a credential (anyone holding it can post to the channel), so it is never
 //! printed: `Display` and `Debug` show only the host, and every error that leaves this module is
@@ -7,7 +8,8 @@
 use std::fmt;
 use std::time::Duration;
 
-/// Where to post. Built from `DRIFTSCAN_SLACK_WEBHOOK` or, later, a config file.
+/// Where to post. Built from an environment variable the config names (`DRIFTSCAN_SLACK_WEBHOOK`
+/// for the default Slack sink).
 #[derive(Clone)]
 pub struct Webhook {
     url: String,
@@ -47,6 +49,11 @@ impl Webhook {
     /// server), so a typo cannot send the estate's changes in clear over the network. The error
     /// never repeats the address.
     pub fn parse(url: &str) -> Result<Webhook, String> {
+        Webhook::parse_as(url, "the Slack webhook")
+    }
+
+    /// [`Webhook::parse`] for any sink, `what` naming it in errors ("the Teams webhook").
+    pub fn parse_as(url: &str, what: &str) -> Result<Webhook, String> {
         let url = url.trim();
         let rest = if let Some(r) = url.strip_prefix("https://") {
             r
@@ -54,16 +61,15 @@ impl Webhook {
             let host = r.split(['/', '?']).next().unwrap_or("");
             let host = host.rsplit_once(':').map_or(host, |(h, _)| h);
             if !matches!(host, "127.0.0.1" | "localhost" | "[::1]") {
-                return Err("the Slack webhook must be an https:// address (plain http only to this machine)".into());
+                return Err(format!("{what} must be an https:// address (plain http only to this machine)"));
             }
             r
         } else {
-            return Err(
-                "the Slack webhook is not an http(s) address (expected https://hooks.slack.com/services/...)".into()
-            );
+            let hint = if what.contains("Slack") { " (expected https://hooks.slack.com/services/...)" } else { "" };
+            return Err(format!("{what} is not an http(s) address{hint}"));
         };
         if rest.split(['/', '?']).next().unwrap_or("").is_empty() {
-            return Err("the Slack webhook address has no host".into());
+            return Err(format!("{what} address has no host"));
         }
         Ok(Webhook { url: url.to_owned() })
     }
@@ -75,8 +81,13 @@ impl Webhook {
 
     /// The webhook in environment variable `var` (the config's `slack { webhook_env }`).
     pub fn from_var(var: &str) -> Option<Result<Webhook, String>> {
+        Webhook::from_var_as(var, "the Slack webhook")
+    }
+
+    /// The endpoint in environment variable `var`, `what` naming it in errors.
+    pub fn from_var_as(var: &str, what: &str) -> Option<Result<Webhook, String>> {
         let v = std::env::var(var).ok().filter(|v| !v.trim().is_empty())?;
-        Some(Webhook::parse(&v))
+        Some(Webhook::parse_as(&v, what))
     }
 
     /// `text` with the address, and its secret path on its own, replaced by `<webhook>`.
@@ -96,13 +107,23 @@ impl Webhook {
     /// and waiting out a 429 for its `Retry-After`. A client error (bad token, channel gone) is not
     /// retried: it will not fix itself within a run.
     pub fn post(&self, body: &str, retry: &Retry) -> Posted {
+        self.post_with(body, &Vec::new, retry)
+    }
+
+    /// [`Webhook::post`] with extra headers, made afresh for each request (a signature over the
+    /// moment it is sent).
+    pub fn post_with(&self, body: &str, headers: &dyn Fn() -> Vec<(&'static str, String)>, retry: &Retry) -> Posted {
         let agent = ureq::AgentBuilder::new().timeout(Duration::from_secs(15)).build();
         let mut attempts = 0;
         let mut last = String::new();
         while attempts < retry.attempts {
             attempts += 1;
             let wait = retry.base * 2u32.saturating_pow(attempts - 1);
-            match agent.post(&self.url).set("Content-Type", "application/json").send_string(body) {
+            let mut req = agent.post(&self.url).set("Content-Type", "application/json");
+            for (k, v) in headers() {
+                req = req.set(k, &v);
+            }
+            match req.send_string(body) {
                 Ok(_) => return Posted { attempts, error: None },
                 Err(ureq::Error::Status(429, resp)) => {
                     let after = resp.header("Retry-After").and_then(|v| v.trim().parse::<u64>().ok());
@@ -144,7 +165,7 @@ impl Webhook {
 
 impl fmt::Display for Webhook {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Slack webhook at {}", self.host())
+        write!(f, "webhook at {}", self.host())
     }
 }
 
@@ -163,7 +184,7 @@ mod tests {
     #[test]
     fn address_checked_and_never_shown() {
         let w = Webhook::parse(URL).unwrap();
-        assert_eq!(w.to_string(), "Slack webhook at hooks.slack.com");
+        assert_eq!(w.to_string(), "webhook at hooks.slack.com");
         assert!(!format!("{w:?}").contains("s3cr3t"));
         assert_eq!(w.redact(&format!("error sending to {URL}: 500")), "error sending to <webhook>: 500");
         assert_eq!(w.redact("POST /services/T0001/B0001/s3cr3tT0ken"), "POST /<webhook path>");

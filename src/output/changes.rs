@@ -6,6 +6,7 @@ use serde_json::json;
 
 use super::{pretty, Format};
 use crate::history::{ChangeRow, Facets, LearnOutcome};
+use crate::impact::Severity;
 
 /// Hands each row of a report to the writer given, in order; an error stops it (a history that
 /// fails mid-read).
@@ -100,15 +101,11 @@ pub fn report(rows: &[ChangeRow], since: Option<&str>, until: Option<&str>, form
         }
         Format::Table => {
             let mut out = String::new();
-            let header = ["ID", "TIME", "SOURCE", "KIND", "TYPE", "RESOURCE", "REGION", "ACTOR", "SCORE"];
-            let table: Vec<[String; 9]> = rows
+            let header = ["ID", "TIME", "SOURCE", "KIND", "TYPE", "RESOURCE", "REGION", "ACTOR", "SCORE", "SEVERITY"];
+            let table: Vec<[String; 10]> = rows
                 .iter()
                 .map(|r| {
-                    let kind = match (&r.event_name, &r.attribute) {
-                        (Some(e), _) => e.clone(),
-                        (None, Some(a)) => format!("{} {a}", r.kind),
-                        (None, None) => r.kind.clone(),
-                    };
+                    let kind = r.label();
                     let status = if r.status == "resolved" { " (resolved)" } else { "" };
                     // Cut, not rounded, to two places: 0.497 under a 0.5 threshold must not read 0.50.
                     let score = match r.score.map(|s| (s * 100.0).floor() / 100.0) {
@@ -126,11 +123,34 @@ pub fn report(rows: &[ChangeRow], since: Option<&str>, until: Option<&str>, form
                         r.region.clone(),
                         r.actor.as_deref().map(short_actor).unwrap_or("-").to_owned(),
                         score,
+                        r.severity.to_string(),
                     ]
                 })
                 .collect();
             if !table.is_empty() {
                 write_table(&mut out, &header, &table);
+            }
+            let mut severe: Vec<&ChangeRow> = rows.iter().filter(|r| r.severity >= Severity::High).collect();
+            severe.sort_by(|a, b| b.severity.cmp(&a.severity).then(b.time.cmp(&a.time)));
+            if !severe.is_empty() {
+                let _ = writeln!(out, "\nSEVERE ({})", severe.len());
+                for r in severe {
+                    let who = r.actor.as_deref().map(|a| format!(" by {a}")).unwrap_or_default();
+                    let _ = writeln!(
+                        out,
+                        "  [{}] #{} {}: {} {} in {} at {}{who}",
+                        r.severity,
+                        r.id,
+                        row_what(r),
+                        r.address.as_deref().unwrap_or(&r.rtype),
+                        r.resource_id,
+                        r.region,
+                        r.time
+                    );
+                    for reason in &r.impact_reasons {
+                        let _ = writeln!(out, "      {reason}");
+                    }
+                }
             }
             let flagged: Vec<&ChangeRow> = rows.iter().filter(|r| r.anomalous).collect();
             if !flagged.is_empty() {
@@ -141,11 +161,7 @@ pub fn report(rows: &[ChangeRow], since: Option<&str>, until: Option<&str>, form
                         Some(false) => " [reviewed]",
                         None => "",
                     };
-                    let what = match (&r.event_name, &r.attribute) {
-                        (Some(e), _) => e.clone(),
-                        (None, Some(a)) => format!("{} {a}", r.kind),
-                        (None, None) => r.kind.clone(),
-                    };
+                    let what = r.label();
                     let who = r.actor.as_deref().map(|a| format!(" by {a}")).unwrap_or_default();
                     let _ = writeln!(
                         out,
@@ -225,6 +241,11 @@ pub fn learn(outcome: &LearnOutcome, files: usize, skipped: &[String], format: F
             out
         }
     }
+}
+
+/// The event's name, or the kind and attribute of a drift.
+fn row_what(r: &ChangeRow) -> String {
+    r.label()
 }
 
 /// The last part of a principal ARN (`user/alice`, `assumed-role/Deploy/session`), which is what

@@ -91,7 +91,7 @@ fn plan_line(r: &CheckReport) -> String {
 }
 
 fn fail_on(r: &CheckReport) -> String {
-    serde_json::to_value(r.summary.fail_on).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+    r.summary.fail_on.as_text()
 }
 
 fn score_text(p: &Planned) -> String {

@@ -1,12 +1,14 @@
 //! `check` reports for CI systems: JUnit XML (GitLab's test report, GitHub test-report actions,
 //! Jenkins), one test case per planned change that fails for a clobber or an anomaly; and SARIF
-//! 2.1.0 (GitHub code scanning, GitLab), one result per clobber, anomaly and drift.
+//! 2.1.0 (GitHub code scanning, GitLab), one result per clobber, anomaly, drift and risky planned
+//! change, its level from the change's severity.
 
 use std::fmt::Write;
 
 use serde_json::{json, Value};
 
-use crate::check::{CheckReport, Clobber, Planned, Seen};
+use crate::check::{CheckReport, Clobber, Planned, Risk, Seen};
+use crate::impact::Severity;
 
 /// Escapes text for XML attributes and content.
 fn xml(s: &str) -> String {
@@ -71,7 +73,25 @@ pub fn junit(r: &CheckReport) -> String {
     out
 }
 
-/// SARIF 2.1.0 with three rules; each result names the resource as a logical location and the
+/// SARIF's level for a severity: high and critical are errors, medium a warning, low a note (a
+/// drift is at least a warning, as it always was).
+fn level(s: Severity) -> &'static str {
+    match s {
+        Severity::Critical | Severity::High => "error",
+        Severity::Medium => "warning",
+        Severity::Low => "note",
+    }
+}
+
+/// `: severity high: ingress tcp 22-22 from 0.0.0.0/0 opens SSH (22) to the internet`.
+fn impact_text(r: &Risk) -> String {
+    if r.impact_reasons.is_empty() {
+        return String::new();
+    }
+    format!(" (severity {}: {})", r.severity, r.impact_reasons.join("; "))
+}
+
+/// SARIF 2.1.0 with four rules; each result names the resource as a logical location and the
 /// plan file as the artifact (when it was a file).
 pub fn sarif(r: &CheckReport) -> String {
     let location = |address: &str| {
@@ -93,7 +113,8 @@ pub fn sarif(r: &CheckReport) -> String {
     for p in r.planned.iter().filter(|p| p.is_anomalous()) {
         results.push(json!({
             "ruleId": "driftscan/anomalous-change", "level": "error",
-            "message": {"text": format!("{} {} scores {:.2}: {}", p.action.as_str(), p.address, p.score.unwrap_or_default(), p.reasons.join("; "))},
+            "message": {"text": format!("{} {} scores {:.2}: {}{}", p.action.as_str(), p.address, p.score.unwrap_or_default(), p.reasons.join("; "), impact_text(&p.risk))},
+            "properties": {"severity": p.risk.severity},
             "locations": [location(&p.address)],
             "partialFingerprints": {"driftscan/v1": format!("anomaly|{}", p.address)},
         }));
@@ -103,10 +124,21 @@ pub fn sarif(r: &CheckReport) -> String {
         let what = if names.is_empty() { "deleted".to_owned() } else { format!("changed: {}", names.join(", ")) };
         let by = if d.source == Seen::Plan { "Terraform saw" } else { "the live scan found" };
         results.push(json!({
-            "ruleId": "driftscan/drift", "level": "warning",
-            "message": {"text": format!("{}: {by} it {what} outside Terraform", d.address)},
+            "ruleId": "driftscan/drift", "level": level(d.risk.severity.max(Severity::Medium)),
+            "message": {"text": format!("{}: {by} it {what} outside Terraform{}", d.address, impact_text(&d.risk))},
             "locations": [location(&d.address)],
             "partialFingerprints": {"driftscan/v1": format!("drift|{}|{}", d.address, names.join(","))},
+            "properties": {"severity": d.risk.severity},
+        }));
+    }
+    // A planned change that is dangerous but not unusual has no result above: it gets one here.
+    for p in r.planned.iter().filter(|p| !p.is_anomalous() && p.risk.impact >= Some(Severity::Medium)) {
+        results.push(json!({
+            "ruleId": "driftscan/risky-change", "level": level(p.risk.severity),
+            "message": {"text": format!("{} {}{}", p.action.as_str(), p.address, impact_text(&p.risk))},
+            "locations": [location(&p.address)],
+            "partialFingerprints": {"driftscan/v1": format!("risk|{}", p.address)},
+            "properties": {"severity": p.risk.severity},
         }));
     }
     let rule = |id: &str, name: &str, text: &str, level: &str| json!({"id": id, "name": name, "shortDescription": {"text": text}, "defaultConfiguration": {"level": level}});
@@ -121,6 +153,7 @@ pub fn sarif(r: &CheckReport) -> String {
                     rule("driftscan/clobber", "Clobber", "A planned change overwrites a change made outside Terraform", "error"),
                     rule("driftscan/anomalous-change", "AnomalousChange", "A planned change is unusual for this account's history", "error"),
                     rule("driftscan/drift", "Drift", "A resource was changed outside Terraform", "warning"),
+                    rule("driftscan/risky-change", "RiskyChange", "A planned change exposes, weakens or removes a control", "warning"),
                 ],
             }},
             "results": results,

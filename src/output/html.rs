@@ -42,6 +42,8 @@ pre.diff .add { color: var(--ok); } pre.diff .del { color: var(--bad); } pre.dif
 .grid2 { display: grid; grid-template-columns: 1fr 1fr; gap: 24px; }
 svg text { font: 11px system-ui, sans-serif; fill: var(--muted); }
 .empty { color: var(--muted); font-style: italic; }
+.sev { display: inline-block; padding: 0 6px; border-radius: 4px; font-weight: 600; color: #fff; background: #8a94a3; }
+.sev.critical { background: #8e1020; } .sev.high { background: var(--bad); } .sev.medium { background: #b26a00; }
 footer { margin-top: 32px; color: var(--muted); font-size: 12px; }
 "#;
 
@@ -62,6 +64,7 @@ pub fn render(d: &Digest) -> String {
     }
     let _ = writeln!(o, "</p></header>");
     summary(&mut o, d);
+    super::severity::html(&mut o, d, h);
     anomalies(&mut o, d);
     open_drifts(&mut o, d);
     heatmap(&mut o, d);
@@ -128,6 +131,7 @@ fn anomalies(o: &mut String, d: &Digest) {
             h(r.actor.as_deref().unwrap_or("unknown (no CloudTrail event)"))
         );
         let _ = writeln!(o, "<dt>When</dt><dd>{}</dd>", h(&r.time));
+        let _ = writeln!(o, "<dt>Severity</dt><dd><span class=\"sev {0}\">{0}</span></dd>", r.severity);
         if let Some(e) = r.expected {
             let _ =
                 writeln!(o, "<dt>Reviewed</dt><dd>{}</dd>", if e { "acknowledged as expected" } else { "reviewed" });
@@ -367,7 +371,7 @@ fn all_changes(o: &mut String, d: &Digest) {
     let _ = writeln!(
         o,
         "<table><thead><tr><th class=\"num\">#</th><th>time</th><th>source</th><th>change</th><th>type</th>\
-         <th>resource</th><th>region</th><th>actor</th><th>status</th><th class=\"num\">score</th></tr></thead><tbody>"
+         <th>resource</th><th>region</th><th>actor</th><th>status</th><th class=\"num\">score</th><th>severity</th></tr></thead><tbody>"
     );
     let (listed, left_out) = d.listed();
     if left_out > 0 {
@@ -381,7 +385,7 @@ fn all_changes(o: &mut String, d: &Digest) {
         let _ = writeln!(
             o,
             "<tr class=\"change\"><td class=\"num\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><code>{}</code></td>\
-             <td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td></tr>",
+             <td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td><span class=\"sev {}\">{}</span></td></tr>",
             r.id,
             h(&r.time),
             h(&r.source),
@@ -391,18 +395,16 @@ fn all_changes(o: &mut String, d: &Digest) {
             h(&r.region),
             h(r.actor.as_deref().unwrap_or("-")),
             h(&r.status),
-            score(r)
+            score(r),
+            r.severity,
+            r.severity
         );
     }
     let _ = writeln!(o, "</tbody></table></section>");
 }
 
 fn what(r: &ChangeRow) -> String {
-    match (&r.event_name, &r.attribute) {
-        (Some(e), _) => e.clone(),
-        (None, Some(a)) => format!("{} {a}", r.kind),
-        (None, None) => r.kind.clone(),
-    }
+    r.label()
 }
 
 fn score(r: &ChangeRow) -> String {

@@ -23,6 +23,8 @@ pub fn render(d: &Digest) -> String {
     let _ = writeln!(out, "|---:|---:|---:|---:|---:|");
     let _ = writeln!(out, "| {} | {} | {} | {} | {} |", c.changes, c.anomalous, c.open, c.resolved, c.events);
 
+    super::severity::markdown(&mut out, d, esc);
+
     let anomalies = d.anomalies();
     if !anomalies.is_empty() {
         let _ = writeln!(out, "\n## Anomalous changes ({})", anomalies.len());
@@ -43,6 +45,7 @@ pub fn render(d: &Digest) -> String {
                 esc(r.actor.as_deref().unwrap_or("unknown (no CloudTrail event)")),
                 esc(&r.time)
             );
+            let _ = writeln!(out, "- **Severity:** {}", r.severity);
             if let Some(ack) = acked(r) {
                 let _ = writeln!(out, "- **Reviewed:** {ack}");
             }
@@ -129,11 +132,7 @@ pub fn render(d: &Digest) -> String {
 
 /// `drifted ingress`, `deleted`, or the CloudTrail event name.
 fn what(r: &ChangeRow) -> String {
-    match (&r.event_name, &r.attribute) {
-        (Some(e), _) => e.clone(),
-        (None, Some(a)) => format!("{} {a}", r.kind),
-        (None, None) => r.kind.clone(),
-    }
+    r.label()
 }
 
 /// The attribute's old and new value: inline, or as a fenced unified diff when long.

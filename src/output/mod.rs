@@ -8,6 +8,7 @@ mod ci;
 mod csv;
 mod html;
 mod markdown;
+mod severity;
 mod table;
 pub(crate) mod values;
 mod window;

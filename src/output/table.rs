@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use super::values;
+use crate::impact::Severity;
 use crate::report::{Change, ChangeKind, Report};
 use crate::resource::Resource;
 
@@ -11,27 +12,47 @@ pub fn scan(r: &Report) -> String {
     let mut out = String::new();
     let s = &r.summary;
 
-    // What is unusual comes first: it is what a person should read.
+    // What is dangerous comes first, then what is unusual: that is what a person should read.
+    let mut severe: Vec<_> = r.changes.iter().filter(|c| c.severity >= Severity::High).collect();
+    severe.sort_by_key(|c| std::cmp::Reverse(c.severity));
+    if !severe.is_empty() {
+        let _ = writeln!(out, "SEVERE ({})", severe.len());
+        for c in severe {
+            let _ = writeln!(
+                out,
+                "  [{}] {}: {} {} in {}{}",
+                c.severity,
+                what(c),
+                c.address.as_deref().unwrap_or(&c.rtype),
+                c.id,
+                c.region,
+                who(c)
+            );
+            for reason in &c.impact_reasons {
+                let _ = writeln!(out, "      {reason}");
+            }
+            if c.anomalous == Some(true) {
+                let _ = writeln!(out, "      and unusual (score {:.2}, see ANOMALOUS)", c.score.unwrap_or_default());
+            }
+        }
+        out.push('\n');
+    }
+
     let flagged: Vec<_> = r.changes.iter().filter(|c| c.anomalous == Some(true)).collect();
     if !flagged.is_empty() {
         let _ = writeln!(out, "ANOMALOUS ({})", flagged.len());
         for c in flagged {
-            let what = match &c.attribute {
-                Some(a) => format!("{} {a}", c.kind.as_str()),
-                None => c.kind.as_str().to_owned(),
-            };
-            let who = match (&c.actor, &c.changed_at) {
-                (Some(a), Some(t)) => format!(" by {a} at {t}"),
-                _ => String::new(),
-            };
             let _ = writeln!(
                 out,
-                "  #{} {what}: {} {} in {}{who} (score {:.2})",
+                "  #{} {}: {} {} in {}{} (score {:.2}, severity {})",
                 c.change_id.unwrap_or_default(),
+                what(c),
                 c.address.as_deref().unwrap_or(&c.rtype),
                 c.id,
                 c.region,
-                c.score.unwrap_or_default()
+                who(c),
+                c.score.unwrap_or_default(),
+                c.severity
             );
             for reason in &c.reasons {
                 let _ = writeln!(out, "      {reason}");
@@ -142,6 +163,22 @@ pub fn scan(r: &Report) -> String {
         );
     }
     out
+}
+
+/// `drifted ingress`, `deleted`.
+fn what(c: &Change) -> String {
+    match &c.attribute {
+        Some(a) => format!("{} {a}", c.kind.as_str()),
+        None => c.kind.as_str().to_owned(),
+    }
+}
+
+/// ` by ARN at TIME` when CloudTrail told who made the change.
+fn who(c: &Change) -> String {
+    match (&c.actor, &c.changed_at) {
+        (Some(a), Some(t)) => format!(" by {a} at {t}"),
+        _ => String::new(),
+    }
 }
 
 /// `  (main.tf:12)` when the change knows where its resource is written (`--tf-dir`).

@@ -28,14 +28,18 @@ pub enum IncidentKind {
     QuietResource,
     /// A principal never seen in the account.
     UnknownActor,
+    /// A resource of a long-lived type that changed once when the generated history began and
+    /// not since: quiet for four weeks or more where its type's resources change every few days.
+    Dormant,
 }
 
-pub const KINDS: [IncidentKind; 5] = [
+pub const KINDS: [IncidentKind; 6] = [
     IncidentKind::OffHours,
     IncidentKind::NewRegion,
     IncidentKind::Burst,
     IncidentKind::QuietResource,
     IncidentKind::UnknownActor,
+    IncidentKind::Dormant,
 ];
 
 impl IncidentKind {
@@ -46,6 +50,7 @@ impl IncidentKind {
             IncidentKind::Burst => "burst",
             IncidentKind::QuietResource => "quiet-res",
             IncidentKind::UnknownActor => "new-actor",
+            IncidentKind::Dormant => "dormant",
         }
     }
 }
@@ -359,7 +364,8 @@ impl Gen<'_> {
         }
     }
 
-    fn incident(&mut self, kind: IncidentKind, n: usize, id: usize, t0: DateTime<Utc>, test_days: i64) {
+    fn incident(&mut self, kind: IncidentKind, n: usize, id: usize, t0: DateTime<Utc>, days: (i64, i64)) {
+        let (history_days, test_days) = days;
         let acct = self.acct;
         let main = acct.regions[0].0;
         let day = self.test_weekday(t0, test_days);
@@ -400,6 +406,18 @@ impl Gen<'_> {
                 let rid = self.busy_id(t);
                 self.push(at, t, main, rid, actor, Some(id));
             }
+            IncidentKind::Dormant => {
+                let long_lived: Vec<&TypeSpec> = acct.types.iter().filter(|t| t.churn <= 0.05).collect();
+                let t = long_lived[self.rng.below(long_lived.len())];
+                let (rid, actor) = (format!("{}-{}-dormant{n}", t.name, acct.id), self.actor(t.actors[0]));
+                // Its one earlier change, on the first working day of the history: not an incident.
+                let first = (-history_days..0).find(|d| (t0 + Duration::days(*d)).weekday().num_days_from_monday() < 5);
+                if let Some(d) = first {
+                    let before = self.working_time(t0, d);
+                    self.push(before, t, main, rid.clone(), actor.clone(), None);
+                }
+                self.push(at, t, main, rid, actor, Some(id));
+            }
         }
     }
 }
@@ -424,7 +442,7 @@ pub fn generate(opts: &EvalOptions) -> Dataset {
         for kind in KINDS {
             for n in 0..opts.incidents_per_kind {
                 incidents.push(kind);
-                g.incident(kind, n, incidents.len() - 1, t0, opts.test_days);
+                g.incident(kind, n, incidents.len() - 1, t0, (opts.history_days, opts.test_days));
             }
         }
         events.append(&mut g.events);

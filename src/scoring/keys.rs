@@ -39,15 +39,23 @@ pub(crate) const HSA: usize = 18;
 pub(crate) const HST: usize = 19;
 /// Recent changes in the whole account (short half-life).
 pub(crate) const BA: usize = 20;
-pub(crate) const XKA: usize = 21;
-pub(crate) const XKT: usize = 22;
-pub(crate) const XA: usize = 23;
-pub(crate) const XT: usize = 24;
-pub(crate) const XNA: usize = 25;
-pub(crate) const XNT: usize = 26;
+/// Sum, in days, of the gaps between a resource's change and its previous one, for the type.
+pub(crate) const GS: usize = 21;
+/// How many such gaps (their mean is how often a resource of the type usually changes).
+pub(crate) const GN: usize = 22;
+pub(crate) const XKA: usize = 23;
+pub(crate) const XKT: usize = 24;
+pub(crate) const XA: usize = 25;
+pub(crate) const XT: usize = 26;
+pub(crate) const XNA: usize = 27;
+pub(crate) const XNT: usize = 28;
 
-/// Most keys one score or learn reads: 21 without an actor, 27 with one.
-pub const MAX_KEYS: usize = 27;
+/// Most keys one score or learn reads: 23 without an actor, 29 with one.
+pub const MAX_KEYS: usize = 29;
+
+/// Gaps shorter than this (days) are one batch of changes (one apply, one console session), not
+/// a resource changing again: they are not counted in the type's usual interval.
+pub(crate) const MIN_GAP_DAYS: f64 = 1.0 / 24.0;
 
 /// Below this a decayed counter counts as faded: the value is new again.
 pub(crate) const FADED: f64 = 0.01;
@@ -103,6 +111,8 @@ impl KeySet {
         keys.push(format!("hsa|{a}"));
         keys.push(format!("hst|{a}|{t}"));
         keys.push(format!("ba|{a}"));
+        keys.push(format!("gs|{a}|{t}"));
+        keys.push(format!("gn|{a}|{t}"));
         if let Some(actor) = &obs.actor {
             let p = esc(actor);
             keys.push(format!("xka|{a}"));
@@ -137,13 +147,15 @@ impl KeySet {
     /// What learning adds to which key, given the stored counters and their decayed `values`.
     /// Only the observation's own hour bin is written; "first" counters grow when the value was
     /// new (or faded) at that level; burst counters only on recording (`weight <= 1`).
-    /// `shares` are the account's and type's time shares at this time before learning it.
+    /// `shares` are the account's and type's time shares at this time before learning it; `gap`
+    /// the days since the resource last changed, when it did.
     pub(crate) fn updates(
         &self,
         raw: &[Option<Counter>],
         values: &[f64],
         weight: f64,
         shares: (f64, f64),
+        gap: Option<f64>,
     ) -> Vec<(usize, f64)> {
         let new = |i: usize| raw[i].is_none() || values[i] < FADED;
         let mut out = Vec::with_capacity(20);
@@ -167,6 +179,11 @@ impl KeySet {
         }
         if weight <= 1.0 {
             out.extend([(BA, weight), (BT, weight), (BR, weight)]);
+            // Only a recording moves a resource on in time: re-learning an acknowledged change
+            // is the same change again, not a new gap.
+            if let Some(g) = gap.filter(|g| *g >= MIN_GAP_DAYS) {
+                out.extend([(GS, weight * g), (GN, weight)]);
+            }
         }
         if self.has_actor() {
             out.extend([(XKA, weight), (XKT, weight), (XA, weight), (XT, weight)]);

@@ -3,7 +3,7 @@
 //! A change (a drift found by a scan, or a write event read from CloudTrail) becomes an
 //! [`Observation`]. It is [`score`]d against what was learned before it, then [`learn`]ed. History
 //! is never re-read: it lives only as decayed counters in a [`Store`], and scoring one change reads
-//! a fixed set of at most [`MAX_KEYS`] keys (27 today), so the cost does not grow with the number
+//! a fixed set of at most [`MAX_KEYS`] keys (29 today), so the cost does not grow with the number
 //! of past changes. Counters decay lazily: a counter written at `at` with `value` is worth
 //! `value * 0.5^((now - at) / half_life)` now, so behaviour that moves is learned and old patterns
 //! fade.
@@ -24,6 +24,12 @@
 //!   changes to this type that went to a resource changing for the first time. A new id in a type
 //!   where new ids come all the time is not surprising; a first change in a type whose changes all
 //!   go to a few busy resources is.
+//! - **quiet**: a resource that changed before and has been quiet for much longer than resources of
+//!   its type usually go between changes (the decayed mean of the gaps between a resource's change
+//!   and its previous one, gaps under an hour left out as one batch). The surprise is
+//!   `2 * log10(gap / (2 * mean))`, a heavy tail (gaps between changes are nothing like
+//!   exponential): quiet 20 times longer than usual is a surprise of 2, enough alone for a score of
+//!   0.5; 5 times is 0.8, which only adds to another signal. It waits for three gaps of the type.
 //! - **burst**: changes to this type (and to this resource) in roughly the last hour, from a counter
 //!   with a one-hour half-life, against the learned rate at this time of the week (a Poisson tail
 //!   with some allowance for changes that come in batches).
@@ -67,6 +73,7 @@
 //! | `rs\|A\|T\|id` | changes to one resource | long |
 //! | `rsna\|A`, `rsnt\|A\|T` | resources changed exactly once (Good-Turing) | long |
 //! | `ba\|A`, `bt\|A\|T`, `br\|A\|T\|id` | recent changes, for bursts | short |
+//! | `gs\|A\|T`, `gn\|A\|T` | sum (days) and number of gaps between a resource's changes | long |
 //!
 //! "long" is `cfg.half_life_days` (30), "short" is `cfg.burst_half_life_minutes` (60). A store may
 //! delete a counter whose decayed value is below 0.01: a missing counter reads as a faded one.
@@ -192,6 +199,13 @@ pub struct Config {
     pub cold_start_min: f64,
     /// From this many weighted past changes on, surprise is no longer scaled down.
     pub cold_start_full: f64,
+    /// Whether the quiet-resource signal counts (off only to measure what it adds, `make eval`).
+    #[serde(default = "on")]
+    pub quiet_signal: bool,
+}
+
+fn on() -> bool {
+    true
 }
 
 impl Default for Config {
@@ -202,6 +216,7 @@ impl Default for Config {
             burst_half_life_minutes: 60.0,
             cold_start_min: 10.0,
             cold_start_full: 30.0,
+            quiet_signal: true,
         }
     }
 }
@@ -261,7 +276,8 @@ pub fn learn<S: Store>(store: &mut S, obs: &Observation, weight: f64, cfg: &Conf
     let now = obs.time.timestamp();
     let values: Vec<f64> =
         keys.families().iter().zip(&raw).map(|(f, c)| decayed(*c, now, cfg.half_life_secs(*f))).collect();
-    let updates = keys.updates(&raw, &values, weight, signals::time_shares(obs, &values, true).shares());
+    let gap = signals::days_quiet(&raw, &values, now);
+    let updates = keys.updates(&raw, &values, weight, signals::time_shares(obs, &values, true).shares(), gap);
     let mut entries = Vec::with_capacity(updates.len());
     for (idx, add) in updates {
         let family = keys.families()[idx];

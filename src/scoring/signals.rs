@@ -4,7 +4,7 @@
 //! of zero turns into certainty; every surprise is in powers of ten.
 
 use super::keys::{self, KeySet, BA, BR, BT, HA, HT, NA, NT, RA, RNA, RNT, RS, RSNA, RSNT, RT, SINCE};
-use super::keys::{HSA, HST, XA, XKA, XKT, XNA, XNT, XT};
+use super::keys::{GN, GS, HSA, HST, XA, XKA, XKT, XNA, XNT, XT};
 use super::{Config, Counter, Observation, Score};
 
 /// Pseudo-count behind the "something new" probability: with no recent novelty and `n` past
@@ -32,6 +32,12 @@ const SURPRISE_AT_HALF: f64 = 2.0;
 /// Signals after the strongest add this share of what they have above `SECOND_FROM`.
 const SECOND_WEIGHT: f64 = 0.5;
 const SECOND_FROM: f64 = 1.5;
+/// The quiet signal waits for this many gaps of the type, and is `QUIET_WEIGHT * log10(ratio /
+/// QUIET_FROM)` for a resource quiet `ratio` times the type's usual interval (a heavy tail: gaps
+/// between changes are nothing like exponential).
+const QUIET_MIN_GAPS: f64 = 3.0;
+const QUIET_FROM: f64 = 2.0;
+const QUIET_WEIGHT: f64 = 2.0;
 /// Signals at least this surprising get a sentence.
 const REASON_FROM: f64 = 1.0;
 const MAX_REASONS: usize = 3;
@@ -46,6 +52,7 @@ pub(crate) enum Kind {
     Actor,
     Resource,
     Burst,
+    Quiet,
 }
 
 impl Kind {
@@ -56,6 +63,7 @@ impl Kind {
             Kind::Actor => "actor",
             Kind::Resource => "resource",
             Kind::Burst => "burst",
+            Kind::Quiet => "quiet",
         }
     }
 }
@@ -184,6 +192,22 @@ pub(crate) fn evaluate_signals(
     };
     sig.push(Signal { kind: Kind::Resource, surprise: -p_r.log10(), reason });
 
+    // Quiet: a resource that changed before, quiet far longer than its type's usual interval.
+    let counts = cfg.quiet_signal && v[GN] >= QUIET_MIN_GAPS;
+    if let (Some(gap), true) = (days_quiet(raw, v, obs.time.timestamp()), counts) {
+        let usual = v[GS] / v[GN];
+        let ratio = gap / usual.max(keys::MIN_GAP_DAYS);
+        sig.push(Signal {
+            kind: Kind::Quiet,
+            surprise: QUIET_WEIGHT * (ratio / QUIET_FROM).log10().max(0.0),
+            reason: format!(
+                "{id}: first change in {} days; changes to each {t} in this account usually come every {} days",
+                days(gap),
+                days(usual)
+            ),
+        });
+    }
+
     // Burst: recent changes against the learned rate at this time of the week.
     if let Some(since) = raw[SINCE] {
         let long = cfg.half_life_days * 86_400.0;
@@ -243,6 +267,22 @@ pub(crate) fn evaluate_signals(
         reasons.push(sig[0].reason.clone());
     }
     (Score { score, anomalous: score >= cfg.threshold, reasons }, sig)
+}
+
+/// How many days the resource has been quiet: since its last learned change, when it has one
+/// (a counter faded to nothing is a resource changing for the first time, the resource signal's).
+pub(crate) fn days_quiet(raw: &[Option<Counter>], v: &[f64], now: i64) -> Option<f64> {
+    let last = raw[RS].filter(|_| v[RS] >= keys::FADED)?;
+    Some((now - last.at).max(0) as f64 / 86_400.0)
+}
+
+/// `143`, `9`, `0.5`: days as a person reads them.
+fn days(d: f64) -> String {
+    if d >= 10.0 {
+        format!("{}", d.round())
+    } else {
+        format!("{}", (d * 10.0).round() / 10.0)
+    }
 }
 
 /// The time window around one observation: past changes within an hour, and their smoothed shares.

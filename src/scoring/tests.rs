@@ -256,3 +256,27 @@ fn poisson_tail_matches_known_values() {
     let p = signals::ln_poisson_tail(3.0, 1.0).exp();
     assert!((p - 0.080_301).abs() < 1e-5, "{p}");
 }
+
+#[test]
+fn a_resource_quiet_far_longer_than_its_type_usually_is_a_signal_with_its_numbers() {
+    let cfg = Config::default();
+    let mut store = MemoryStore::new();
+    // A VPC changed once on day 0; the four busy groups change every day or so for 20 weeks.
+    record(&mut store, &obs(at(0, 10.0), "aws_security_group", "sg-old", "eu-west-1", None), &cfg).unwrap();
+    office(&mut store, &cfg, 20);
+    let day = 20 * 7 + 1; // a Tuesday
+    let o = obs(at(day, 11.0), "aws_security_group", "sg-old", "eu-west-1", None);
+    let parts = breakdown(&store, &o, &cfg).unwrap();
+    let quiet = parts.iter().find(|(k, _)| *k == "quiet").map(|(_, s)| *s).expect("a quiet signal");
+    assert!(quiet > 2.0, "141 days against about 1.1: {parts:?}");
+    assert!(score(&store, &o, &cfg).unwrap().anomalous);
+    let s = score(&store, &o, &cfg).unwrap();
+    let reason = s.reasons.iter().find(|r| r.contains("first change in")).expect("a quiet reason");
+    assert!(reason.starts_with("sg-old: first change in 141 days; changes to each aws_security_group"), "{reason}");
+
+    // A busy group changing again after the weekend (4 days against about 1.1) is barely quiet.
+    let busy = obs(at(day, 11.0), "aws_security_group", "sg-1", "eu-west-1", None);
+    let parts = breakdown(&store, &busy, &cfg).unwrap();
+    assert!(parts.iter().find(|(k, _)| *k == "quiet").is_some_and(|(_, s)| *s < 1.0), "{parts:?}");
+    assert!(!score(&store, &busy, &cfg).unwrap().anomalous);
+}

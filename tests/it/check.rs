@@ -460,3 +460,30 @@ fn drift_terraform_saw_is_ignored_as_a_scan_would_ignore_it() {
     assert_eq!(out.code, 2, "{}\n{}", out.stdout, out.stderr);
     assert_eq!(clobbers(&out.json()), vec![(s("aws_instance.web[0]"), s("instance_type"), s("plan"))]);
 }
+
+#[test]
+fn fail_on_severity_and_sarif_levels_follow_what_the_drift_does() {
+    // Someone opened SSH to the world out of band; Terraform saw it while refreshing.
+    let plan = "v1.2-terraform-1.9-no-drift.json";
+    let report = check(plan, &["--format", "json"]).json();
+    let drift = &report["drift"][0];
+    assert_eq!((drift["address"].as_str(), drift["severity"].as_str()), (Some("aws_security_group.web"), Some("high")));
+    assert_eq!(drift["impact_reasons"][0], "ingress tcp 22-22 from 0.0.0.0/0 opens SSH (22) to the internet");
+    assert_eq!(check(plan, &["--fail-on", "severity:high"]).code, 2);
+    assert_eq!(check(plan, &["--fail-on", "severity:critical"]).code, 0);
+    let json = check(plan, &["--fail-on", "severity:high", "--format", "json"]).json();
+    assert_eq!(json["summary"]["fail_on"], "severity:high");
+    // A resized instance is drift of low severity: severity:medium lets it through.
+    assert_eq!(check("v0.2-terraform-1.0.json", &["--fail-on", "severity:medium"]).code, 0);
+
+    let sarif = check(plan, &["--format", "sarif"]).json();
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    let ssh = results.iter().find(|r| r["ruleId"] == "driftscan/drift").unwrap();
+    assert_eq!(ssh["level"], "error", "{ssh}");
+    assert_eq!(ssh["properties"]["severity"], "high");
+    assert!(ssh["message"]["text"].as_str().unwrap().contains("opens SSH (22)"), "{ssh}");
+    let low = check("v0.2-terraform-1.0.json", &["--format", "sarif"]).json();
+    let resized =
+        low["runs"][0]["results"].as_array().unwrap().iter().find(|r| r["ruleId"] == "driftscan/drift").cloned();
+    assert_eq!(resized.unwrap()["level"], "warning", "drift stays at least a warning");
+}

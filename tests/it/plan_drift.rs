@@ -34,7 +34,9 @@ fn drift_a_scan_would_not_report_is_not_reported_nor_clobbered() {
                 "attributes": [{"name": "ingress", "relevant": false,
                                 "before": [{"protocol": "tcp", "from_port": 443, "to_port": 443, "source": "0.0.0.0/0", "description": "https"}],
                                 "after": [{"protocol": "tcp", "from_port": 22, "to_port": 22, "source": "0.0.0.0/0", "description": ""},
-                                          {"protocol": "tcp", "from_port": 443, "to_port": 443, "source": "0.0.0.0/0", "description": "https"}]}]}])
+                                          {"protocol": "tcp", "from_port": 443, "to_port": 443, "source": "0.0.0.0/0", "description": "https"}]}],
+                "impact": "high", "severity": "high",
+                "impact_reasons": ["ingress tcp 22-22 from 0.0.0.0/0 opens SSH (22) to the internet"]}])
     );
 
     let table = check("table").stdout;

@@ -107,7 +107,10 @@ fn report_formats_and_filters_and_the_html_page_in_chromium() {
     assert_eq!(open, vec![json!("instance_type")]);
     assert_eq!(report(&estate, &["--format", "json", "--region", "eu-west-1"]).json()["summary"]["changes"], 0);
     let table = report(&estate, &["--anomalous", "--type", "aws_security_group"]).stdout;
-    assert!(table.contains("ANOMALOUS (2)") && !table.contains("aws_instance"), "{table}");
+    // The night event and the ingress drift it explains are one item, the drift with its event.
+    assert!(table.contains("ANOMALOUS (1)") && !table.contains("aws_instance"), "{table}");
+    assert!(table.contains("drifted ingress (AuthorizeSecurityGroupIngress): aws_security_group"), "{table}");
+    assert!(!table.contains("cloudtrail"), "the event is no row of its own: {table}");
     assert!(table.ends_with("Filters: type=aws_security_group, anomalous only\n"), "{table}");
     assert_eq!(report(&estate, &["--format", "json", "--account", "999999999999"]).json()["summary"]["changes"], 0);
 
@@ -118,7 +121,7 @@ fn report_formats_and_filters_and_the_html_page_in_chromium() {
     assert!(csv.contains("arn:aws:iam::123456789012:user/mallory"), "{csv}");
     // Reasons hold line breaks inside quotes; records start with an id.
     let records = csv.split("\r\n").filter(|l| l.split(',').next().is_some_and(|f| f.parse::<i64>().is_ok())).count();
-    assert_eq!(records, flagged.len(), "{csv}");
+    assert_eq!(records, flagged.len() - 1, "the event is in its drift's record: {csv}");
 
     // Markdown: summary, anomalies with reasons and actor, open drifts with before -> after.
     let md = report(&estate, &["--format", "markdown"]).stdout;
@@ -128,6 +131,8 @@ fn report_formats_and_filters_and_the_html_page_in_chromium() {
         "user/mallory",
         "- **Why unusual:**",
         "## Open drifts (2)",
+        "## Anomalous changes (1)",
+        "drifted ingress (AuthorizeSecurityGroupIngress)",
         "`\"t3.micro\"` → `\"t3.large\"`",
         "```diff\n--- declared\n+++ actual",
     ] {
@@ -160,8 +165,9 @@ fn report_formats_and_filters_and_the_html_page_in_chromium() {
     assert!(dom.contains("user/mallory"), "the anomaly's actor");
     assert!(dom.contains("Sun 03:14 UTC"), "the anomaly's reasons");
     assert!(dom.contains("class=\"anomaly\""));
-    // Sunday 03:00 holds the night event and the drift it explains (dated by the event).
-    assert!(dom.contains("Sun 03:00 UTC: 2 changes"), "heatmap cell titles");
+    // Sunday 03:00 holds the night event with the drift it explains (dated by the event): one change.
+    assert!(dom.contains("Sun 03:00 UTC: 1 changes"), "heatmap cell titles");
+    assert_eq!(dom.matches("class=\"anomaly\"").count(), 1, "the drift and its event are one anomaly");
 
     // One screenshot kept as the test's artefact.
     let artefacts = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("report");

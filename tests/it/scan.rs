@@ -199,8 +199,27 @@ fn a_type_that_cannot_be_listed_is_unscanned_not_deleted() {
     let report = out.json();
     let unscanned = report["unscanned"].as_array().unwrap();
     // The scanner may not read IAM either: every IAM type is unscanned once, for the account.
-    let (iam, ec2): (Vec<&Value>, Vec<&Value>) =
+    let (iam, rest): (Vec<&Value>, Vec<&Value>) =
         unscanned.iter().partition(|u| u["type"].as_str().unwrap().starts_with("aws_iam_"));
+    // moto refuses the scanner's Lambda calls although its policy allows them (its access check
+    // answers the REST-JSON API with an XML page the client cannot read): each Lambda type is
+    // unscanned in both regions, with the call that failed. RDS, allowed, is listed.
+    let (lambda, rest): (Vec<&Value>, Vec<&Value>) =
+        rest.into_iter().partition(|u| u["type"].as_str().unwrap().starts_with("aws_lambda_"));
+    assert_eq!(lambda.len(), 4 * 2, "{report:#}");
+    for u in &lambda {
+        let reason = u["reason"].as_str().unwrap();
+        assert!(reason.starts_with("ListFunctions") || reason.starts_with("ListEventSourceMappings"), "{u}");
+    }
+    // moto 5 with IAM enforced refuses every Route53 call of an IAM user (boto3's too), whatever
+    // its policy allows: Route53 is unscanned for the account, the list named.
+    let (route53, ec2): (Vec<&Value>, Vec<&Value>) =
+        rest.into_iter().partition(|u| u["type"].as_str().unwrap().starts_with("aws_route53_"));
+    assert_eq!(route53.len(), 2, "{report:#}");
+    for u in &route53 {
+        assert_eq!(u["region"], "global", "{u}");
+        assert!(u["reason"].as_str().unwrap().starts_with("ListHostedZones"), "{u}");
+    }
     assert_eq!(ec2.len(), 2, "{report:#}");
     for u in ec2 {
         assert_eq!(u["type"], "aws_ebs_volume");
@@ -221,7 +240,7 @@ fn a_type_that_cannot_be_listed_is_unscanned_not_deleted() {
     }
     // The volume grew, but nobody could look: neither drifted nor deleted.
     assert_eq!(report["changes"], json!([]));
-    assert_eq!(report["summary"]["unscanned"], 2 + 16);
+    assert_eq!(report["summary"]["unscanned"], 2 + 16 + 8 + 2);
     assert_eq!(report["summary"]["managed"], 35);
 }
 

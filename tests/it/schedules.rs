@@ -23,7 +23,9 @@ fn every_example_parses() {
         "driftscan.service",
         "driftscan.timer",
         "github-actions.yml",
+        "github-actions-fix.yml",
         "gitlab-ci.yml",
+        "gitlab-ci-fix.yml",
         "kubernetes-cronjob.yml",
     ] {
         assert!(names.iter().any(|n| n == want), "schedules/{want} is missing");

@@ -1,5 +1,6 @@
-//! A tiny HTTP server on loopback standing in for Slack's incoming webhook: it records every
-//! request and answers from a script (`429` with `Retry-After`, `500`, ...), then `200 ok`.
+//! A tiny HTTP server on loopback standing in for a sink (Slack's incoming webhook, PagerDuty's
+//! events API, a webhook receiver, Teams): it records every request, headers and body, and
+//! answers from a script (`429` with `Retry-After`, `500`, ...), then `200 ok`.
 
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -12,11 +13,19 @@ use std::time::Instant;
 pub struct Request {
     pub path: String,
     pub content_type: String,
+    /// Every header, names lowercased, in the order sent.
+    pub headers: Vec<(String, String)>,
     pub body: String,
     pub at: Instant,
 }
 
 impl Request {
+    /// The value of header `name` (any case), if sent.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        let name = name.to_ascii_lowercase();
+        self.headers.iter().find(|(k, _)| *k == name).map(|(_, v)| v.as_str())
+    }
+
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("body is not JSON ({e}): {}", self.body))
     }
@@ -89,7 +98,7 @@ fn read_request(stream: &mut std::net::TcpStream) -> Option<Request> {
     let mut line = String::new();
     reader.read_line(&mut line).ok()?;
     let path = line.split_whitespace().nth(1)?.to_owned();
-    let (mut length, mut content_type) = (0usize, String::new());
+    let (mut length, mut content_type, mut headers) = (0usize, String::new(), Vec::new());
     loop {
         let mut h = String::new();
         reader.read_line(&mut h).ok()?;
@@ -98,6 +107,7 @@ fn read_request(stream: &mut std::net::TcpStream) -> Option<Request> {
             break;
         }
         if let Some((k, v)) = h.split_once(':') {
+            headers.push((k.trim().to_ascii_lowercase(), v.trim().to_owned()));
             match k.trim().to_ascii_lowercase().as_str() {
                 "content-length" => length = v.trim().parse().unwrap_or(0),
                 "content-type" => content_type = v.trim().to_owned(),
@@ -107,5 +117,5 @@ fn read_request(stream: &mut std::net::TcpStream) -> Option<Request> {
     }
     let mut body = vec![0; length];
     reader.read_exact(&mut body).ok()?;
-    Some(Request { path, content_type, body: String::from_utf8_lossy(&body).into_owned(), at: Instant::now() })
+    Some(Request { path, content_type, headers, body: String::from_utf8_lossy(&body).into_owned(), at: Instant::now() })
 }

@@ -1,0 +1,157 @@
+//! `driftscan fix` against the sample estate: drift made out of band, a scan with the sources,
+//! then `fix --accept`, whose diff `git apply` takes and which edits only the literal values.
+
+use std::path::Path;
+use std::process::Command;
+
+use crate::harness::{copy_dir, run, testdata, Estate};
+
+/// The sources of the estate in a git repository of their own, committed, as a team keeps them.
+fn repository(estate: &Estate) {
+    copy_dir(&testdata("tf/fix"), &estate.path("tf"));
+    for args in [
+        &["init", "-q"][..],
+        &["add", "tf"],
+        &["-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "sources"],
+    ] {
+        git(estate.dir.path(), args);
+    }
+}
+
+fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git").current_dir(dir).args(args).output().expect("running git");
+    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn fix_accept_edits_the_literals_and_names_the_rest() {
+    let estate = Estate::create();
+    repository(&estate);
+    estate.drift(&["resize-replica", "retag-vpc", "vpc-dns-off", "resize-instance", "public-subnet", "grow-volume"]);
+    let scan = estate.scan(&["--tf-dir", "tf"]);
+    assert_eq!(scan.code, 2, "stderr:\n{}", scan.stderr);
+
+    let fix = run(&mut estate.command(&["fix", "--open", "--tf-dir", "tf", "--db", "history.db"]));
+    assert_eq!(fix.code, 0, "stderr:\n{}", fix.stderr);
+    std::fs::write(estate.path("fix.diff"), &fix.stdout).unwrap();
+    git(estate.dir.path(), &["apply", "--check", "fix.diff"]);
+    git(estate.dir.path(), &["apply", "fix.diff"]);
+
+    // The live values, where they were written; every other byte as it was. The provider's
+    // default tag (ManagedBy), live on the VPC too, stays in the provider block.
+    let original = std::fs::read_to_string(testdata("tf/fix/main.tf")).unwrap();
+    let want = original
+        .replace("\"t3.small\" # the read replica", "\"t3.medium\" # the read replica")
+        .replace("    Name = \"main\"\n", "    Name = \"main\"\n    Owner = \"console\"\n");
+    assert_ne!(want, original);
+    assert_eq!(std::fs::read_to_string(estate.path("tf/main.tf")).unwrap(), want);
+    let module = "tf/modules/network/main.tf";
+    assert_eq!(git(estate.dir.path(), &["status", "--porcelain", "--", module]), "");
+    assert_eq!(git(estate.dir.path(), &["diff", "--numstat"]), "2\t1\ttf/main.tf\n");
+
+    // What is not a literal of its own block is named with where it is written, and untouched.
+    let notes = &fix.stderr;
+    assert!(
+        notes.contains("aws_vpc.main enable_dns_hostnames: tf/main.tf:23: `enable_dns_hostnames = var.dns_hostnames` is not a literal"),
+        "{notes}"
+    );
+    assert!(notes.contains("aws_instance.web[0] instance_type: tf/main.tf:29: aws_instance.web[0] is one instance of a block shared through `count`"), "{notes}");
+    assert!(
+        notes.contains("module.network.aws_subnet.private[1] map_public_ip_on_launch: tf/modules/network/main.tf:5: "),
+        "{notes}"
+    );
+    assert!(
+        notes.contains(
+            "aws_ebs_volume.data[\"logs\"] size: aws_ebs_volume.data[\"logs\"] is not declared in the --tf-dir sources"
+        ),
+        "{notes}"
+    );
+
+    // Accepted changes are reviewed in the history, as `ack` marks them; the others are not.
+    let acked: Vec<(String, String)> = estate
+        .db()
+        .prepare("SELECT address, attribute FROM changes WHERE acked_at IS NOT NULL ORDER BY address, attribute")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let want = [("aws_instance.replica", "instance_type"), ("aws_vpc.main", "tags")].map(|(a, b)| (a.into(), b.into()));
+    assert_eq!(acked, want);
+}
+
+#[test]
+fn fix_json_and_write_agree_with_the_diff() {
+    let estate = Estate::create();
+    repository(&estate);
+    estate.drift(&["resize-replica", "vpc-dns-off"]);
+    assert_eq!(estate.scan(&["--tf-dir", "tf"]).code, 2);
+
+    let json = run(&mut estate.command(&["fix", "--open", "--tf-dir", "tf", "--db", "history.db", "--format", "json"]));
+    assert_eq!(json.code, 0, "stderr:\n{}", json.stderr);
+    let changes = json.json()["changes"].as_array().unwrap().clone();
+    let replica = changes.iter().find(|c| c["address"] == "aws_instance.replica").unwrap();
+    assert_eq!(replica["file"], "tf/main.tf");
+    assert_eq!(replica["line"], 38);
+    assert_eq!(replica["before"], "\"t3.small\"");
+    assert_eq!(replica["after"], "\"t3.medium\"");
+    assert_eq!(replica["edited"], true);
+    let vpc = changes.iter().find(|c| c["address"] == "aws_vpc.main").unwrap();
+    assert_eq!(vpc["edited"], false);
+    assert_eq!(vpc["line"], 23);
+
+    let write = run(&mut estate.command(&["fix", "--open", "--tf-dir", "tf", "--db", "history.db", "--write"]));
+    assert_eq!(write.code, 0, "stderr:\n{}", write.stderr);
+    assert_eq!(write.stdout, "");
+    let diff = git(estate.dir.path(), &["diff", "-U0", "--", "tf/main.tf"]);
+    let changed: Vec<&str> =
+        diff.lines().filter(|l| l.starts_with(['+', '-']) && !l.starts_with("+++") && !l.starts_with("---")).collect();
+    assert_eq!(
+        changed,
+        [
+            "-  instance_type = \"t3.small\" # the read replica needs more memory than web",
+            "+  instance_type = \"t3.medium\" # the read replica needs more memory than web"
+        ]
+    );
+    // No temporary file is left beside the edited one.
+    let names: Vec<_> = std::fs::read_dir(estate.path("tf")).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+}
+
+#[test]
+fn a_deleted_resource_is_removed_on_accept_and_applied_again_on_revert() {
+    let estate = Estate::create();
+    repository(&estate);
+    estate.drift(&["terminate-replica"]);
+    assert_eq!(estate.scan(&["--tf-dir", "tf"]).code, 2);
+    let id = |address: &str| -> String {
+        let sql = "SELECT id FROM changes WHERE kind = 'deleted' AND address = ?1";
+        estate.db().query_row(sql, [address], |r| r.get::<_, i64>(0)).unwrap().to_string()
+    };
+    let replica = id("aws_instance.replica");
+
+    // Revert: nothing edited; the targeted apply that re-creates it; the request is recorded.
+    let revert = run(&mut estate.command(&["fix", &replica, "--revert", "--tf-dir", "tf", "--db", "history.db"]));
+    assert_eq!(revert.code, 0, "stderr:\n{}", revert.stderr);
+    let apply = "terraform plan -target='aws_instance.replica' && terraform apply -target='aws_instance.replica'";
+    assert_eq!(revert.stdout, format!("#{replica} aws_instance.replica: {apply}\n"));
+    assert_eq!(git(estate.dir.path(), &["status", "--porcelain", "--", "tf"]), "");
+    let sql = "SELECT revert_requested_at IS NOT NULL FROM changes WHERE id = ?1";
+    assert!(estate.db().query_row(sql, [&replica], |r| r.get::<_, bool>(0)).unwrap());
+
+    // Accept: the block goes (the output that reads it is named), nothing else changes.
+    let accept = run(&mut estate.command(&["fix", &replica, "--tf-dir", "tf", "--db", "history.db"]));
+    assert_eq!(accept.code, 0, "stderr:\n{}", accept.stderr);
+    std::fs::write(estate.path("fix.diff"), &accept.stdout).unwrap();
+    git(estate.dir.path(), &["apply", "fix.diff"]);
+    let original = std::fs::read_to_string(testdata("tf/fix/main.tf")).unwrap();
+    let block = "resource \"aws_instance\" \"replica\" {\n  provider      = aws.west\n  instance_type = \"t3.small\" # the read replica needs more memory than web\n  tags          = { Name = \"replica\" }\n}\n\n";
+    assert!(original.contains(block));
+    assert_eq!(std::fs::read_to_string(estate.path("tf/main.tf")).unwrap(), original.replace(block, ""));
+    assert!(
+        accept.stderr.contains("aws_instance.replica: tf/main.tf:36: still referred to at tf/main.tf:52"),
+        "{}",
+        accept.stderr
+    );
+}
