@@ -172,6 +172,10 @@ def drift(out, names):
                                          networkMode="awsvpc", requiresCompatibilities=["FARGATE"])
         elif name == "worker-deleted":
             ecs.delete_service(cluster="apps", service="worker", force=True)
+        elif name == "node-group-replaced":  # the declared group deleted, another made by hand
+            eks.delete_nodegroup(clusterName="prod", nodegroupName="workers")
+            eks.create_nodegroup(clusterName="prod", nodegroupName="batch", nodeRole=NODE_ROLE,
+                                 subnets=ids["subnets"], scalingConfig={"minSize": 0, "maxSize": 2, "desiredSize": 0})
         elif name == "shadow-cluster":  # made in the console, never declared
             ecs.create_cluster(clusterName="shadow")
         else:

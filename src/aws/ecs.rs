@@ -39,8 +39,9 @@ const ECS_SERVICE: &str = "aws_ecs_service";
 const TASK_DEFINITION: &str = "aws_ecs_task_definition";
 
 const TYPES: &[TypeSpec] = &[
-    // Terraform's id of a cluster and of a service is its ARN.
-    TypeSpec::new(CLUSTER, &CLUSTERS, &["name", "setting", "tags"]),
+    // Terraform's id of a cluster and of a service is its ARN; `terraform import` takes the
+    // cluster's name, and `CLUSTER/SERVICE` for a service.
+    TypeSpec::new(CLUSTER, &CLUSTERS, &["name", "setting", "tags"]).imported_by(cluster_import_id),
     // `desired_count` is compared only where the state sets one (see `container_blocks`).
     TypeSpec::new(
         ECS_SERVICE,
@@ -54,7 +55,8 @@ const TYPES: &[TypeSpec] = &[
             "load_balancer",
             "tags",
         ],
-    ),
+    )
+    .imported_by(service_import_id),
     // Terraform's id of a task definition is its family; `arn` names the revision, so a
     // revision registered out of band is drift of `arn`.
     TypeSpec::new(
@@ -72,6 +74,22 @@ const TYPES: &[TypeSpec] = &[
         ],
     ),
 ];
+
+/// `apps` from `arn:aws:ecs:REGION:ACCOUNT:cluster/apps`.
+fn cluster_import_id(id: &str, _a: &Map<String, Value>) -> String {
+    id.split_once(":cluster/").map_or(id, |(_, name)| name).to_owned()
+}
+
+/// `apps/web` from `arn:...:service/apps/web`; an ARN of the old format (`service/web`) does not
+/// name its cluster, which the `cluster` attribute then gives.
+fn service_import_id(id: &str, a: &Map<String, Value>) -> String {
+    let path = id.split_once(":service/").map_or(id, |(_, p)| p);
+    if path.contains('/') {
+        return path.to_owned();
+    }
+    let cluster = a.get("cluster").and_then(Value::as_str).unwrap_or_default();
+    format!("{}/{path}", cluster.rsplit('/').next().unwrap_or(cluster))
+}
 
 /// Where CloudTrail names what an ECS event changed. A cluster may be given by name or ARN, and
 /// Terraform's id is the ARN: the events name it as given, which `learn` matches by its name.
@@ -285,116 +303,5 @@ fn container_json(c: &ContainerDefinition) -> Value {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use aws_sdk_ecs::types::{
-        AssignPublicIp, AwsVpcConfiguration, ClusterSetting, ClusterSettingName, Compatibility, KeyValuePair,
-        LaunchType, LoadBalancer, NetworkConfiguration, NetworkMode, PortMapping, TransportProtocol,
-    };
-
-    #[test]
-    fn a_cluster_is_its_arn_and_an_inactive_one_is_gone() {
-        let c = |status: &str| {
-            Cluster::builder()
-                .cluster_arn("arn:aws:ecs:eu-west-1:123456789012:cluster/apps")
-                .cluster_name("apps")
-                .status(status)
-                .settings(
-                    ClusterSetting::builder().name(ClusterSettingName::ContainerInsights).value("enabled").build(),
-                )
-                .tags(Tag::builder().key("team").value("web").build())
-                .build()
-        };
-        let r = map_cluster(&c("ACTIVE")).unwrap();
-        assert_eq!(r.id, "arn:aws:ecs:eu-west-1:123456789012:cluster/apps");
-        assert_eq!(r.attributes["setting"], json!([{"name": "containerInsights", "value": "enabled"}]));
-        assert_eq!(r.attributes["tags"], json!({"team": "web"}));
-        assert!(map_cluster(&c("INACTIVE")).is_none());
-    }
-
-    #[test]
-    fn a_service_maps_its_network_and_load_balancers_in_terraforms_blocks() {
-        let s = EcsService::builder()
-            .service_arn("arn:aws:ecs:eu-west-1:123456789012:service/apps/web")
-            .cluster_arn("arn:aws:ecs:eu-west-1:123456789012:cluster/apps")
-            .status("ACTIVE")
-            .desired_count(2)
-            .launch_type(LaunchType::Fargate)
-            .task_definition("arn:aws:ecs:eu-west-1:123456789012:task-definition/web:3")
-            .network_configuration(
-                NetworkConfiguration::builder()
-                    .awsvpc_configuration(
-                        AwsVpcConfiguration::builder()
-                            .subnets("subnet-a")
-                            .security_groups("sg-1")
-                            .assign_public_ip(AssignPublicIp::Disabled)
-                            .build()
-                            .unwrap(),
-                    )
-                    .build(),
-            )
-            .load_balancers(
-                LoadBalancer::builder().target_group_arn("arn:tg").container_name("web").container_port(80).build(),
-            )
-            .build();
-        let r = map_service(&s).unwrap();
-        assert_eq!(r.attributes["desired_count"], 2);
-        assert_eq!(r.attributes["launch_type"], "FARGATE");
-        assert_eq!(
-            r.attributes["network_configuration"],
-            json!([{"subnets": ["subnet-a"], "security_groups": ["sg-1"], "assign_public_ip": false}])
-        );
-        assert_eq!(r.attributes["load_balancer"][0]["container_port"], 80);
-        let mut draining = s.clone();
-        draining.status = Some("DRAINING".into());
-        assert!(map_service(&draining).is_none());
-    }
-
-    #[test]
-    fn a_task_definition_is_its_family_with_the_revisions_arn() {
-        let t = TaskDefinition::builder()
-            .family("web")
-            .task_definition_arn("arn:aws:ecs:eu-west-1:123456789012:task-definition/web:3")
-            .container_definitions(
-                ContainerDefinition::builder()
-                    .name("web")
-                    .image("nginx:1.25")
-                    .cpu(0)
-                    .essential(true)
-                    .port_mappings(
-                        PortMapping::builder()
-                            .container_port(80)
-                            .host_port(80)
-                            .protocol(TransportProtocol::Tcp)
-                            .build(),
-                    )
-                    .environment(KeyValuePair::builder().name("MODE").value("prod").build())
-                    .build(),
-            )
-            .cpu("256")
-            .memory("512")
-            .network_mode(NetworkMode::Awsvpc)
-            .requires_compatibilities(Compatibility::Fargate)
-            .build();
-        let r = map_task_definition(&t).unwrap();
-        assert_eq!(r.id, "web");
-        assert_eq!(r.attributes["arn"], "arn:aws:ecs:eu-west-1:123456789012:task-definition/web:3");
-        let containers: Value = serde_json::from_str(r.attributes["container_definitions"].as_str().unwrap()).unwrap();
-        assert_eq!(containers[0]["image"], "nginx:1.25");
-        assert_eq!(containers[0]["portMappings"][0]["protocol"], "tcp");
-        assert_eq!(containers[0]["environment"], json!([{"name": "MODE", "value": "prod"}]));
-        assert_eq!(r.attributes["requires_compatibilities"], json!(["FARGATE"]));
-    }
-
-    #[test]
-    fn every_event_names_a_cluster_a_service_or_a_family() {
-        let resp = json!({"cluster": {"clusterArn": "arn:aws:ecs:eu-west-1:123456789012:cluster/apps"},
-            "service": {"serviceArn": "arn:aws:ecs:eu-west-1:123456789012:service/apps/web"},
-            "taskDefinition": {"family": "web"}});
-        for (event, _) in EVENTS {
-            let found = crate::cloudtrail::ids::changed_by(EVENTS, event, &Value::Null, &resp);
-            assert_eq!(found.len(), 1, "{event}");
-            assert!(TYPES.iter().any(|t| t.name == found[0].rtype), "{event}");
-        }
-    }
-}
+#[path = "ecs_tests.rs"]
+mod tests;
