@@ -30,6 +30,8 @@ pub enum Service {
     Ecr,
     SecretsManager,
     Route53,
+    CloudWatch,
+    EventBridge,
 }
 
 /// Where a list call's answer holds: one region, or the whole account (IAM, the S3 bucket list).

@@ -551,6 +551,10 @@ fn unordered_sets(r: &mut Resource) {
         "ipv6_cidr_blocks",
         "prefix_list_ids",
         "propagating_vgws",
+        // CloudWatch alarms' actions.
+        "alarm_actions",
+        "ok_actions",
+        "insufficient_data_actions",
         // IAM: attachments, exclusive sets, memberships, OIDC client ids and thumbprints.
         "managed_policy_arns",
         "policy_arns",

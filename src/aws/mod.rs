@@ -9,6 +9,7 @@
 pub mod access;
 pub mod autoscaling;
 mod calls;
+pub mod cloudwatch;
 pub mod dynamodb;
 pub mod ec2;
 pub mod ecr;
@@ -63,6 +64,8 @@ pub const SERVICES: &[ServiceSpec] = &[
     route53::SERVICE,
     eks::SERVICE,
     ecs::SERVICE,
+    cloudwatch::ALARM_SERVICE,
+    cloudwatch::EVENTS_SERVICE,
 ];
 
 /// What a service module declares: its lists and types, and where CloudTrail logs its writes.
@@ -273,6 +276,7 @@ async fn list(ctx: &Ctx<'_>, family: Family, wanted: &Wanted) -> Result<Vec<Reso
         Service::Ecr => ecr::list(ctx, family, wanted).await,
         Service::SecretsManager => secrets::list(ctx, family, wanted).await,
         Service::Route53 => route53::list(ctx, family, wanted).await,
+        Service::CloudWatch | Service::EventBridge => cloudwatch::list(ctx, family, wanted).await,
     }
 }
 
