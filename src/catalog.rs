@@ -17,6 +17,8 @@ pub enum Service {
     Iam,
     S3,
     Kms,
+    Eks,
+    Ecs,
     Rds,
     Lambda,
     Elbv2,
@@ -29,6 +31,8 @@ pub enum Service {
     SecretsManager,
     Route53,
     ApiGateway,
+    CloudWatch,
+    EventBridge,
 }
 
 /// Where a list call's answer holds: one region, or the whole account (IAM, the S3 bucket list).

@@ -8,6 +8,9 @@ use serde_json::Value;
 use crate::catalog;
 use crate::resource::Resource;
 
+mod containers;
+use containers::{container_blocks, ecs_container_definitions, ecs_names_or_arns};
+
 /// A normalisation pass.
 type Pass = fn(&mut Resource);
 
@@ -28,6 +31,9 @@ const PASSES: &[(&str, Pass)] = &[
     ("s3_block_spelling", s3_block_spelling),
     ("unset_bucket_acl", unset_bucket_acl),
     ("alias_target_key_arn", alias_target_key_arn),
+    ("container_blocks", container_blocks),
+    ("ecs_names_or_arns", ecs_names_or_arns),
+    ("ecs_container_definitions", ecs_container_definitions),
     ("lambda_spelling", lambda_spelling),
     ("lb_actions", lb_actions),
     ("dynamodb_blocks", dynamodb_blocks),
@@ -588,6 +594,10 @@ fn unordered_sets(r: &mut Resource) {
         "ipv6_cidr_blocks",
         "prefix_list_ids",
         "propagating_vgws",
+        // CloudWatch alarms' actions.
+        "alarm_actions",
+        "ok_actions",
+        "insufficient_data_actions",
         // IAM: attachments, exclusive sets, memberships, OIDC client ids and thumbprints.
         "managed_policy_arns",
         "policy_arns",
@@ -602,6 +612,9 @@ fn unordered_sets(r: &mut Resource) {
         // API Gateway: a method's scopes, an integration's cache keys.
         "authorization_scopes",
         "cache_key_parameters",
+        // EKS and ECS.
+        "enabled_cluster_log_types",
+        "requires_compatibilities",
     ];
     for key in SETS {
         if let Some(Value::Array(items)) = r.attributes.get_mut(*key) {
@@ -653,6 +666,15 @@ mod tests {
         ("s3_block_spelling", &["s3_block_empty_fields_defaults_and_order_are_not_drift"]),
         ("unset_bucket_acl", &["an_unset_inline_bucket_acl_is_not_drift"]),
         ("alias_target_key_arn", &["an_alias_target_given_as_an_arn_is_not_drift"]),
+        (
+            "container_blocks",
+            &[
+                "eks_and_ecs_computed_block_fields_and_default_settings_are_not_drift",
+                "an_unset_desired_count_is_not_compared",
+            ],
+        ),
+        ("ecs_names_or_arns", &["an_ecs_service_naming_its_cluster_and_task_by_name_or_arn_is_not_drift"]),
+        ("ecs_container_definitions", &["container_definitions_compare_as_one_document_without_ecs_defaults"]),
         ("rds_engine_version", &["an_automatic_minor_upgrade_is_not_drift_and_a_major_one_is"]),
         ("lambda_spelling", &["lambda_vpc_fields_the_api_leaves_out_and_set_order_are_not_drift"]),
         ("lb_actions", &["listener_action_blocks_and_unset_target_ports_are_not_drift"]),
@@ -668,7 +690,7 @@ mod tests {
 
     #[test]
     fn every_pass_has_a_test_named_for_its_false_positive() {
-        let source = include_str!("normalise.rs");
+        let source = [include_str!("normalise.rs"), include_str!("normalise/containers.rs")].concat();
         for (name, _) in PASSES {
             let tests = PASS_TESTS.iter().find(|(p, _)| p == name).map(|(_, t)| *t);
             let tests = tests.unwrap_or_else(|| panic!("pass {name} has no test in PASS_TESTS"));

@@ -675,7 +675,8 @@ def iam_setup():
     policies = {
         "admin": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
         # The scan lists every service for unmanaged resources: S3, KMS, SQS, SNS, DynamoDB,
-        # CloudWatch Logs, ECR, Secrets Manager, Route53 and API Gateway listing is allowed too (this estate declares none of theirs to read).
+        # CloudWatch Logs and alarms, EventBridge, ECR, Secrets Manager, Route53, API Gateway, EKS
+        # and ECS listing is allowed too (this estate declares none of theirs to read).
         "scanner": [{"Effect": "Allow", "Action": "ec2:Describe*", "Resource": "*"},
                     {"Effect": "Allow", "Resource": "*", "Action": [
                         "s3:ListAllMyBuckets", "s3:GetBucketLocation", "s3:GetAccountPublicAccessBlock",
@@ -688,8 +689,11 @@ def iam_setup():
                         "autoscaling:DescribeAutoScalingGroups", "autoscaling:DescribePolicies",
                         "autoscaling:DescribeLaunchConfigurations", "sqs:ListQueues", "sns:ListTopics",
                         "sns:ListSubscriptions", "dynamodb:ListTables", "logs:DescribeLogGroups",
-                        "ecr:DescribeRepositories", "secretsmanager:ListSecrets", "route53:ListHostedZones",
-                        "apigateway:GET"]},
+                        "logs:DescribeMetricFilters",
+                        "ecr:DescribeRepositories", "secretsmanager:ListSecrets", "route53:ListHostedZones", "apigateway:GET",
+                        "eks:ListClusters", "eks:ListNodegroups", "eks:ListAddons", "ecs:ListClusters",
+                        "ecs:ListServices", "ecs:ListTaskDefinitionFamilies", "cloudwatch:DescribeAlarms",
+                        "events:ListEventBuses", "events:ListRules"]},
                     {"Effect": "Deny", "Action": "ec2:DescribeVolumes", "Resource": "*"}],
     }
     for user, statements in policies.items():

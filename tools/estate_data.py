@@ -26,6 +26,9 @@ The estate, as the Terraform configuration would declare it:
     aws_ecr_repository.app        immutable tags, scan on push, tags + aws_ecr_lifecycle_policy.app
     aws_secretsmanager_secret.db  description, resource policy, tags (its value is no concern here)
       + aws_secretsmanager_secret_version.db (compared: that it exists, its stages)
+    aws_cloudwatch_log_metric_filter.errors  counts the app group's ERROR lines
+    aws_cloudwatch_metric_alarm.backlog   the orders queue's backlog, alerting the alerts topic
+    aws_cloudwatch_event_rule.nightly     a schedule + aws_cloudwatch_event_target.nightly (the alerts topic)
     aws_route53_zone.main         + aws_route53_record.www (A), .txt (TXT, quoted by Route53),
                                   .apex (an alias to the www record)
 
@@ -231,6 +234,20 @@ def make_zone(name, tags):
     return zone_id, attrs
 
 
+def put_filter(group, pattern):
+    client("logs").put_metric_filter(logGroupName=group, filterName="errors", filterPattern=pattern,
+                                     metricTransformations=[{"metricName": "Errors", "metricNamespace": "App",
+                                                             "metricValue": "1"}])
+
+
+def put_alarm(name, queue, topic_arn, threshold):
+    client("cloudwatch").put_metric_alarm(
+        AlarmName=name, Namespace="AWS/SQS", MetricName="ApproximateNumberOfMessagesVisible",
+        Dimensions=[{"Name": "QueueName", "Value": queue}], Statistic="Maximum", Period=300, EvaluationPeriods=2,
+        Threshold=threshold, ComparisonOperator="GreaterThanThreshold", ActionsEnabled=True, AlarmActions=[topic_arn],
+        Tags=[{"Key": k, "Value": v} for k, v in with_defaults({"Name": "backlog"}).items()])
+
+
 def create(out):
     suffix = uuid.uuid4().hex[:8]
     resources = []
@@ -286,6 +303,12 @@ def create(out):
     app_group, audit_group = f"/driftscan/{suffix}/app", f"/driftscan/{suffix}/audit"
     resources += [resource("aws_cloudwatch_log_group", "app", make_log_group(app_group, {"Name": "app"}, 14)),
                   resource("aws_cloudwatch_log_group", "audit", make_log_group(audit_group, {}))]
+    put_filter(app_group, "ERROR")
+    resources.append(resource("aws_cloudwatch_log_metric_filter", "errors", {
+        "id": "errors", "log_group_name": app_group, "name": "errors", "pattern": "ERROR",
+        "metric_transformation": [{"default_value": "", "dimensions": {}, "name": "Errors",
+                                   "namespace": "App", "unit": "None", "value": "1"}]},
+        ["aws_cloudwatch_log_group.app"]))
 
     repo_name = f"driftscan/app-{suffix}"
     _, repo = make_repository(repo_name, {"Name": "app"})
@@ -323,10 +346,39 @@ def create(out):
             "evaluate_target_health": False, "name": www, "zone_id": zone_id}), dep, 2),
     ]
 
+    alarm_name, rule_name = f"driftscan-backlog-{suffix}", f"driftscan-nightly-{suffix}"
+    put_alarm(alarm_name, orders["name"], alerts_arn, 100)
+    resources.append(resource("aws_cloudwatch_metric_alarm", "backlog", {
+        "actions_enabled": True, "alarm_actions": [alerts_arn], "alarm_description": "", "alarm_name": alarm_name,
+        "arn": f"arn:aws:cloudwatch:{EAST}:{ACCOUNT}:alarm:{alarm_name}", "comparison_operator": "GreaterThanThreshold",
+        "datapoints_to_alarm": 0, "dimensions": {"QueueName": orders["name"]}, "evaluate_low_sample_count_percentiles": "",
+        "evaluation_periods": 2, "extended_statistic": "", "id": alarm_name, "insufficient_data_actions": [],
+        "metric_name": "ApproximateNumberOfMessagesVisible", "metric_query": [], "namespace": "AWS/SQS",
+        "ok_actions": [], "period": 300, "statistic": "Maximum", "tags": {"Name": "backlog"},
+        "tags_all": with_defaults({"Name": "backlog"}), "threshold": 100, "threshold_metric_id": "",
+        "treat_missing_data": "missing", "unit": ""}, ["aws_sqs_queue.orders", "aws_sns_topic.alerts"], 1))
+    events = client("events")
+    rule_arn = events.put_rule(Name=rule_name, ScheduleExpression="rate(1 day)", State="ENABLED")["RuleArn"]
+    events.put_targets(Rule=rule_name, Targets=[{"Id": "alerts", "Arn": alerts_arn}])
+    resources += [
+        resource("aws_cloudwatch_event_rule", "nightly", {
+            "arn": rule_arn, "description": "", "event_bus_name": "default", "event_pattern": None,
+            "force_destroy": False, "id": rule_name, "is_enabled": True, "name": rule_name, "name_prefix": "",
+            "role_arn": "", "schedule_expression": "rate(1 day)", "state": "ENABLED", "tags": None,
+            "tags_all": DEFAULT_TAGS}, schema_version=1),
+        resource("aws_cloudwatch_event_target", "nightly", {
+            "appsync_target": [], "arn": alerts_arn, "batch_target": [], "dead_letter_config": [], "ecs_target": [],
+            "event_bus_name": "default", "force_destroy": False, "http_target": [], "id": f"{rule_name}-alerts",
+            "input": "", "input_path": "", "input_transformer": [], "kinesis_target": [], "redshift_target": [],
+            "retry_policy": [], "role_arn": "", "rule": rule_name, "run_command_targets": [],
+            "sagemaker_pipeline_target": [], "sqs_target": [], "target_id": "alerts"},
+            ["aws_cloudwatch_event_rule.nightly", "aws_sns_topic.alerts"], 1),
+    ]
+
     ids = {"queue_dlq": dlq_url, "queue_orders": orders_url, "topic_alerts": alerts_arn, "topic_events": events_arn,
            "subscription": sub_arn, "table_orders": orders_table, "table_sessions": sessions_table,
            "group_app": app_group, "group_audit": audit_group, "repository": repo_name, "secret": secret_arn, "secret_version": f"{secret_arn}|{version}",
-           "zone": zone_id, "domain": domain, "suffix": suffix}
+           "alarm": alarm_name, "rule": rule_name, "zone": zone_id, "domain": domain, "suffix": suffix}
     folder = os.path.join(out, "data")
     os.makedirs(folder, exist_ok=True)
     state = {"version": 4, "terraform_version": "1.9.8", "serial": 7, "lineage": str(uuid.uuid4()), "outputs": {},
@@ -382,6 +434,14 @@ def drift(out, names):
         elif name == "unmanaged-record":
             made["record"] = f"{ids['zone']}_by-hand.{ids['domain']}_CNAME"
             change_records(ids["zone"], "CREATE", f"by-hand.{ids['domain']}", "CNAME", [f"www.{ids['domain']}"])
+        elif name == "alarm-threshold-raised":
+            put_alarm(ids["alarm"], ids["queue_orders"].rsplit("/", 1)[-1], ids["topic_alerts"], 500)
+        elif name == "filter-pattern-widened":
+            put_filter(ids["group_app"], "?ERROR ?WARN")
+        elif name == "rule-disabled":
+            client("events").disable_rule(Name=ids["rule"])
+        elif name == "delete-target":
+            client("events").remove_targets(Rule=ids["rule"], Ids=["alerts"])
         elif name == "delete-queue":
             client("sqs").delete_queue(QueueUrl=ids["queue_dlq"])
         elif name == "delete-subscription":

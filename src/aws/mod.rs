@@ -10,9 +10,12 @@ pub mod access;
 pub mod apigateway;
 pub mod autoscaling;
 mod calls;
+pub mod cloudwatch;
 pub mod dynamodb;
 pub mod ec2;
 pub mod ecr;
+pub mod ecs;
+pub mod eks;
 pub mod elbv2;
 pub mod iam;
 pub mod kms;
@@ -61,6 +64,10 @@ pub const SERVICES: &[ServiceSpec] = &[
     secrets::SERVICE,
     route53::SERVICE,
     apigateway::SERVICE,
+    eks::SERVICE,
+    ecs::SERVICE,
+    cloudwatch::ALARM_SERVICE,
+    cloudwatch::EVENTS_SERVICE,
 ];
 
 /// What a service module declares: its lists and types, and where CloudTrail logs its writes.
@@ -259,6 +266,7 @@ pub async fn inventory_of(
         }
     }
     ec2::claim_service_owned(&mut inv.resources);
+    eks::claim_service_owned(&mut inv.resources);
     progress.finish();
     inv.coverage.scanned = scanned;
     inv.coverage.unscanned.sort();
@@ -273,6 +281,8 @@ async fn list(ctx: &Ctx<'_>, family: Family, wanted: &Wanted) -> Result<Vec<Reso
         Service::Iam => iam::list(ctx, family, wanted).await,
         Service::S3 => s3::list(ctx, family, wanted).await,
         Service::Kms => kms::list(ctx, family, wanted).await,
+        Service::Eks => eks::list(ctx, family, wanted).await,
+        Service::Ecs => ecs::list(ctx, family, wanted).await,
         Service::Rds => rds::list(ctx, family, wanted).await,
         Service::Lambda => lambda::list(ctx, family, wanted).await,
         Service::Elbv2 => elbv2::list(ctx, family, wanted).await,
@@ -285,6 +295,7 @@ async fn list(ctx: &Ctx<'_>, family: Family, wanted: &Wanted) -> Result<Vec<Reso
         Service::SecretsManager => secrets::list(ctx, family, wanted).await,
         Service::Route53 => route53::list(ctx, family, wanted).await,
         Service::ApiGateway => apigateway::list(ctx, family, wanted).await,
+        Service::CloudWatch | Service::EventBridge => cloudwatch::list(ctx, family, wanted).await,
     }
 }
 

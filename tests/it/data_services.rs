@@ -76,8 +76,9 @@ fn the_first_scan_of_the_data_estate_has_no_changes() {
     let summary = &report["summary"];
     assert_eq!(summary["unscanned"], 0, "{report:#}");
     // 2 queues + 1 policy, 2 topics + 1 policy + 1 subscription, 2 tables, 2 log groups, a
-    // repository + its lifecycle policy, a secret and its version, a zone with 3 records.
-    assert_eq!(summary["managed"], 19, "{summary:#}");
+    // repository + its lifecycle policy, a secret and its version, a zone with 3 records, a metric
+    // filter, an alarm, a rule and its target.
+    assert_eq!(summary["managed"], 23, "{summary:#}");
     assert_eq!(summary["not_compared"], 0, "{summary:#}");
     let calls = &summary["api_calls"];
     for (op, n) in [
@@ -97,6 +98,11 @@ fn the_first_scan_of_the_data_estate_has_no_changes() {
         ("ListSecretVersionIds", 1),
         ("ListHostedZones", 1),
         ("ListResourceRecordSets", 1),
+        ("DescribeMetricFilters", 1),
+        ("DescribeAlarms", 1),
+        ("ListEventBuses", 1),
+        ("ListRules", 1),
+        ("ListTargetsByRule", 1),
     ] {
         assert_eq!(calls[op], n, "{op}: {calls:#}");
     }
@@ -138,6 +144,9 @@ fn each_out_of_band_change_is_reported_once_with_its_attribute() {
         "secret-redescribed",
         "record-value-changed",
         "secret-value-put",
+        "alarm-threshold-raised",
+        "rule-disabled",
+        "filter-pattern-widened",
     ]);
     let report = d.scan();
     let want: BTreeSet<_> = [
@@ -150,6 +159,9 @@ fn each_out_of_band_change_is_reported_once_with_its_attribute() {
         change("drifted", "aws_secretsmanager_secret", &d.id("secret"), "description"),
         change("drifted", "aws_secretsmanager_secret_version", &d.id("secret_version"), "version_stages"),
         change("drifted", "aws_route53_record", &format!("{}_www.{}_A", d.id("zone"), d.id("domain")), "records"),
+        change("drifted", "aws_cloudwatch_metric_alarm", &d.id("alarm"), "threshold"),
+        change("drifted", "aws_cloudwatch_event_rule", &d.id("rule"), "state"),
+        change("drifted", "aws_cloudwatch_log_metric_filter", "errors", "pattern"),
     ]
     .into_iter()
     .collect();
@@ -188,6 +200,7 @@ fn deleted_resources_are_deleted_and_undeclared_ones_unmanaged_with_their_import
         "delete-lifecycle-policy",
         "delete-secret",
         "delete-record",
+        "delete-target",
     ]);
     let made = d.drift(&[
         "unmanaged-queue",
@@ -211,6 +224,7 @@ fn deleted_resources_are_deleted_and_undeclared_ones_unmanaged_with_their_import
         // Its version goes with it.
         change("deleted", "aws_secretsmanager_secret_version", &d.id("secret_version"), ""),
         change("deleted", "aws_route53_record", &format!("{}_txt.{}_TXT", d.id("zone"), d.id("domain")), ""),
+        change("deleted", "aws_cloudwatch_event_target", &format!("{}-alerts", d.id("rule")), ""),
         change("unmanaged", "aws_sqs_queue", &made("queue"), ""),
         change("unmanaged", "aws_sns_topic", &made("topic"), ""),
         change("unmanaged", "aws_dynamodb_table", &made("table"), ""),
@@ -275,6 +289,9 @@ fn reads_the_scanner_may_not_make_leave_their_types_unscanned_never_deleted() {
         "aws_ecr_lifecycle_policy",
         "aws_secretsmanager_secret",
         "aws_secretsmanager_secret_version",
+        "aws_cloudwatch_metric_alarm",
+        "aws_cloudwatch_event_rule",
+        "aws_cloudwatch_event_target",
     ]
     .into_iter()
     .map(|t| (t, "us-east-1"))
@@ -288,6 +305,8 @@ fn reads_the_scanner_may_not_make_leave_their_types_unscanned_never_deleted() {
             ("aws_sqs_", "ListQueues: GetQueueAttributes: "),
             ("aws_sns_", "ListTopics: GetTopicAttributes: "),
             ("aws_dynamodb_", "ListTables: DescribeTable: "),
+            ("aws_cloudwatch_metric_alarm", "DescribeAlarms: ListTagsForResource: "),
+            ("aws_cloudwatch_event_", "ListRules: ListTargetsByRule: "),
             ("aws_cloudwatch_", "DescribeLogGroups: ListTagsForResource: "),
             ("aws_ecr_", "DescribeRepositories: ListTagsForResource: "),
             ("aws_secretsmanager_", "ListSecrets: GetResourcePolicy: "),

@@ -6,6 +6,7 @@ mod alerts_scan;
 mod bad_input;
 mod check;
 mod cli;
+mod containers;
 mod data_services;
 mod edge;
 mod encodings;
