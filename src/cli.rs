@@ -316,6 +316,12 @@ struct WatchArgs {
     #[arg(long, value_name = "DURATION", default_value = "20s", value_parser = parse_duration)]
     wait: std::time::Duration,
 
+    /// Hold what is queued until the oldest change has waited this long (0s to 5m), then tell it
+    /// together, so changes of one cause arriving over several polls are one alert. Longer groups
+    /// more and tells later: each alert is that much later. 0s tells after every poll.
+    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_duration)]
+    window: std::time::Duration,
+
     #[command(flatten)]
     lock: LockArgs,
 
@@ -819,6 +825,9 @@ fn scan_command(args: ScanArgs, file: Option<&Config>, now: DateTime<Utc>) -> Re
 /// The watch's configuration: its states and credentials as a scan of the same arguments (or
 /// workspace) takes them, and its queue.
 fn watch_config(args: WatchArgs, file: Option<&Config>) -> Result<crate::watch::WatchConfig> {
+    if args.window > crate::watch::window::MAX {
+        bail!("--window: expected 0s to 5m (a longer hold would tell later than a scheduled scan finds the change)");
+    }
     let db = history_path(args.db, file);
     let scan_args = ScanArgs {
         states: args.states,
@@ -877,6 +886,7 @@ fn watch_config(args: WatchArgs, file: Option<&Config>) -> Result<crate::watch::
         metrics_addr: args.metrics_addr,
         lock_timeout,
         wait: args.wait,
+        window: args.window,
     })
 }
 
@@ -1090,5 +1100,19 @@ fn emit_with(write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Resul
     match write(&mut out).and_then(|_| out.flush()) {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         other => other.context("writing to stdout"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `--help` and the README say the window's default and why; the constant is where it is
+    /// argued for.
+    #[test]
+    fn the_watch_window_defaults_to_its_constant() {
+        let cli = Cli::try_parse_from(["driftscan", "watch"]).unwrap();
+        let Command::Watch(args) = cli.command else { panic!("not watch") };
+        assert_eq!(args.window, crate::watch::window::DEFAULT);
     }
 }

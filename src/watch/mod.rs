@@ -5,6 +5,7 @@
 //! - [`message`]: what a message body holds (EventBridge, S3 or CloudTrail notifications, SNS);
 //! - [`poll`]: the daemon: long polling, deletion after commit, retries, signals, reloads;
 //! - [`reread`]: the declarations and the targeted re-read of one event's resources;
+//! - [`window`]: how long what is queued is held so one cause over several polls is one alert;
 //! - [`metrics`]: the counters and their `/metrics` and `/healthz` server.
 //!
 //! Each event is one history transaction under the history lock, taken for that transaction
@@ -14,11 +15,12 @@ pub mod message;
 pub mod metrics;
 mod poll;
 pub mod reread;
+pub mod window;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use aws_config::SdkConfig;
@@ -50,6 +52,8 @@ pub struct WatchConfig {
     pub lock_timeout: Duration,
     /// Long-poll wait, at most 20 s (SQS's bound).
     pub wait: Duration,
+    /// How long queued notifications are held so that those of one cause go as one alert.
+    pub window: Duration,
 }
 
 /// Runs until SIGTERM or SIGINT; exit 0 then. Fails at start only (states, history, metrics
@@ -68,6 +72,7 @@ struct Watcher {
     history: History,
     declarations: Declarations,
     metrics: Arc<Metrics>,
+    window: window::Window,
 }
 
 /// Why a message stays in the queue.
@@ -126,6 +131,10 @@ impl Watcher {
             let now = Utc::now().max(ev.time);
             self.history.record_event(&loaded, Some(&mut reread), &self.cfg.scan.scoring, now)?
         };
+        if self.cfg.notify != notify::Mode::Off {
+            // The transaction may have queued for the sinks; the window counts from here.
+            self.window.queued(Instant::now());
+        }
         let m = &self.metrics;
         Metrics::add(&m.events_recorded, outcome.learned.added as u64);
         Metrics::add(&m.drifts_opened, (outcome.opened + outcome.updated) as u64);
@@ -135,7 +144,9 @@ impl Watcher {
     }
 
     /// Sends what is queued, under the history lock, and reads back how much is sent and waits.
+    /// Whatever the window held goes too.
     fn tell(&mut self) {
+        self.window.told();
         if self.cfg.notify == notify::Mode::Off {
             return;
         }

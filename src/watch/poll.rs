@@ -38,7 +38,8 @@ pub(super) async fn run(cfg: WatchConfig) -> Result<()> {
     eprintln!("driftscan: watch: {} declared resources; polling {}", declarations.count(), cfg.queue_url);
     let client = Client::new(&sdk);
     let stop = shutdown_signal();
-    let mut w = Watcher { cfg, sdk, history, declarations, metrics };
+    let window = super::window::Window::new(cfg.window);
+    let mut w = Watcher { cfg, sdk, history, declarations, metrics, window };
     // What an earlier run queued and could not send (or was killed before sending) goes first.
     w.tell();
     let mut outage = Outage::default();
@@ -56,11 +57,32 @@ pub(super) async fn run(cfg: WatchConfig) -> Result<()> {
             .max_number_of_messages(BATCH)
             .wait_time_seconds(w.cfg.wait.as_secs().min(20) as i32)
             .send();
+        // Its own task, so a window closing during a long poll is told while the poll goes on:
+        // dropping a receive SQS already answered would hide its messages for the visibility
+        // timeout.
+        let mut receive = tokio::spawn(receive);
         let mut stopped = stop.clone();
-        let received = tokio::select! {
-            r = receive => r,
-            // Nothing is in hand while waiting: what the poll would have returned stays queued.
-            _ = stopped.changed() => break,
+        let received = loop {
+            let closes = w.window.closes().map(tokio::time::Instant::from_std);
+            tokio::select! {
+                r = &mut receive => break Some(r),
+                _ = sleep_until(closes), if closes.is_some() => w.tell(),
+                // What the poll would have returned stays queued.
+                _ = stopped.changed() => break None,
+            }
+        };
+        let received = match received {
+            Some(Ok(r)) => r,
+            Some(Err(e)) => {
+                Metrics::add(&w.metrics.errors, 1);
+                outage.failing("SQS", &format!("ReceiveMessage {}: {e}", w.cfg.queue_url));
+                outage.wait(&stop).await;
+                continue;
+            }
+            None => {
+                receive.abort();
+                break;
+            }
         };
         let messages = match received {
             Ok(out) => {
@@ -100,8 +122,17 @@ pub(super) async fn run(cfg: WatchConfig) -> Result<()> {
                 }
             }
         }
-        w.tell();
+        // Whatever the batch did, what sinks refused before is tried again with this window.
+        w.window.queued(Instant::now());
+        if w.window.due(Instant::now(), *stop.borrow()) {
+            w.tell();
+        }
         delete(&client, &w, &done, &mut outage, &stop).await;
+    }
+    if w.window.holding() {
+        // Stopping: what the window held is told now; what a sink refuses stays queued in the
+        // history for the next start.
+        w.tell();
     }
     eprintln!("driftscan: watch: stopped; every message taken was committed or left in the queue");
     Ok(())
@@ -182,6 +213,14 @@ impl Watcher {
             }
         }
         self.tell();
+    }
+}
+
+/// Sleeps until `at`; never wakes when there is nothing to wait for.
+async fn sleep_until(at: Option<tokio::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
     }
 }
 
