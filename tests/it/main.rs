@@ -34,6 +34,7 @@ mod storage;
 mod storage_services;
 mod suppress;
 mod watch;
+mod watch_window;
 mod webhook_server;
 mod workloads;
 mod workspaces;

@@ -13,11 +13,11 @@ use crate::harness::Estate;
 use crate::history::record;
 use crate::webhook_server::{WebhookServer, SECRET};
 
-const ACTOR: &str = "arn:aws:iam::123456789012:user/night-shift";
+pub(crate) const ACTOR: &str = "arn:aws:iam::123456789012:user/night-shift";
 
 /// An EventBridge "AWS API Call via CloudTrail" event whose detail opens a port on `sg`, made a
 /// minute ago.
-fn eventbridge(event_id: &str, sg: &str) -> Value {
+pub(crate) fn eventbridge(event_id: &str, sg: &str) -> Value {
     let time = (chrono::Utc::now() - chrono::Duration::minutes(1)).format("%Y-%m-%dT%H:%M:%SZ").to_string();
     let detail = record(event_id, &time, "us-east-1", "AuthorizeSecurityGroupIngress", json!({"groupId": sg}), ACTOR);
     json!({
@@ -28,7 +28,7 @@ fn eventbridge(event_id: &str, sg: &str) -> Value {
 }
 
 /// A queue in the estate's emulator, its messages back after `visibility` seconds.
-fn queue(estate: &Estate, visibility: u32) -> String {
+pub(crate) fn queue(estate: &Estate, visibility: u32) -> String {
     estate
         .moto
         .python(&format!(
@@ -40,7 +40,7 @@ fn queue(estate: &Estate, visibility: u32) -> String {
 }
 
 /// Sends each body as one message.
-fn send(estate: &Estate, url: &str, bodies: &[String]) {
+pub(crate) fn send(estate: &Estate, url: &str, bodies: &[String]) {
     let file = estate.path("bodies.json");
     std::fs::write(&file, serde_json::to_string(bodies).unwrap()).unwrap();
     estate.moto.python(&format!(
@@ -50,7 +50,7 @@ fn send(estate: &Estate, url: &str, bodies: &[String]) {
 }
 
 /// Messages still in the queue, visible or taken.
-fn in_queue(estate: &Estate, url: &str) -> u64 {
+pub(crate) fn in_queue(estate: &Estate, url: &str) -> u64 {
     let out = estate.moto.python(&format!(
         "import boto3\na = boto3.client('sqs').get_queue_attributes(QueueUrl={url:?}, AttributeNames=['All'])['Attributes']\n\
          print(int(a['ApproximateNumberOfMessages']) + int(a['ApproximateNumberOfMessagesNotVisible']))"
@@ -64,7 +64,7 @@ fn start(estate: &Estate, url: &str, server: &WebhookServer, env: &[(&str, &str)
 }
 
 /// [`start`] with more flags.
-fn start_with(estate: &Estate, url: &str, server: &WebhookServer, env: &[(&str, &str)], extra: &[&str]) -> Child {
+pub(crate) fn start_with(estate: &Estate, url: &str, server: &WebhookServer, env: &[(&str, &str)], extra: &[&str]) -> Child {
     let log = std::fs::OpenOptions::new().create(true).append(true).open(estate.path("watch.log")).unwrap();
     let mut cmd = estate.command(&[
         "watch",
@@ -78,9 +78,11 @@ fn start_with(estate: &Estate, url: &str, server: &WebhookServer, env: &[(&str, 
         "history.db",
         "--notify",
         "all",
-        "--wait",
-        "1s",
     ]);
+    // Short polls, so a test's stop is not held up by a long one, unless the test is about them.
+    if !extra.contains(&"--wait") {
+        cmd.args(["--wait", "1s"]);
+    }
     cmd.args(extra).env("DRIFTSCAN_SLACK_WEBHOOK", &server.url).stdout(Stdio::null()).stderr(log);
     for (k, v) in env {
         cmd.env(k, v);
@@ -88,12 +90,12 @@ fn start_with(estate: &Estate, url: &str, server: &WebhookServer, env: &[(&str, 
     cmd.spawn().expect("starting driftscan watch")
 }
 
-fn log(estate: &Estate) -> String {
+pub(crate) fn log(estate: &Estate) -> String {
     std::fs::read_to_string(estate.path("watch.log")).unwrap_or_default()
 }
 
 /// Waits up to 60 s for `cond`; panics with the watch's log when it does not come.
-fn wait_for(estate: &Estate, what: &str, mut cond: impl FnMut() -> bool) {
+pub(crate) fn wait_for(estate: &Estate, what: &str, mut cond: impl FnMut() -> bool) {
     let deadline = Instant::now() + Duration::from_secs(60);
     while !cond() {
         assert!(Instant::now() < deadline, "timed out waiting for {what}; watch said:\n{}", log(estate));
@@ -101,7 +103,7 @@ fn wait_for(estate: &Estate, what: &str, mut cond: impl FnMut() -> bool) {
     }
 }
 
-fn count(db: &Path, sql: &str) -> i64 {
+pub(crate) fn count(db: &Path, sql: &str) -> i64 {
     match rusqlite::Connection::open(db) {
         Ok(c) => c.query_row(sql, [], |r| r.get(0)).unwrap_or(0),
         Err(_) => 0,
@@ -113,7 +115,7 @@ fn signal(child: &Child, sig: &str) {
     assert!(ok, "kill {sig}");
 }
 
-fn stop(estate: &Estate, mut child: Child) {
+pub(crate) fn stop(estate: &Estate, mut child: Child) {
     signal(&child, "-TERM");
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
