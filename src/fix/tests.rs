@@ -209,7 +209,7 @@ proptest! {
         let tags = Value::Object(tags.into_iter().map(|(k, v)| (k, Value::String(v))).collect());
         let changes = [
             row(1, "aws_instance.api", "ami", json!("ami-2"), ami.clone()),
-            row(2, "aws_instance.api", "tags", json!({}), tags),
+            row(2, "aws_instance.api", "tags", json!({}), tags.clone()),
             row(3, "aws_vpc.main", "something_new", json!(null), new),
             unmanaged(4, json!({"name": name, "tags": tags, "ingress": rules})),
         ];
