@@ -57,26 +57,20 @@ pub(super) async fn run(cfg: WatchConfig) -> Result<()> {
             .max_number_of_messages(BATCH)
             .wait_time_seconds(w.cfg.wait.as_secs().min(20) as i32)
             .send();
-        // Its own task, so a window closing during a long poll is told while the poll goes on:
-        // dropping a receive SQS already answered would hide its messages for the visibility
-        // timeout.
+        // Its own task, so the poll goes on while a window that closes during it is told.
         let mut receive = tokio::spawn(receive);
         let mut stopped = stop.clone();
-        let received = loop {
-            let closes = w.window.closes().map(tokio::time::Instant::from_std);
-            tokio::select! {
-                r = &mut receive => break Some(r),
-                _ = sleep_until(closes), if closes.is_some() => w.tell(),
-                // What the poll would have returned stays queued.
-                _ = stopped.changed() => break None,
-            }
+        let received = tokio::select! {
+            r = w.telling(&mut receive) => Some(r),
+            // What the poll would have returned stays queued.
+            _ = stopped.changed() => None,
         };
         let received = match received {
             Some(Ok(r)) => r,
             Some(Err(e)) => {
                 Metrics::add(&w.metrics.errors, 1);
                 outage.failing("SQS", &format!("ReceiveMessage {}: {e}", w.cfg.queue_url));
-                outage.wait(&stop).await;
+                w.pause(&outage, &stop).await;
                 continue;
             }
             None => {
@@ -93,7 +87,7 @@ pub(super) async fn run(cfg: WatchConfig) -> Result<()> {
                 Metrics::add(&w.metrics.errors, 1);
                 let reason = crate::aws::ListError::from(e).0;
                 outage.failing("SQS", &format!("ReceiveMessage {}: {reason}", w.cfg.queue_url));
-                outage.wait(&stop).await;
+                w.pause(&outage, &stop).await;
                 continue;
             }
         };
@@ -127,7 +121,7 @@ pub(super) async fn run(cfg: WatchConfig) -> Result<()> {
         if w.window.due(Instant::now(), *stop.borrow()) {
             w.tell();
         }
-        delete(&client, &w, &done, &mut outage, &stop).await;
+        delete(&client, &mut w, &done, &mut outage, &stop).await;
     }
     if w.window.holding() {
         // Stopping: what the window held is told now; what a sink refuses stays queued in the
@@ -142,7 +136,7 @@ pub(super) async fn run(cfg: WatchConfig) -> Result<()> {
 /// deleted would only come back and be recognised, but deleting it saves that).
 async fn delete(
     client: &Client,
-    w: &Watcher,
+    w: &mut Watcher,
     done: &[(usize, String)],
     outage: &mut Outage,
     stop: &watch::Receiver<bool>,
@@ -168,13 +162,30 @@ async fn delete(
                 if *stop.borrow() {
                     return;
                 }
-                outage.wait(stop).await;
+                w.pause(outage, stop).await;
             }
         }
     }
 }
 
 impl Watcher {
+    /// Waits for `f`, telling each window that closes meanwhile rather than after it.
+    async fn telling<F: std::future::Future>(&mut self, f: F) -> F::Output {
+        tokio::pin!(f);
+        loop {
+            let closes = self.window.closes().map(tokio::time::Instant::from_std);
+            tokio::select! {
+                out = &mut f => return out,
+                _ = sleep_until(closes), if closes.is_some() => self.tell(),
+            }
+        }
+    }
+
+    /// Waits out a failure's backoff, the window told as it closes.
+    async fn pause(&mut self, outage: &Outage, stop: &watch::Receiver<bool>) {
+        self.telling(outage.wait(stop)).await
+    }
+
     /// Reads the states again when one was rewritten; a state that cannot be read now (half
     /// written) keeps the declarations of before, and is tried again next turn.
     async fn reload_if_changed(&mut self) {
