@@ -64,7 +64,13 @@ fn start(estate: &Estate, url: &str, server: &WebhookServer, env: &[(&str, &str)
 }
 
 /// [`start`] with more flags.
-pub(crate) fn start_with(estate: &Estate, url: &str, server: &WebhookServer, env: &[(&str, &str)], extra: &[&str]) -> Child {
+pub(crate) fn start_with(
+    estate: &Estate,
+    url: &str,
+    server: &WebhookServer,
+    env: &[(&str, &str)],
+    extra: &[&str],
+) -> Child {
     let log = std::fs::OpenOptions::new().create(true).append(true).open(estate.path("watch.log")).unwrap();
     let mut cmd = estate.command(&[
         "watch",
