@@ -318,7 +318,7 @@ struct WatchArgs {
 
     /// Hold what is queued until the oldest change has waited this long (0s to 5m), then tell it
     /// together, so changes of one cause arriving over several polls are one alert. Longer groups
-    /// more and tells later: each alert is that much later. 0s tells after every poll.
+    /// more and tells later (each alert up to the window later); 0s tells after every poll.
     #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_duration)]
     window: std::time::Duration,
 
