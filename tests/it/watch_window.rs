@@ -74,6 +74,35 @@ fn forty_changes_of_one_script_over_several_polls_are_one_alert_naming_its_size(
 }
 
 #[test]
+fn a_kill_while_holding_loses_nothing_and_the_next_start_tells_it_once() {
+    let estate = Estate::create();
+    let url = queue(&estate, 30);
+    let server = WebhookServer::start();
+    let db = estate.path("history.db");
+    let groups = mass(&estate, 5);
+    let mut child = start_with(&estate, &url, &server, &[], &["--window", "5m"]);
+    let bodies: Vec<String> =
+        groups.iter().enumerate().map(|(i, sg)| eventbridge(&format!("kill-{i}"), sg).to_string()).collect();
+    send(&estate, &url, &bodies);
+    let drifts = "SELECT count(*) FROM changes WHERE source = 'scan' AND kind = 'drifted' AND attribute = 'ingress'";
+    wait_for(&estate, "every change recorded", || count(&db, drifts) == 5);
+    wait_for(&estate, "the messages deleted", || in_queue(&estate, &url) == 0);
+    assert!(server.requests().is_empty(), "held");
+    let _ = std::process::Command::new("kill").args(["-KILL", &child.id().to_string()]).status();
+    let _ = child.wait();
+
+    // The messages are gone from the queue: only the history can bring the alert back.
+    let child = start_with(&estate, &url, &server, &[], &["--window", "5m"]);
+    wait_for(&estate, "the alert, told at start", || !server.requests().is_empty());
+    std::thread::sleep(Duration::from_secs(2));
+    stop(&estate, child);
+    let reqs = server.requests();
+    assert_eq!(reqs.len(), 1, "{:#?}", reqs.iter().map(|r| &r.body).collect::<Vec<_>>());
+    assert!(reqs[0].body.contains("One cause, 5 changes"), "{}", reqs[0].body);
+    assert_eq!(count(&db, "SELECT count(*) FROM notifications WHERE status IN ('pending', 'failed')"), 0);
+}
+
+#[test]
 fn changes_farther_apart_than_the_window_are_two_alerts_each_told_as_its_window_closes() {
     let estate = Estate::create();
     let url = queue(&estate, 30);
