@@ -33,15 +33,20 @@ locals {
   # CloudTrail event sources of the services driftscan covers (src/aws/*.rs, `event_source`);
   # a test checks this list against them.
   event_sources = [
+    "apigateway.amazonaws.com",
     "autoscaling.amazonaws.com",
     "dynamodb.amazonaws.com",
     "ec2.amazonaws.com",
     "ecr.amazonaws.com",
+    "ecs.amazonaws.com",
+    "eks.amazonaws.com",
     "elasticloadbalancing.amazonaws.com",
+    "events.amazonaws.com",
     "iam.amazonaws.com",
     "kms.amazonaws.com",
     "lambda.amazonaws.com",
     "logs.amazonaws.com",
+    "monitoring.amazonaws.com",
     "rds.amazonaws.com",
     "route53.amazonaws.com",
     "s3.amazonaws.com",
