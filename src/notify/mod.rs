@@ -187,14 +187,14 @@ impl Notifier {
     }
 }
 
+/// Per drift, the ids of the queued CloudTrail changes told in its alert.
+type Folded = BTreeMap<i64, Vec<i64>>;
+
 /// One item per change, as reports show them (`crate::items`): a drift and the CloudTrail event
 /// that explains it are one item, the drift naming the event (its actor and time it has
 /// already). The event may wait in this sink's queue too (it is then told in the drift's alert:
 /// the map gives, per drift, the queued events folded into it), or be in the history only.
-fn one_item_per_change(
-    history: &History,
-    pending: Vec<ChangeRow>,
-) -> Result<(Vec<ChangeRow>, BTreeMap<i64, Vec<i64>>)> {
+fn one_item_per_change(history: &History, pending: Vec<ChangeRow>) -> Result<(Vec<ChangeRow>, Folded)> {
     let queued: HashSet<i64> = pending.iter().map(|c| c.id).collect();
     let mut rows = pending;
     let mut known = queued.clone();
@@ -217,7 +217,7 @@ fn one_item_per_change(
     let (items, _) = crate::items::merge(rows);
     let listed: HashSet<i64> = items.iter().map(|i| i.id).collect();
     let items: Vec<ChangeRow> = items.into_iter().filter(|i| queued.contains(&i.id)).collect();
-    let mut folded: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
+    let mut folded = Folded::new();
     for i in items.iter().filter(|i| i.source == "scan") {
         let Some(ev) = &i.event_id else { continue };
         if let Some(&e) = events.get(&(ev.clone(), i.resource_id.clone())).filter(|e| !listed.contains(e)) {

@@ -117,8 +117,10 @@ impl Moto {
     /// Starts moto with extra environment variables for the server.
     pub fn start_with(env: &[(&str, &str)]) -> Moto {
         let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("free port").port();
-        let mut cmd = Command::new(venv_bin("moto_server"));
-        cmd.args(["-H", "127.0.0.1", "-p", &port.to_string()]).stdout(Stdio::null()).stderr(Stdio::piped());
+        // tools/moto_server.py: moto with two of its gaps filled (see there), as the demo runs it.
+        let mut cmd = Command::new(venv_bin("python"));
+        cmd.arg(root().join("tools/moto_server.py"))
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()]).stdout(Stdio::null()).stderr(Stdio::piped());
         for (k, v) in env {
             cmd.env(k, v);
         }

@@ -52,8 +52,9 @@ def free_port():
 
 def start_moto():
     port = free_port()
-    moto = os.path.join(os.path.dirname(sys.executable), "moto_server")
-    proc = subprocess.Popen([moto, "-H", "127.0.0.1", "-p", str(port)], stdout=subprocess.DEVNULL,
+    # moto with two of its gaps filled, as the tests and the demo run it (tools/moto_server.py).
+    moto = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "moto_server.py")
+    proc = subprocess.Popen([sys.executable, moto, "-H", "127.0.0.1", "-p", str(port)], stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     endpoint = f"http://127.0.0.1:{port}"
     for _ in range(300):
