@@ -120,7 +120,9 @@ impl Moto {
         // tools/moto_server.py: moto with two of its gaps filled (see there), as the demo runs it.
         let mut cmd = Command::new(venv_bin("python"));
         cmd.arg(root().join("tools/moto_server.py"))
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()]).stdout(Stdio::null()).stderr(Stdio::piped());
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
         for (k, v) in env {
             cmd.env(k, v);
         }
