@@ -12,7 +12,11 @@
   CloudWatch in the Query and JSON protocols only (getmoto/moto#9195: CBOR is not planned). A
   CBOR request (`/service/GraniteServiceVersion20100801/operation/OP`) is handed to moto as the
   same request in AWS JSON 1.0, and its answer given back in CBOR, timestamps as CBOR's epoch
-  tag as the protocol has them: the same values, moto's own logic.
+  tag as the protocol has them: the same values, moto's own logic. With IAM enforced, moto
+  checks who asks and what their policy allows as for any request, but not the signature, which
+  was made over the CBOR request, not the JSON one moto sees. And it names CloudWatch's actions
+  by the signing name (`monitoring:DescribeAlarms`), where IAM has `cloudwatch:DescribeAlarms`:
+  put right, so a policy is read as AWS reads it.
 
 Everything else is moto exactly as it is. Arguments are moto_server's.
 """
@@ -23,6 +27,7 @@ from datetime import datetime, timezone
 
 import cbor2
 from moto.ec2.responses import EC2Response
+from moto.iam.access_control import IAMRequestBase
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 from moto.s3.responses import S3Response
 
@@ -87,6 +92,7 @@ def _call(self, environ, start_response):
                    CONTENT_LENGTH=str(len(body)), HTTP_X_AMZ_TARGET="GraniteServiceVersion20100801."
                    + path[len(_CBOR_PREFIX):])
     environ["wsgi.input"] = io.BytesIO(body)
+    environ["HTTP_X_DRIFTSCAN_CBOR_BRIDGE"] = "1"
     captured = {}
 
     def keep(status, headers, exc_info=None):
@@ -107,6 +113,25 @@ def _call(self, environ, start_response):
 
 
 DomainDispatcherApplication.__call__ = _call
+_check_signature = IAMRequestBase.check_signature
+
+
+def _check_unless_bridged(self):
+    if not self._headers.get("X-Driftscan-Cbor-Bridge"):
+        _check_signature(self)
+
+
+IAMRequestBase.check_signature = _check_unless_bridged
+_iam_request_init = IAMRequestBase.__init__
+
+
+def _iam_request(self, *args, **kwargs):
+    _iam_request_init(self, *args, **kwargs)
+    if self._action.startswith("monitoring:"):
+        self._action = "cloudwatch:" + self._action[len("monitoring:"):]
+
+
+IAMRequestBase.__init__ = _iam_request
 
 if __name__ == "__main__":
     from moto.server import main
