@@ -124,6 +124,9 @@ def create(out):
         TransitGatewayId=tgw_id, VpcId=main, SubnetIds=[subnet], TagSpecifications=tags_spec(
             "transit-gateway-attachment", with_defaults({"Name": "main"})))["TransitGatewayVpcAttachment"]
     attach_id = attach["TransitGatewayAttachmentId"]
+    # moto 5.2.5 drops an attachment's TagSpecifications (AWS keeps them); tagged after, as AWS has it.
+    client.create_tags(Resources=[attach_id], Tags=[{"Key": k, "Value": v}
+                                                    for k, v in with_defaults({"Name": "main"}).items()])
     resources.append(one("aws_ec2_transit_gateway_vpc_attachment", "main", {
         "appliance_mode_support": "disable", "dns_support": "enable", "id": attach_id, "ipv6_support": "disable",
         "security_group_referencing_support": "enable", "subnet_ids": [subnet], "tags": {"Name": "main"},
