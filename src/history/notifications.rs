@@ -158,10 +158,7 @@ fn told_event(tx: &Transaction, channel: &str, id: i64, sent: bool) -> Result<Op
 }
 
 /// The scan change queued on `channel` that CloudTrail change `id` explains: a drift told
-/// before `learn` read the event that caused it (the event gave it its `changed_at`). Not a
-/// drift that already had an event of its resource to tell with (recorded since the drift was
-/// first seen, before it was told): `watch` records each event as it comes, and a later event
-/// taking over as the drift's cause is news of its own, not the drift told again.
+/// before `learn` read the event that caused it (the event gave it its `changed_at`).
 fn told_drift(tx: &Transaction, channel: &str, id: i64) -> Result<Option<i64>> {
     Ok(tx
         .query_row(
@@ -169,12 +166,7 @@ fn told_drift(tx: &Transaction, channel: &str, id: i64) -> Result<Option<i64>> {
                JOIN changes c ON c.source = 'scan' AND c.resource_id = e.resource_id AND c.changed_at = e.time
                JOIN notifications n ON n.change_id = c.id AND n.channel = ?1 AND n.action = 'trigger'
                 AND n.status != 'covered'
-              WHERE e.id = ?2 AND e.source = 'cloudtrail'
-                AND NOT EXISTS (SELECT 1 FROM changes o
-                                 WHERE o.source = 'cloudtrail' AND o.resource_id = c.resource_id AND o.id != e.id
-                                   AND o.first_seen >= c.first_seen
-                                   AND o.first_seen <= coalesce(n.sent_at, '9999'))
-              LIMIT 1",
+              WHERE e.id = ?2 AND e.source = 'cloudtrail' LIMIT 1",
             params![channel, id],
             |r| r.get(0),
         )
