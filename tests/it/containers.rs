@@ -9,66 +9,7 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
-use crate::harness::{run, Moto};
-
-/// The containers estate in a moto of its own.
-struct Containers {
-    moto: Moto,
-    dir: tempfile::TempDir,
-    ids: Value,
-}
-
-impl Containers {
-    fn create() -> Containers {
-        let moto = Moto::start();
-        let dir = tempfile::tempdir().expect("temp dir");
-        let out = moto.tool("estate_containers.py", &["create", "--out", dir.path().to_str().unwrap()]);
-        let ids = serde_json::from_str(&out).expect("estate ids");
-        Containers { moto, dir, ids }
-    }
-
-    fn id(&self, key: &str) -> String {
-        self.ids[key].as_str().unwrap_or_else(|| panic!("no id {key}")).to_owned()
-    }
-
-    fn drift(&self, names: &[&str]) {
-        let mut args = vec!["drift", "--out", self.dir.path().to_str().unwrap()];
-        args.extend_from_slice(names);
-        self.moto.tool("estate_containers.py", &args);
-    }
-
-    fn scan(&self) -> Value {
-        let mut cmd = self.moto.driftscan();
-        cmd.current_dir(self.dir.path()).args([
-            "scan",
-            "--state",
-            "containers/terraform.tfstate",
-            "--no-history",
-            "--format",
-            "json",
-        ]);
-        let out = run(&mut cmd);
-        assert!(matches!(out.code, 0 | 2 | 3), "scan failed ({}):\n{}", out.code, out.stderr);
-        out.json()
-    }
-}
-
-/// (kind, type, id, attribute) of every change; the attribute is "" when there is none.
-fn changes(report: &Value) -> BTreeSet<(String, String, String, String)> {
-    report["changes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| {
-            let s = |k: &str| c[k].as_str().unwrap_or_default().to_owned();
-            (s("kind"), s("type"), s("id"), s("attribute"))
-        })
-        .collect()
-}
-
-fn change(kind: &str, rtype: &str, id: &str, attribute: &str) -> (String, String, String, String) {
-    (kind.into(), rtype.into(), id.into(), attribute.into())
-}
+use crate::service_estate::{change, changes, ServiceEstate};
 
 /// moto's missing `ListAddons` leaves the add-on type unscanned, with the list named.
 fn assert_only_addons_unscanned(report: &Value) {
@@ -83,7 +24,7 @@ fn assert_only_addons_unscanned(report: &Value) {
 
 #[test]
 fn the_first_scan_of_the_containers_estate_has_no_changes() {
-    let c = Containers::create();
+    let c = ServiceEstate::create("containers");
     let report = c.scan();
     assert_eq!(changes(&report), BTreeSet::new(), "{report:#}");
     let summary = &report["summary"];
@@ -115,7 +56,7 @@ fn the_first_scan_of_the_containers_estate_has_no_changes() {
 
 #[test]
 fn each_out_of_band_change_is_reported_once_with_its_attribute() {
-    let c = Containers::create();
+    let c = ServiceEstate::create("containers");
     c.drift(&["public-access-widened", "node-group-max", "service-desired", "revision-moved"]);
     let report = c.scan();
     let td = "aws_ecs_task_definition";
@@ -159,7 +100,7 @@ fn each_out_of_band_change_is_reported_once_with_its_attribute() {
 
 #[test]
 fn deleted_resources_are_deleted_and_undeclared_ones_unmanaged_with_their_import() {
-    let c = Containers::create();
+    let c = ServiceEstate::create("containers");
     c.drift(&["worker-deleted", "shadow-cluster", "node-group-replaced"]);
     let report = c.scan();
     let shadow = c.id("cluster").replace("cluster/apps", "cluster/shadow");

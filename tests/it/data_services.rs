@@ -8,69 +8,11 @@ use std::collections::BTreeSet;
 use serde_json::Value;
 
 use crate::harness::{run, Moto};
-
-/// The data estate in a moto of its own.
-struct Data {
-    moto: Moto,
-    dir: tempfile::TempDir,
-    ids: Value,
-}
-
-impl Data {
-    fn create() -> Data {
-        let moto = Moto::start();
-        let dir = tempfile::tempdir().expect("temp dir");
-        let out = moto.tool("estate_data.py", &["create", "--out", dir.path().to_str().unwrap()]);
-        let ids = serde_json::from_str(&out).expect("estate ids");
-        Data { moto, dir, ids }
-    }
-
-    fn id(&self, key: &str) -> String {
-        self.ids[key].as_str().unwrap_or_else(|| panic!("no id {key}")).to_owned()
-    }
-
-    fn drift(&self, names: &[&str]) -> Value {
-        let mut args = vec!["drift", "--out", self.dir.path().to_str().unwrap()];
-        args.extend_from_slice(names);
-        serde_json::from_str(&self.moto.tool("estate_data.py", &args)).expect("drift output")
-    }
-
-    fn scan(&self) -> Value {
-        let mut cmd = self.moto.driftscan();
-        cmd.current_dir(self.dir.path()).args([
-            "scan",
-            "--state",
-            "data/terraform.tfstate",
-            "--no-history",
-            "--format",
-            "json",
-        ]);
-        let out = run(&mut cmd);
-        assert!(matches!(out.code, 0 | 2 | 3), "scan failed ({}):\n{}", out.code, out.stderr);
-        out.json()
-    }
-}
-
-/// (kind, type, id, attribute) of every change; the attribute is "" when there is none.
-fn changes(report: &Value) -> BTreeSet<(String, String, String, String)> {
-    report["changes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| {
-            let s = |k: &str| c[k].as_str().unwrap_or_default().to_owned();
-            (s("kind"), s("type"), s("id"), s("attribute"))
-        })
-        .collect()
-}
-
-fn change(kind: &str, rtype: &str, id: &str, attribute: &str) -> (String, String, String, String) {
-    (kind.into(), rtype.into(), id.into(), attribute.into())
-}
+use crate::service_estate::{change, changes, ServiceEstate};
 
 #[test]
 fn the_first_scan_of_the_data_estate_has_no_changes() {
-    let d = Data::create();
+    let d = ServiceEstate::create("data");
     let report = d.scan();
     assert_eq!(changes(&report), BTreeSet::new(), "{report:#}");
     let summary = &report["summary"];
@@ -134,7 +76,7 @@ fn the_first_scan_of_the_data_estate_has_no_changes() {
 
 #[test]
 fn each_out_of_band_change_is_reported_once_with_its_attribute() {
-    let d = Data::create();
+    let d = ServiceEstate::create("data");
     d.drift(&[
         "queue-retention-changed",
         "topic-policy-opened",
@@ -191,7 +133,7 @@ fn each_out_of_band_change_is_reported_once_with_its_attribute() {
 
 #[test]
 fn deleted_resources_are_deleted_and_undeclared_ones_unmanaged_with_their_import() {
-    let d = Data::create();
+    let d = ServiceEstate::create("data");
     d.drift(&[
         "delete-queue",
         "delete-subscription",
@@ -257,9 +199,7 @@ fn reads_the_scanner_may_not_make_leave_their_types_unscanned_never_deleted() {
     let keys: Value = serde_json::from_str(&moto.estate(&["iam-setup"])).unwrap();
     let key = |user: &str, k: &str| keys[user][k].as_str().unwrap().to_owned();
     moto.keys = (key("admin", "AccessKeyId"), key("admin", "SecretAccessKey"));
-    let dir = tempfile::tempdir().expect("temp dir");
-    let out = moto.tool("estate_data.py", &["create", "--out", dir.path().to_str().unwrap()]);
-    let d = Data { moto, dir, ids: serde_json::from_str(&out).unwrap() };
+    let d = ServiceEstate::create_in("data", moto);
     d.drift(&["delete-queue", "log-retention-changed"]);
 
     let mut cmd = d.moto.driftscan();

@@ -7,70 +7,11 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
-use crate::harness::{run, Moto};
-
-/// The API Gateway estate in a moto of its own.
-struct Edge {
-    moto: Moto,
-    dir: tempfile::TempDir,
-    ids: Value,
-}
-
-impl Edge {
-    fn create() -> Edge {
-        let moto = Moto::start();
-        let dir = tempfile::tempdir().expect("temp dir");
-        let out = moto.tool("estate_edge.py", &["create", "--out", dir.path().to_str().unwrap()]);
-        let ids = serde_json::from_str(&out).expect("estate ids");
-        Edge { moto, dir, ids }
-    }
-
-    fn id(&self, key: &str) -> String {
-        self.ids[key].as_str().unwrap_or_else(|| panic!("no id {key}")).to_owned()
-    }
-
-    fn drift(&self, names: &[&str]) -> Value {
-        let mut args = vec!["drift", "--out", self.dir.path().to_str().unwrap()];
-        args.extend_from_slice(names);
-        serde_json::from_str(&self.moto.tool("estate_edge.py", &args)).expect("drift output")
-    }
-
-    fn scan(&self) -> Value {
-        let mut cmd = self.moto.driftscan();
-        cmd.current_dir(self.dir.path()).args([
-            "scan",
-            "--state",
-            "edge/terraform.tfstate",
-            "--no-history",
-            "--format",
-            "json",
-        ]);
-        let out = run(&mut cmd);
-        assert!(matches!(out.code, 0 | 2 | 3), "scan failed ({}):\n{}", out.code, out.stderr);
-        out.json()
-    }
-}
-
-/// (kind, type, id, attribute) of every change; the attribute is "" when there is none.
-fn changes(report: &Value) -> BTreeSet<(String, String, String, String)> {
-    report["changes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| {
-            let s = |k: &str| c[k].as_str().unwrap_or_default().to_owned();
-            (s("kind"), s("type"), s("id"), s("attribute"))
-        })
-        .collect()
-}
-
-fn change(kind: &str, rtype: &str, id: &str, attribute: &str) -> (String, String, String, String) {
-    (kind.into(), rtype.into(), id.into(), attribute.into())
-}
+use crate::service_estate::{change, changes, ServiceEstate};
 
 #[test]
 fn the_first_scan_of_the_api_gateway_estate_has_no_changes() {
-    let e = Edge::create();
+    let e = ServiceEstate::create("edge");
     let report = e.scan();
     assert_eq!(changes(&report), BTreeSet::new(), "{report:#}");
     let summary = &report["summary"];
@@ -93,7 +34,7 @@ fn the_first_scan_of_the_api_gateway_estate_has_no_changes() {
 
 #[test]
 fn each_out_of_band_api_gateway_change_is_reported_once_with_its_attribute() {
-    let e = Edge::create();
+    let e = ServiceEstate::create("edge");
     e.drift(&["api-redescribed", "stage-variable-changed", "cors-opened-wider"]);
     let report = e.scan();
     let (api, res) = (e.id("api"), e.id("resource"));
@@ -120,7 +61,7 @@ fn each_out_of_band_api_gateway_change_is_reported_once_with_its_attribute() {
 
 #[test]
 fn deleted_api_gateway_parts_are_deleted_and_undeclared_ones_unmanaged_with_their_import() {
-    let e = Edge::create();
+    let e = ServiceEstate::create("edge");
     e.drift(&["delete-stage", "delete-method-response"]);
     let made = e.drift(&["unmanaged-api", "unmanaged-method"]);
     let report = e.scan();

@@ -25,6 +25,7 @@ mod scan;
 mod schedule;
 mod schedules;
 mod secrets;
+mod service_estate;
 mod severity;
 mod state;
 mod state_server;

@@ -6,72 +6,11 @@
 
 use std::collections::BTreeSet;
 
-use serde_json::Value;
-
-use crate::harness::{run, Moto};
-
-struct Network {
-    moto: Moto,
-    dir: tempfile::TempDir,
-    ids: Value,
-}
-
-impl Network {
-    fn create() -> Network {
-        let moto = Moto::start();
-        let dir = tempfile::tempdir().expect("temp dir");
-        let out = moto.tool("estate_network.py", &["create", "--out", dir.path().to_str().unwrap()]);
-        Network { moto, dir, ids: serde_json::from_str(&out).expect("estate ids") }
-    }
-
-    fn id(&self, key: &str) -> String {
-        self.ids[key].as_str().unwrap_or_else(|| panic!("no id {key}")).to_owned()
-    }
-
-    fn drift(&self, names: &[&str]) -> Value {
-        let mut args = vec!["drift", "--out", self.dir.path().to_str().unwrap()];
-        args.extend_from_slice(names);
-        serde_json::from_str(&self.moto.tool("estate_network.py", &args)).expect("drift output")
-    }
-
-    fn scan(&self) -> Value {
-        let mut cmd = self.moto.driftscan();
-        cmd.current_dir(self.dir.path()).args([
-            "scan",
-            "--state",
-            "network/terraform.tfstate",
-            "--no-history",
-            "--format",
-            "json",
-        ]);
-        let out = run(&mut cmd);
-        assert!(matches!(out.code, 0 | 2 | 3), "scan failed ({}):\n{}", out.code, out.stderr);
-        out.json()
-    }
-}
-
-type Key = (String, String, String, String);
-
-/// (kind, type, id, attribute) of every change; the attribute is "" when there is none.
-fn changes(report: &Value) -> BTreeSet<Key> {
-    report["changes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| {
-            let s = |k: &str| c[k].as_str().unwrap_or_default().to_owned();
-            (s("kind"), s("type"), s("id"), s("attribute"))
-        })
-        .collect()
-}
-
-fn change(kind: &str, rtype: &str, id: &str, attribute: &str) -> Key {
-    (kind.into(), rtype.into(), id.into(), attribute.into())
-}
+use crate::service_estate::{change, changes, ServiceEstate};
 
 #[test]
 fn the_first_scan_of_the_network_estate_has_no_changes() {
-    let n = Network::create();
+    let n = ServiceEstate::create("network");
     let report = n.scan();
     assert_eq!(changes(&report), BTreeSet::new(), "{report:#}");
     let summary = &report["summary"];
@@ -88,7 +27,7 @@ fn the_first_scan_of_the_network_estate_has_no_changes() {
 
 #[test]
 fn each_out_of_band_change_is_reported_once_and_new_ones_are_unmanaged() {
-    let n = Network::create();
+    let n = ServiceEstate::create("network");
     let made = n.drift(&[
         "ec2-tag-changed",
         "endpoint-policy-widened",
@@ -140,7 +79,7 @@ fn each_out_of_band_change_is_reported_once_and_new_ones_are_unmanaged() {
 
 #[test]
 fn removed_tags_endpoints_peerings_and_gateways_are_deleted() {
-    let n = Network::create();
+    let n = ServiceEstate::create("network");
     n.drift(&[
         "delete-ec2-tag",
         "delete-endpoint",

@@ -13,75 +13,36 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use crate::harness::{run, Moto};
+use crate::harness::run;
 use crate::proxy::{Fault, Proxy};
+use crate::service_estate::{change, changes, ServiceEstate};
 
-/// The storage estate in a moto of its own, with the proxy that mends moto's versioning answer.
+/// The storage estate, scanned through the proxy that mends moto's versioning answer.
 struct Storage {
-    moto: Moto,
+    estate: ServiceEstate,
     proxy: Proxy,
-    dir: tempfile::TempDir,
-    ids: Value,
 }
 
 impl Storage {
     fn create() -> Storage {
-        let moto = Moto::start();
-        let dir = tempfile::tempdir().expect("temp dir");
-        let out = moto.tool("estate_storage.py", &["create", "--out", dir.path().to_str().unwrap()]);
-        let ids = serde_json::from_str(&out).expect("estate ids");
+        let estate = ServiceEstate::create("storage");
         let fix: crate::proxy::Plan =
             Arc::new(|_, _| Some(Fault::Replace("GetBucketVersioningResponse", "VersioningConfiguration")));
-        let proxy = Proxy::with_plan(&moto.endpoint, fix);
-        Storage { moto, proxy, dir, ids }
-    }
-
-    fn id(&self, key: &str) -> String {
-        self.ids[key].as_str().unwrap_or_else(|| panic!("no id {key}")).to_owned()
-    }
-
-    fn drift(&self, names: &[&str]) -> Value {
-        let mut args = vec!["drift", "--out", self.dir.path().to_str().unwrap()];
-        args.extend_from_slice(names);
-        serde_json::from_str(&self.moto.tool("estate_storage.py", &args)).expect("drift output")
-    }
-
-    /// A scan of the storage state, JSON out, through `endpoint`.
-    fn scan_at(&self, endpoint: &str) -> Value {
-        let mut cmd = self.moto.driftscan();
-        cmd.current_dir(self.dir.path()).env("AWS_ENDPOINT_URL", endpoint).args([
-            "scan",
-            "--state",
-            "storage/terraform.tfstate",
-            "--no-history",
-            "--format",
-            "json",
-        ]);
-        let out = run(&mut cmd);
-        assert!(matches!(out.code, 0 | 2 | 3), "scan failed ({}):\n{}", out.code, out.stderr);
-        out.json()
+        let proxy = Proxy::with_plan(&estate.moto.endpoint, fix);
+        Storage { estate, proxy }
     }
 
     fn scan(&self) -> Value {
-        self.scan_at(&self.proxy.endpoint)
+        self.estate.scan_at(&self.proxy.endpoint)
     }
 }
 
-/// (kind, type, id, attribute) of every change; the attribute is "" when there is none.
-fn changes(report: &Value) -> BTreeSet<(String, String, String, String)> {
-    report["changes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| {
-            let s = |k: &str| c[k].as_str().unwrap_or_default().to_owned();
-            (s("kind"), s("type"), s("id"), s("attribute"))
-        })
-        .collect()
-}
+impl std::ops::Deref for Storage {
+    type Target = ServiceEstate;
 
-fn change(kind: &str, rtype: &str, id: &str, attribute: &str) -> (String, String, String, String) {
-    (kind.into(), rtype.into(), id.into(), attribute.into())
+    fn deref(&self) -> &ServiceEstate {
+        &self.estate
+    }
 }
 
 #[test]

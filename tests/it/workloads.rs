@@ -8,69 +8,11 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
-use crate::harness::{run, Moto};
-
-struct Workloads {
-    moto: Moto,
-    dir: tempfile::TempDir,
-    ids: Value,
-}
-
-impl Workloads {
-    fn create() -> Workloads {
-        let moto = Moto::start();
-        let dir = tempfile::tempdir().expect("temp dir");
-        let out = moto.tool("estate_workloads.py", &["create", "--out", dir.path().to_str().unwrap()]);
-        let ids = serde_json::from_str(&out).expect("estate ids");
-        Workloads { moto, dir, ids }
-    }
-
-    fn id(&self, key: &str) -> String {
-        self.ids[key].as_str().unwrap_or_else(|| panic!("no id {key}")).to_owned()
-    }
-
-    fn drift(&self, names: &[&str]) -> Value {
-        let mut args = vec!["drift", "--out", self.dir.path().to_str().unwrap()];
-        args.extend_from_slice(names);
-        serde_json::from_str(&self.moto.tool("estate_workloads.py", &args)).expect("drift output")
-    }
-
-    fn scan(&self) -> Value {
-        let mut cmd = self.moto.driftscan();
-        cmd.current_dir(self.dir.path()).args([
-            "scan",
-            "--state",
-            "workloads/terraform.tfstate",
-            "--no-history",
-            "--format",
-            "json",
-        ]);
-        let out = run(&mut cmd);
-        assert!(matches!(out.code, 0 | 2 | 3), "scan failed ({}):\n{}", out.code, out.stderr);
-        out.json()
-    }
-}
-
-/// (kind, type, id, attribute) of every change; the attribute is "" when there is none.
-fn changes(report: &Value) -> BTreeSet<(String, String, String, String)> {
-    report["changes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| {
-            let s = |k: &str| c[k].as_str().unwrap_or_default().to_owned();
-            (s("kind"), s("type"), s("id"), s("attribute"))
-        })
-        .collect()
-}
-
-fn change(kind: &str, rtype: &str, id: &str, attribute: &str) -> (String, String, String, String) {
-    (kind.into(), rtype.into(), id.into(), attribute.into())
-}
+use crate::service_estate::{change, changes, ServiceEstate};
 
 #[test]
 fn the_first_scan_of_the_workloads_estate_has_no_changes() {
-    let w = Workloads::create();
+    let w = ServiceEstate::create("workloads");
     // RDS moving the database to a newer minor version by itself is what the configuration
     // asked for (`8.0` with automatic minor upgrades).
     w.drift(&["db-minor-upgrade"]);
@@ -90,7 +32,7 @@ fn the_first_scan_of_the_workloads_estate_has_no_changes() {
 
 #[test]
 fn each_out_of_band_change_is_reported_once_with_its_attribute() {
-    let w = Workloads::create();
+    let w = ServiceEstate::create("workloads");
     let made = w.drift(&[
         "db-public",
         "db-unprotected",
@@ -175,7 +117,7 @@ fn each_out_of_band_change_is_reported_once_with_its_attribute() {
 
 #[test]
 fn deleted_databases_functions_permissions_rules_and_targets_are_deleted() {
-    let w = Workloads::create();
+    let w = ServiceEstate::create("workloads");
     w.drift(&["delete-db", "delete-worker", "remove-permission", "delete-rule", "deregister-target", "delete-policy"]);
     let report = w.scan();
     let want: BTreeSet<_> = [
