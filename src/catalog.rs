@@ -22,6 +22,7 @@ pub enum Service {
     Rds,
     Lambda,
     Elbv2,
+    Elb,
     AutoScaling,
     Sqs,
     Sns,

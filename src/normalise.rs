@@ -9,7 +9,9 @@ use crate::catalog;
 use crate::resource::Resource;
 
 mod containers;
+mod elb;
 use containers::{container_blocks, ecs_container_definitions, ecs_names_or_arns};
+use elb::elb_blocks;
 
 /// A normalisation pass.
 type Pass = fn(&mut Resource);
@@ -36,6 +38,7 @@ const PASSES: &[(&str, Pass)] = &[
     ("ecs_container_definitions", ecs_container_definitions),
     ("lambda_spelling", lambda_spelling),
     ("lb_actions", lb_actions),
+    ("elb_blocks", elb_blocks),
     ("dynamodb_blocks", dynamodb_blocks),
     ("route53_names", route53_names),
     ("api_gateway_spelling", api_gateway_spelling),
@@ -678,6 +681,7 @@ mod tests {
         ("rds_engine_version", &["an_automatic_minor_upgrade_is_not_drift_and_a_major_one_is"]),
         ("lambda_spelling", &["lambda_vpc_fields_the_api_leaves_out_and_set_order_are_not_drift"]),
         ("lb_actions", &["listener_action_blocks_and_unset_target_ports_are_not_drift"]),
+        ("elb_blocks", &["elb_protocol_case_set_order_and_logs_that_are_off_are_not_drift"]),
         ("dynamodb_blocks", &["dynamodb_attribute_order_and_ways_of_saying_off_are_not_drift"]),
         ("route53_names", &["route53_name_spelling_value_order_and_txt_quotes_are_not_drift"]),
         (
@@ -690,7 +694,9 @@ mod tests {
 
     #[test]
     fn every_pass_has_a_test_named_for_its_false_positive() {
-        let source = [include_str!("normalise.rs"), include_str!("normalise/containers.rs")].concat();
+        let source =
+            [include_str!("normalise.rs"), include_str!("normalise/containers.rs"), include_str!("normalise/elb.rs")]
+                .concat();
         for (name, _) in PASSES {
             let tests = PASS_TESTS.iter().find(|(p, _)| p == name).map(|(_, t)| *t);
             let tests = tests.unwrap_or_else(|| panic!("pass {name} has no test in PASS_TESTS"));

@@ -33,9 +33,11 @@ impl Intercept for ApiCalls {
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
         // S3 Control's `GetPublicAccessBlock` (the account's) shares its name with S3's (a
-        // bucket's): its count is kept apart.
+        // bucket's), and classic ELB's `DescribeLoadBalancers` and `DescribeTags` with ELBv2's:
+        // their counts are kept apart.
         let op = match cfg.load::<Metadata>() {
             Some(m) if m.service() == "S3 Control" => format!("S3Control.{}", m.name()),
+            Some(m) if m.service() == "Elastic Load Balancing" => format!("ELB.{}", m.name()),
             Some(m) => m.name().to_owned(),
             None => "unknown".to_owned(),
         };

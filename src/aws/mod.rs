@@ -16,6 +16,7 @@ pub mod ec2;
 pub mod ecr;
 pub mod ecs;
 pub mod eks;
+pub mod elb;
 pub mod elbv2;
 pub mod iam;
 pub mod kms;
@@ -55,6 +56,7 @@ pub const SERVICES: &[ServiceSpec] = &[
     rds::SERVICE,
     lambda::SERVICE,
     elbv2::SERVICE,
+    elb::SERVICE,
     autoscaling::SERVICE,
     sqs::SERVICE,
     sns::SERVICE,
@@ -267,6 +269,7 @@ pub async fn inventory_of(
     }
     ec2::claim_service_owned(&mut inv.resources);
     eks::claim_service_owned(&mut inv.resources);
+    elb::claim_service_owned(&mut inv.resources);
     progress.finish();
     inv.coverage.scanned = scanned;
     inv.coverage.unscanned.sort();
@@ -286,6 +289,7 @@ async fn list(ctx: &Ctx<'_>, family: Family, wanted: &Wanted) -> Result<Vec<Reso
         Service::Rds => rds::list(ctx, family, wanted).await,
         Service::Lambda => lambda::list(ctx, family, wanted).await,
         Service::Elbv2 => elbv2::list(ctx, family, wanted).await,
+        Service::Elb => elb::list(ctx, family, wanted).await,
         Service::AutoScaling => autoscaling::list(ctx, family, wanted).await,
         Service::Sqs => sqs::list(ctx, family, wanted).await,
         Service::Sns => sns::list(ctx, family, wanted).await,

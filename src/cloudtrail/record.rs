@@ -3,7 +3,8 @@
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde_json::Value;
 
-use super::{ids, TrailEvent};
+use super::{ids, TrailEvent, TrailResource};
+use crate::aws::ServiceSpec;
 
 const EC2: &str = "ec2.amazonaws.com";
 
@@ -22,9 +23,13 @@ pub enum Outcome {
 pub fn classify(record: &Value) -> Outcome {
     let text = |key: &str| record.get(key).and_then(Value::as_str).filter(|s| !s.is_empty());
     let Some(source) = text("eventSource") else { return Outcome::Ignored };
-    // EC2, or a service whose module declares its write events.
-    let service = crate::aws::SERVICES.iter().find(|s| s.event_source == source && !s.events.is_empty());
-    if (source != EC2 && service.is_none())
+    // EC2, or the services whose modules declare their write events. Classic ELB and ELBv2
+    // log under one source, some event names are both APIs' (`CreateLoadBalancer`), and their
+    // requests name what they change differently (`loadBalancerName`, `loadBalancerArn`):
+    // every table of the source is read, and each finds only what its API's shape names.
+    let services: Vec<&ServiceSpec> =
+        crate::aws::SERVICES.iter().filter(|s| s.event_source == source && !s.events.is_empty()).collect();
+    if (source != EC2 && services.is_empty())
         || text("eventType") == Some("AwsCloudTrailInsight")
         || text("errorCode").is_some()
     {
@@ -33,9 +38,9 @@ pub fn classify(record: &Value) -> Outcome {
     if matches!(record.get("readOnly"), Some(Value::Bool(true))) || text("readOnly") == Some("true") {
         return Outcome::Ignored;
     }
-    let is_write = |name: &&str| match service {
-        Some(s) => s.events.iter().any(|(event, _)| event == name),
-        None => ids::is_write(name),
+    let is_write = |name: &&str| match services.is_empty() {
+        false => services.iter().any(|s| s.events.iter().any(|(event, _)| event == name)),
+        true => ids::is_write(name),
     };
     let Some(event_name) = text("eventName").filter(is_write) else {
         return Outcome::Ignored;
@@ -46,13 +51,20 @@ pub fn classify(record: &Value) -> Outcome {
     let null = Value::Null;
     let req = record.get("requestParameters").unwrap_or(&null);
     let resp = record.get("responseElements").unwrap_or(&null);
-    let resources = match service {
-        Some(s) => {
-            let account = text("recipientAccountId")
-                .or_else(|| record.pointer("/userIdentity/accountId").and_then(Value::as_str));
-            ids::changed_in(s.events, event_name, req, resp, account)
+    let resources = if services.is_empty() {
+        ids::changed(event_name, req, resp)
+    } else {
+        let account =
+            text("recipientAccountId").or_else(|| record.pointer("/userIdentity/accountId").and_then(Value::as_str));
+        let mut found: Vec<TrailResource> = Vec::new();
+        for s in &services {
+            for r in ids::changed_in(s.events, event_name, req, resp, account) {
+                if !found.contains(&r) {
+                    found.push(r);
+                }
+            }
         }
-        None => ids::changed(event_name, req, resp),
+        found
     };
     if resources.is_empty() {
         return Outcome::Uncovered;

@@ -5,6 +5,7 @@ mod alerts;
 mod alerts_scan;
 mod bad_input;
 mod check;
+mod classic_elb;
 mod cli;
 mod containers;
 mod data_services;
