@@ -28,6 +28,7 @@ const PASSES: &[(&str, Pass)] = &[
     ("security_group_rules", security_group_rules),
     ("standalone_rule_spelling", standalone_rule_spelling),
     ("route_and_acl_blocks", route_and_acl_blocks),
+    ("acl_rule_spelling", acl_rule_spelling),
     ("iam_spelling", iam_spelling),
     ("s3_default_encryption", s3_default_encryption),
     ("s3_block_spelling", s3_block_spelling),
@@ -269,6 +270,45 @@ fn route_and_acl_blocks(r: &mut Resource) {
             fields.sort_keys();
         }
         blocks.sort_by_cached_key(|v| v.to_string());
+    }
+}
+
+/// An `aws_network_acl_rule` names its protocol as the user wrote it (`tcp`, `6`, `all`) and its
+/// action in any case; the provider records the protocol's number. AWS keeps ports for TCP and
+/// UDP only and ICMP fields for ICMP only, while a state keeps whatever was written (0 for unset).
+/// A rule has one of its two CIDR blocks; the state writes the other as "".
+fn acl_rule_spelling(r: &mut Resource) {
+    if r.rtype != "aws_network_acl_rule" {
+        return;
+    }
+    let a = &mut r.attributes;
+    for k in ["cidr_block", "ipv6_cidr_block"] {
+        if a.get(k).is_some_and(|v| v.is_null() || v.as_str() == Some("")) {
+            a.remove(k);
+        }
+    }
+    let protocol =
+        crate::aws::ec2::network_acls::protocol_number(&a.get("protocol").map(value_text).unwrap_or_default());
+    if !matches!(protocol.as_str(), "6" | "17") {
+        a.remove("from_port");
+        a.remove("to_port");
+    }
+    if !matches!(protocol.as_str(), "1" | "58") {
+        a.remove("icmp_type");
+        a.remove("icmp_code");
+    }
+    a.insert("protocol".into(), Value::from(protocol));
+    if let Some(action) = a.get("rule_action").and_then(Value::as_str).map(str::to_ascii_lowercase) {
+        a.insert("rule_action".into(), Value::from(action));
+    }
+    for k in ["rule_number", "from_port", "to_port", "icmp_type", "icmp_code"] {
+        if let Some(n) = a.get(k).and_then(as_i64) {
+            a.insert(k.into(), Value::from(n));
+        }
+    }
+    if let Some(Value::String(egress)) = a.get("egress") {
+        let egress = egress == "true";
+        a.insert("egress".into(), Value::Bool(egress));
     }
 }
 
@@ -664,6 +704,7 @@ mod tests {
         ),
         ("standalone_rule_spelling", &["standalone_rule_protocol_spelling_and_all_traffic_ports_are_not_drift"]),
         ("route_and_acl_blocks", &["route_and_acl_block_empty_fields_spelling_and_order_are_not_drift"]),
+        ("acl_rule_spelling", &["acl_rule_protocol_names_action_case_and_fields_aws_drops_are_not_drift"]),
         ("iam_spelling", &["inline_policy_blocks_and_provider_urls_are_compared_as_aws_means_them"]),
         ("s3_default_encryption", &["default_bucket_encryption_is_not_drift"]),
         ("s3_block_spelling", &["s3_block_empty_fields_defaults_and_order_are_not_drift"]),
@@ -869,6 +910,36 @@ mod tests {
                  "icmp_code": 0, "icmp_type": 0}]}),
         ));
         assert_eq!(declared.attributes, live.attributes);
+    }
+
+    #[test]
+    fn acl_rule_protocol_names_action_case_and_fields_aws_drops_are_not_drift() {
+        // As a state keeps them (the ICMP fields of a TCP rule written as 0) and as AWS answers.
+        let declared = normalise(res(
+            "aws_network_acl_rule",
+            "nacl-1",
+            json!({"network_acl_id": "acl-1", "rule_number": 100, "egress": false, "protocol": "tcp",
+                   "rule_action": "ALLOW", "cidr_block": "10.0.0.0/8", "ipv6_cidr_block": "",
+                   "from_port": 443, "to_port": 443, "icmp_type": 0, "icmp_code": 0}),
+        ));
+        let live = normalise(res(
+            "aws_network_acl_rule",
+            "nacl-1",
+            json!({"network_acl_id": "acl-1", "rule_number": 100, "egress": false, "protocol": "6",
+                   "rule_action": "allow", "cidr_block": "10.0.0.0/8", "from_port": 443, "to_port": 443}),
+        ));
+        assert_eq!(declared.attributes, live.attributes);
+        let all = |ports: Value| {
+            let mut a = json!({"network_acl_id": "acl-1", "rule_number": 200, "egress": true, "protocol": "all",
+                               "rule_action": "deny", "cidr_block": "0.0.0.0/0"});
+            a.as_object_mut().unwrap().extend(ports.as_object().unwrap().clone());
+            normalise(res("aws_network_acl_rule", "nacl-2", a)).attributes
+        };
+        assert_eq!(all(json!({"from_port": 0, "to_port": 0})), all(json!({})), "all traffic has no ports");
+        assert_eq!(all(json!({}))["protocol"], "-1");
+        let changed =
+            normalise(res("aws_network_acl_rule", "nacl-1", json!({"protocol": "6", "from_port": 22, "to_port": 22})));
+        assert_ne!(changed.attributes["from_port"], live.attributes["from_port"], "a new port is still seen");
     }
 
     #[test]

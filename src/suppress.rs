@@ -451,7 +451,8 @@ mod tests {
         );
         assert_eq!(
             ops(&none.families_for(["aws_network_interface", "aws_vpc"])),
-            ["DescribeVpcs", "DescribeNatGateways", "DescribeNetworkInterfaces"]
+            // A VPC's tie to the region's own DHCP options is told apart with the options listed.
+            ["DescribeVpcs", "DescribeNatGateways", "DescribeNetworkInterfaces", "DescribeDhcpOptions"]
         );
         assert!(none.families_for([]).is_empty());
         assert!(with_rules("aws_instance").families_for(["aws_instance"]).is_empty());

@@ -226,10 +226,18 @@ fn disassociate_and_replace_iam_instance_profile() {
     assert_eq!(changed("ReplaceIamInstanceProfileAssociation", req, resp), [is("aws_instance", INSTANCE)]);
 }
 
-/// The new ACL is named; the ACL the subnet leaves is not, in the request or the response.
+/// The new ACL is named, with the association that goes and the one that replaces it; the ACL
+/// the subnet leaves is not named in the request or the response.
 #[test]
 fn replace_network_acl_association() {
     let req = json!({"associationId": "aclassoc-0a1b2c3d4e5f60718", "networkAclId": "acl-0a1b2c3d4e5f60718"});
     let resp = json!({"requestId": "7a1c3b9e", "newAssociationId": "aclassoc-0b2c3d4e5f6071829"});
-    assert_eq!(changed("ReplaceNetworkAclAssociation", req, resp), [is("aws_network_acl", "acl-0a1b2c3d4e5f60718")]);
+    assert_eq!(
+        changed("ReplaceNetworkAclAssociation", req, resp),
+        [
+            is("aws_network_acl", "acl-0a1b2c3d4e5f60718"),
+            is("aws_network_acl_association", "aclassoc-0a1b2c3d4e5f60718"),
+            is("aws_network_acl_association", "aclassoc-0b2c3d4e5f6071829"),
+        ]
+    );
 }

@@ -25,6 +25,10 @@ const PREFIXES: &[(&str, &str)] = &[
     ("key-", "aws_key_pair"),
     ("lt-", "aws_launch_template"),
     ("acl-", "aws_network_acl"),
+    ("aclassoc-", "aws_network_acl_association"),
+    ("dopt-", "aws_vpc_dhcp_options"),
+    ("ami-", "aws_ami"),
+    ("snap-", "aws_ebs_snapshot"),
     ("vpce-", "aws_vpc_endpoint"),
     ("pcx-", "aws_vpc_peering_connection"),
     ("vgw-", "aws_vpn_gateway"),
@@ -89,7 +93,7 @@ const RULES: &[(&str, &[&str])] = &[
     ("UpdateSecurityGroupRuleDescriptionsIngress", &["req.groupId"]),
     ("UpdateSecurityGroupRuleDescriptionsEgress", &["req.groupId"]),
     ("ModifySecurityGroupRules", &["req.ModifySecurityGroupRulesRequest.GroupId|req.groupId"]),
-    // Tags: the type comes from each id's prefix; untracked kinds (ami-, snap-) are dropped.
+    // Tags: the type comes from each id's prefix; untracked kinds (vpce-svc-, eni-attach-) are dropped.
     ("CreateTags", &["req.resourcesSet.items[].resourceId"]),
     ("DeleteTags", &["req.resourcesSet.items[].resourceId"]),
     // VPCs and subnets.
@@ -109,8 +113,21 @@ const RULES: &[(&str, &[&str])] = &[
     ("DeleteVolume", &["req.volumeId"]),
     ("ModifyVolume", &["req.ModifyVolumeRequest.VolumeId|req.volumeId|resp.ModifyVolumeResponse.volumeModification.volumeId"]),
     ("ModifyVolumeAttribute", &["req.volumeId"]),
+    // The `aws_volume_attachment` too, by the provider's id (see `attachment_of`).
     ("AttachVolume", &["req.volumeId", "req.instanceId|resp.instanceId"]),
     ("DetachVolume", &["req.volumeId", "req.instanceId|resp.instanceId"]),
+    // Images and snapshots: made ones are named in the response.
+    ("CreateImage", &["resp.imageId"]),
+    ("RegisterImage", &["resp.imageId"]),
+    ("CopyImage", &["resp.imageId"]),
+    ("DeregisterImage", &["req.imageId"]),
+    ("ModifyImageAttribute", &["req.imageId"]),
+    ("ResetImageAttribute", &["req.imageId"]),
+    ("CreateSnapshot", &["resp.snapshotId"]),
+    ("CopySnapshot", &["resp.snapshotId"]),
+    ("DeleteSnapshot", &["req.snapshotId"]),
+    ("ModifySnapshotAttribute", &["req.snapshotId"]),
+    ("ResetSnapshotAttribute", &["req.snapshotId"]),
     // Elastic IPs. An association (eipassoc-) is an `aws_eip_association` of its own: associating
     // changes the address and makes one, disassociating (which names only it) ends it.
     ("AllocateAddress", &["resp.allocationId"]),
@@ -183,13 +200,25 @@ const RULES: &[(&str, &[&str])] = &[
         &["req.DeleteLaunchTemplateRequest.LaunchTemplateId|resp.DeleteLaunchTemplateResponse.launchTemplate.launchTemplateId"],
     ),
     ("DeleteLaunchTemplateVersions", &["req.DeleteLaunchTemplateVersionsRequest.LaunchTemplateId"]),
-    // Network ACLs.
+    // Network ACLs. An entry is also an `aws_network_acl_rule` (see `acl_rule_of`); replacing a
+    // subnet's association ends it and makes another, for the ACL the request names.
     ("CreateNetworkAcl", &["resp.networkAcl.networkAclId"]),
     ("DeleteNetworkAcl", &["req.networkAclId"]),
     ("CreateNetworkAclEntry", &["req.networkAclId"]),
     ("DeleteNetworkAclEntry", &["req.networkAclId"]),
     ("ReplaceNetworkAclEntry", &["req.networkAclId"]),
-    ("ReplaceNetworkAclAssociation", &["req.networkAclId"]),
+    (
+        "ReplaceNetworkAclAssociation",
+        &[
+            "req.networkAclId",
+            "req.associationId=aws_network_acl_association",
+            "resp.newAssociationId=aws_network_acl_association",
+        ],
+    ),
+    // DHCP options. A VPC's association is matched by the VPC's id.
+    ("CreateDhcpOptions", &["resp.dhcpOptions.dhcpOptionsId"]),
+    ("DeleteDhcpOptions", &["req.dhcpOptionsId"]),
+    ("AssociateDhcpOptions", &["req.vpcId=aws_vpc_dhcp_options_association"]),
     // Endpoints, peerings, VPN and egress-only gateways: made ones are named in the response.
     ("CreateVpcEndpoint", &["resp.CreateVpcEndpointResponse.vpcEndpoint.vpcEndpointId|resp.vpcEndpoint.vpcEndpointId"]),
     ("ModifyVpcEndpoint", &["req.ModifyVpcEndpointRequest.VpcEndpointId|req.vpcEndpointId"]),
@@ -273,6 +302,8 @@ pub fn changed(event_name: &str, req: &Value, resp: &Value) -> Vec<TrailResource
         None => {}
     }
     found.extend(route_of(event_name, req));
+    found.extend(acl_rule_of(event_name, req));
+    found.extend(attachment_of(event_name, req, resp));
     let mut out: Vec<TrailResource> = Vec::new();
     for (rtype, id) in found {
         let resource = attribute_rule(TrailResource { rtype, id }, event_name, req, resp);
@@ -496,6 +527,36 @@ fn route_of(event_name: &str, req: &Value) -> Option<(String, String)> {
     Some(("aws_route".into(), format!("r-{table}{}", crc32fast::hash(destination.as_bytes()))))
 }
 
+/// The `aws_network_acl_rule` an entry event changes, by the provider's id (the protocol as
+/// CloudTrail logs it, a number, as the provider records it).
+fn acl_rule_of(event_name: &str, req: &Value) -> Option<(String, String)> {
+    if !matches!(event_name, "CreateNetworkAclEntry" | "DeleteNetworkAclEntry" | "ReplaceNetworkAclEntry") {
+        return None;
+    }
+    let acl = req.get("networkAclId").and_then(leaf).filter(|id| type_of(id) == Some("aws_network_acl"))?;
+    let number = req.get("ruleNumber").and_then(|v| v.as_i64().or_else(|| v.as_str()?.parse().ok()))?;
+    let egress = req.get("egress").is_some_and(|v| v.as_bool() == Some(true) || v.as_str() == Some("true"));
+    // A deletion names no protocol: the rule's id cannot be told, its ACL is.
+    let protocol = ["aclProtocol", "protocol"].iter().find_map(|k| match req.get(*k)? {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    })?;
+    let protocol = crate::aws::ec2::network_acls::protocol_number(&protocol);
+    Some(("aws_network_acl_rule".into(), crate::aws::ec2::network_acls::rule_id(acl, number, egress, &protocol)))
+}
+
+/// The `aws_volume_attachment` an attach or detach changes, by the provider's id; the response
+/// names all three parts even when a detach's request names only the volume.
+fn attachment_of(event_name: &str, req: &Value, resp: &Value) -> Option<(String, String)> {
+    if !matches!(event_name, "AttachVolume" | "DetachVolume") {
+        return None;
+    }
+    let part = |k: &str| resp.get(k).and_then(leaf).or_else(|| req.get(k).and_then(leaf)).filter(|s| !s.is_empty());
+    let (device, instance, volume) = (part("device")?, part("instanceId")?, part("volumeId")?);
+    Some(("aws_volume_attachment".into(), crate::aws::ec2::volumes::attachment_id(device, instance, volume)))
+}
+
 /// A security group rule's change is a change of its group when the event says which group.
 fn attribute_rule(resource: TrailResource, event_name: &str, req: &Value, resp: &Value) -> TrailResource {
     if !resource.id.starts_with("sgr-") {
@@ -578,7 +639,8 @@ mod tests {
     fn create_tags_types_each_id_and_drops_untracked_kinds() {
         let req = json!({"resourcesSet": {"items": [
             {"resourceId": "i-0d000000000000001"}, {"resourceId": "vol-0e000000000000001"},
-            {"resourceId": "ami-0123456789abcdef0"}, {"resourceId": "sg-0a0000000000000a1"},
+            {"resourceId": "ami-0123456789abcdef0"}, {"resourceId": "afi-0123456789abcdef0"},
+            {"resourceId": "sg-0a0000000000000a1"},
             {"resourceId": "i-0d000000000000001"}
         ]}, "tagSet": {"items": [{"key": "owner", "value": "ops"}]}});
         assert_eq!(
@@ -586,6 +648,7 @@ mod tests {
             vec![
                 pair("aws_instance", "i-0d000000000000001"),
                 pair("aws_ebs_volume", "vol-0e000000000000001"),
+                pair("aws_ami", "ami-0123456789abcdef0"),
                 pair("aws_security_group", "sg-0a0000000000000a1"),
             ]
         );
@@ -633,6 +696,49 @@ mod tests {
     }
 
     #[test]
+    fn acl_rules_attachments_images_and_dhcp_options_are_named_by_their_terraform_ids() {
+        let req = json!({"networkAclId": "acl-0a1b2c3d", "ruleNumber": 100, "egress": false, "aclProtocol": "6",
+            "ruleAction": "allow", "cidrBlock": "10.0.0.0/8"});
+        assert_eq!(
+            ids("ReplaceNetworkAclEntry", req, Value::Null),
+            vec![pair("aws_network_acl", "acl-0a1b2c3d"), pair("aws_network_acl_rule", "nacl-3674362089")]
+        );
+        let req = json!({"associationId": "aclassoc-0a000000000000001", "networkAclId": "acl-0a1b2c3d"});
+        let resp = json!({"newAssociationId": "aclassoc-0a000000000000002"});
+        assert_eq!(
+            ids("ReplaceNetworkAclAssociation", req, resp),
+            vec![
+                pair("aws_network_acl", "acl-0a1b2c3d"),
+                pair("aws_network_acl_association", "aclassoc-0a000000000000001"),
+                pair("aws_network_acl_association", "aclassoc-0a000000000000002"),
+            ]
+        );
+        let req = json!({"volumeId": "vol-0f43568a8"});
+        let resp = json!({"volumeId": "vol-0f43568a8", "instanceId": "i-0bbced25e", "device": "/dev/xvde"});
+        assert_eq!(
+            ids("DetachVolume", req, resp),
+            vec![
+                pair("aws_ebs_volume", "vol-0f43568a8"),
+                pair("aws_instance", "i-0bbced25e"),
+                pair("aws_volume_attachment", "vai-3314652726"),
+            ]
+        );
+        let req = json!({"dhcpOptionsId": "dopt-0a000000000000001", "vpcId": "vpc-0a000000000000001"});
+        assert_eq!(
+            ids("AssociateDhcpOptions", req, Value::Null),
+            vec![pair("aws_vpc_dhcp_options_association", "vpc-0a000000000000001")]
+        );
+        assert_eq!(
+            ids("CreateImage", Value::Null, json!({"imageId": "ami-0a000000000000001"})),
+            vec![pair("aws_ami", "ami-0a000000000000001")]
+        );
+        assert_eq!(
+            ids("DeleteSnapshot", json!({"snapshotId": "snap-0a000000000000001"}), Value::Null),
+            vec![pair("aws_ebs_snapshot", "snap-0a000000000000001")]
+        );
+    }
+
+    #[test]
     fn alternatives_stop_at_the_first_that_finds() {
         let req = json!({"ModifyVolumeRequest": {"VolumeId": "vol-0e000000000000001", "Size": 200}});
         let resp = json!({"ModifyVolumeResponse": {"volumeModification": {"volumeId": "vol-0e000000000000001"}}});
@@ -655,9 +761,12 @@ mod tests {
             ids("ModifyInstanceMaintenanceOptions", req, Value::Null),
             vec![pair("aws_instance", "i-0d000000000000001")]
         );
-        // A made thing's request names its parents only.
+        // A made thing's request names its parents only: the snapshot, not the volume it copies.
         let req = json!({"volumeId": "vol-0e000000000000001"});
-        assert!(ids("CreateSnapshot", req, json!({"snapshotId": "snap-0123456789abcdef0"})).is_empty());
+        assert_eq!(
+            ids("CreateSnapshot", req, json!({"snapshotId": "snap-0123456789abcdef0"})),
+            vec![pair("aws_ebs_snapshot", "snap-0123456789abcdef0")]
+        );
     }
 
     #[test]

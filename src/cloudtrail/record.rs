@@ -152,8 +152,9 @@ mod tests {
 
     #[test]
     fn a_write_on_nothing_covered_is_uncovered() {
-        let record = stop(json!({"eventName": "ModifySnapshotAttribute",
-            "requestParameters": {"snapshotId": "snap-041993b54a9b3af6f"}}));
+        // An FPGA image (afi-) is of no compared type.
+        let record = stop(json!({"eventName": "ModifyFpgaImageAttribute",
+            "requestParameters": {"fpgaImageId": "afi-041993b54a9b3af6f"}}));
         assert!(matches!(classify(&record), Outcome::Uncovered));
     }
 

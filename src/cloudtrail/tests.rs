@@ -32,8 +32,8 @@ const REFERENCE: &[(&str, usize)] = &[
     // Stop, change user data, start: three changes among 32 DescribeInstances.
     ("stratus-red-team__aws.execution.ec2-user-data.json", 3),
     ("stratus-red-team__aws.exfiltration.ec2-security-group-open-port-22-ingress.json", 1),
-    // A snapshot is not a covered resource.
-    ("stratus-red-team__aws.exfiltration.ec2-share-ebs-snapshot.json", 0),
+    // Sharing a snapshot with another account (ModifySnapshotAttribute): snapshots are compared.
+    ("stratus-red-team__aws.exfiltration.ec2-share-ebs-snapshot.json", 1),
 ];
 
 #[test]
@@ -54,7 +54,7 @@ fn reference_samples_load_bare_wrapped_and_gzipped() {
 #[test]
 fn reference_samples_keep_what_the_records_say() {
     let loaded = load_paths(&[fixtures("reference")]).unwrap();
-    assert_eq!((loaded.files, loaded.records, loaded.ignored, loaded.uncovered), (4, 40, 36, 1));
+    assert_eq!((loaded.files, loaded.records, loaded.ignored, loaded.uncovered), (4, 40, 35, 0));
     assert!(loaded.skipped.is_empty());
     assert_eq!(
         summary(&loaded.events),
@@ -63,6 +63,7 @@ fn reference_samples_keep_what_the_records_say() {
             ("2024-08-01T12:04:18+00:00", "ModifyInstanceAttribute", "i-DDd6c7B0e18F0E35f"),
             ("2024-08-01T12:04:19+00:00", "StartInstances", "i-DDd6c7B0e18F0E35f"),
             ("2024-08-01T12:23:55+00:00", "AuthorizeSecurityGroupIngress", "sg-003dc7f1f1c686164"),
+            ("2024-08-01T12:28:02+00:00", "ModifySnapshotAttribute", "snap-041993b54a9b3af6f"),
         ]
         .map(|(t, n, id)| (t.to_string(), n.to_string(), vec![id.to_string()]))
     );
@@ -80,9 +81,9 @@ fn reference_samples_keep_what_the_records_say() {
 #[test]
 fn estate_tree_is_walked_and_attributed() {
     let loaded = load_paths(&[fixtures("estate")]).unwrap();
-    // Three logs and a digest; the redelivered event counts once. The S3 CreateBucket is a
-    // covered write since buckets are compared.
-    assert_eq!((loaded.files, loaded.records, loaded.duplicates, loaded.ignored, loaded.uncovered), (4, 12, 1, 4, 1));
+    // Three logs and a digest; the redelivered event counts once. The S3 CreateBucket and the
+    // CreateSnapshot are covered writes since buckets and snapshots are compared.
+    assert_eq!((loaded.files, loaded.records, loaded.duplicates, loaded.ignored, loaded.uncovered), (4, 12, 1, 3, 0));
     assert_eq!(loaded.records, loaded.events.len() + loaded.duplicates + loaded.ignored);
     assert!(loaded.skipped.is_empty(), "{:?}", loaded.skipped);
     let want: Vec<(String, String, Vec<String>)> = [
@@ -94,6 +95,7 @@ fn estate_tree_is_walked_and_attributed() {
         ),
         ("2026-11-20T09:11:30+00:00", "AuthorizeSecurityGroupIngress", &["sg-0a0000000000000a1"]),
         ("2026-11-20T09:13:20+00:00", "ModifyVolume", &["vol-0e000000000000001"]),
+        ("2026-11-20T09:13:50+00:00", "CreateSnapshot", &["snap-0b1b2b3b4b5b6b7b8"]),
         ("2026-11-20T09:14:05+00:00", "ModifyInstanceAttribute", &["i-0d000000000000001"]),
         ("2026-11-21T13:58:09+00:00", "StopInstances", &["i-0d000000000000001"]),
         ("2026-11-21T14:02:00+00:00", "CreateBucket", &["example-scratch"]),
@@ -105,7 +107,7 @@ fn estate_tree_is_walked_and_attributed() {
 
     let tags: Vec<&str> = loaded.events[1].resources.iter().map(|r| r.rtype.as_str()).collect();
     assert_eq!(tags, ["aws_instance", "aws_ebs_volume", "aws_network_interface"]);
-    let stop = &loaded.events[5];
+    let stop = &loaded.events[6];
     assert_eq!(stop.actor.as_deref(), Some("arn:aws:sts::123456789012:assumed-role/ops/bob@example.com"));
     assert_eq!((stop.region.as_str(), stop.account.as_str()), ("us-east-2", "123456789012"));
     assert!(stop.user_agent.as_deref().unwrap().starts_with("aws-cli/2.22.4"));
@@ -121,7 +123,7 @@ fn file_order_does_not_matter() {
     files.reverse();
     let backward = load_paths(&files).unwrap();
     assert_eq!(forward.events, backward.events);
-    assert_eq!(forward.events.len(), 7);
+    assert_eq!(forward.events.len(), 8);
 }
 
 #[test]
@@ -190,8 +192,8 @@ fn merge_keeps_order_and_uniqueness() {
     merge(&mut loaded, "garbage", b"<html>");
     let times: Vec<_> = loaded.events.iter().map(|e| e.time).collect();
     assert!(times.windows(2).all(|w| w[0] <= w[1]));
-    // Four EC2 writes and the late file's CreateBucket.
-    assert_eq!(loaded.events.len(), 5);
+    // Five EC2 writes (the snapshot among them) and the late file's CreateBucket.
+    assert_eq!(loaded.events.len(), 6);
     // The early file redelivers one event of the late one, then the late one comes again.
     assert_eq!(loaded.duplicates, 1 + 3);
     assert_eq!(loaded.files, 4);

@@ -1,4 +1,5 @@
-//! Who owns a security group rule or a route (and, in `iam`, a role's policies). Both can be declared three ways: inline in their
+//! Who owns a security group rule or a route (and, in `iam`, a role's policies; in `network`, a
+//! network ACL's rules and subnets). Both can be declared three ways: inline in their
 //! parent (`ingress` of an `aws_security_group`, `route` of an `aws_route_table`), on their own
 //! (`aws_security_group_rule`, `aws_vpc_security_group_*_rule`, `aws_route`), or not at all.
 //! Comparing the parent's inline list with what AWS has would report every separately declared
@@ -22,6 +23,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use serde_json::{json, Map, Value};
 
 mod iam;
+mod network;
 mod tags;
 
 use crate::normalise::explode_rule;
@@ -37,6 +39,8 @@ pub fn decide(declared: &mut [Resource], live: &mut Vec<Resource>) -> Vec<Change
     let mut out = Vec::new();
     security_group_rules(declared, live, &mut out);
     routes(declared, live, &mut out);
+    network::acl_children(declared, live, &mut out);
+    network::main_associations(declared, live);
     iam::policies(declared, live, &mut out);
     tags::ec2_tags(declared, live);
     out

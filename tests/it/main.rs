@@ -17,6 +17,7 @@ mod fix;
 mod harness;
 mod history;
 mod iam;
+mod network_parts;
 mod network_services;
 mod notify;
 mod plan_drift;

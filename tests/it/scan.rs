@@ -163,16 +163,19 @@ fn aws_defaults_are_unmanaged_only_when_asked() {
         report["changes"].as_array().unwrap().iter().filter(|c| c["kind"] == "unmanaged").collect();
     let types: BTreeSet<&str> = unmanaged.iter().map(|c| c["type"].as_str().unwrap()).collect();
     // Default VPCs and their subnets in both regions, and every VPC's `default` group, main
-    // route table and default network ACL; the `alias/aws/*` aliases of AWS-managed KMS keys.
+    // route table (and its main association), default network ACL and tie to the region's own
+    // DHCP options; the `alias/aws/*` aliases of AWS-managed KMS keys.
     assert_eq!(
         types,
         BTreeSet::from([
             "aws_kms_alias",
+            "aws_main_route_table_association",
             "aws_network_acl",
             "aws_route_table",
             "aws_security_group",
             "aws_subnet",
-            "aws_vpc"
+            "aws_vpc",
+            "aws_vpc_dhcp_options_association",
         ]),
         "{report:#}"
     );
@@ -248,9 +251,10 @@ fn a_type_that_cannot_be_listed_is_unscanned_not_deleted() {
         assert_eq!(u["region"], "global", "{u}");
         assert!(u["reason"].as_str().unwrap().starts_with("ListHostedZones"), "{u}");
     }
-    assert_eq!(ec2.len(), 2, "{report:#}");
+    // Volumes and their attachments, both read from the denied DescribeVolumes, in each region.
+    assert_eq!(ec2.len(), 2 * 2, "{report:#}");
     for u in ec2 {
-        assert_eq!(u["type"], "aws_ebs_volume");
+        assert!(["aws_ebs_volume", "aws_volume_attachment"].contains(&u["type"].as_str().unwrap()), "{u}");
         assert!(u["reason"].as_str().unwrap().contains("AccessDenied"), "{u}");
     }
     assert_eq!(iam.len(), 17, "{report:#}");
@@ -268,7 +272,7 @@ fn a_type_that_cannot_be_listed_is_unscanned_not_deleted() {
     }
     // The volume grew, but nobody could look: neither drifted nor deleted.
     assert_eq!(report["changes"], json!([]));
-    assert_eq!(report["summary"]["unscanned"], 2 + 17 + 8 + 16 + 6 + 2 + 1);
+    assert_eq!(report["summary"]["unscanned"], 2 * 2 + 17 + 8 + 16 + 6 + 2 + 1);
     assert_eq!(report["summary"]["managed"], 35);
 }
 

@@ -33,7 +33,7 @@ fn driftignore_suppresses_resources_fields_and_whole_types() {
     let unmanaged = made["unmanaged_instance"].as_str().unwrap();
     // `./.driftignore` is read without a flag.
     let rules = format!(
-        "# driftscan rules\naws_instance.{unmanaged}\naws_instance.{}\naws_ebs_volume\naws_vpc.{}.tags.Owner\n",
+        "# driftscan rules\naws_instance.{unmanaged}\naws_instance.{}\naws_ebs_volume\naws_volume_attachment\naws_vpc.{}.tags.Owner\n",
         estate.id("replica"),
         estate.id("vpc_main"),
     );
@@ -51,7 +51,7 @@ fn driftignore_suppresses_resources_fields_and_whole_types() {
     // Ignored resources are not counted either: 36 declared, less the replica and the volume.
     let s = &report["summary"];
     assert_eq!((s["managed"].as_u64(), s["deleted"].as_u64(), s["unmanaged"].as_u64()), (Some(34), Some(0), Some(0)));
-    // A type ignored entirely is not even listed.
+    // Types ignored entirely (volumes and their attachments) are not even listed.
     let calls = s["api_calls"].as_object().unwrap();
     assert!(!calls.contains_key("DescribeVolumes"), "{calls:?}");
     assert_eq!(calls["DescribeInstances"], 2);

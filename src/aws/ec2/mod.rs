@@ -1,21 +1,24 @@
-//! EC2: instances, networks, security groups, addresses, gateways, interfaces, key pairs,
-//! launch templates, endpoints, peerings, VPN gateways, tags. Every list is regional and
-//! paginated by 1,000 where the call pages; one file per kind.
+//! EC2: instances, volumes and their attachments, images and snapshots, networks, DHCP options,
+//! security groups, network ACLs, addresses, gateways, interfaces, key pairs, launch templates,
+//! endpoints, peerings, VPN gateways, tags. Every list is regional and paginated by 1,000 where
+//! the call pages; one file per kind.
 
 mod addresses;
+mod dhcp;
 mod endpoints;
 mod flow_logs;
 mod gateways;
+mod images;
 mod instances;
 mod interfaces;
 mod network;
-mod network_acls;
+pub mod network_acls;
 mod route_tables;
 mod security_groups;
 pub mod tags;
 mod templates;
 mod transit;
-mod volumes;
+pub mod volumes;
 mod vpn;
 
 use std::collections::{BTreeMap, HashSet};
@@ -34,13 +37,17 @@ const fn regional(operation: &'static str, needs: &'static [&'static str]) -> Li
     ListSpec { operation, service: Service::Ec2, scope: Scope::Regional, needs }
 }
 
-const VPCS: ListSpec = regional("DescribeVpcs", &[]);
+// A VPC's association with the region's own DHCP options is AWS's.
+const VPCS: ListSpec = regional("DescribeVpcs", &["DescribeDhcpOptions"]);
+const DHCP_OPTIONS: ListSpec = regional("DescribeDhcpOptions", &[]);
 const SUBNETS: ListSpec = regional("DescribeSubnets", &[]);
 // A group's inline rules are placed against the rules listed on their own.
 const SECURITY_GROUPS: ListSpec = regional("DescribeSecurityGroups", &["DescribeSecurityGroupRules"]);
 const SECURITY_GROUP_RULES: ListSpec = regional("DescribeSecurityGroupRules", &[]);
 const INSTANCES: ListSpec = regional("DescribeInstances", &[]);
 const VOLUMES: ListSpec = regional("DescribeVolumes", &[]);
+const IMAGES: ListSpec = regional("DescribeImages", &[]);
+const SNAPSHOTS: ListSpec = regional("DescribeSnapshots", &[]);
 // A NAT gateway owns its address association and its interface.
 const ADDRESSES: ListSpec = regional("DescribeAddresses", &["DescribeNatGateways"]);
 const ROUTE_TABLES: ListSpec = regional("DescribeRouteTables", &[]);
@@ -92,6 +99,9 @@ pub const SERVICE: ServiceSpec = ServiceSpec {
         PLACEMENT_GROUPS,
         TRANSIT_GATEWAYS,
         TRANSIT_ATTACHMENTS,
+        DHCP_OPTIONS,
+        IMAGES,
+        SNAPSHOTS,
     ],
     types: TYPES,
 };
@@ -166,6 +176,27 @@ const TYPES: &[TypeSpec] = &[
         &VOLUMES,
         &["size", "type", "availability_zone", "encrypted", "iops", "throughput", "tags"],
     ),
+    // Its id is the provider's hash of the three; a change of any is a new attachment.
+    TypeSpec::new("aws_volume_attachment", &VOLUMES, &["device_name", "instance_id", "volume_id"])
+        .imported_by(volumes::attachment_import_id),
+    // Only declared ones are looked up (see `images`).
+    TypeSpec::new(
+        "aws_ami",
+        &IMAGES,
+        &[
+            "name",
+            "description",
+            "architecture",
+            "virtualization_type",
+            "root_device_name",
+            "ena_support",
+            "boot_mode",
+            "imds_support",
+            "tags",
+        ],
+    ),
+    TypeSpec::new("aws_ebs_snapshot", &SNAPSHOTS, &["volume_id", "description", "encrypted", "volume_size", "tags"])
+        .with_computed(&["encrypted", "volume_size"]),
     // `instance` and `network_interface` are left out: `aws_eip_association` owns them, and the
     // state of an EIP created before its association says "" until the next refresh.
     TypeSpec::new("aws_eip", &ADDRESSES, &["domain", "public_ip", "tags"]).with_computed(&["public_ip"]),
@@ -192,6 +223,14 @@ const TYPES: &[TypeSpec] = &[
     .imported_by(route_import_id),
     TypeSpec::new("aws_route_table_association", &ROUTE_TABLES, &["route_table_id", "subnet_id", "gateway_id"])
         .imported_by(association_import_id),
+    // `original_route_table_id` is read, not compared: the table it names is the VPC's own
+    // (`ownership::network`).
+    TypeSpec::new(
+        "aws_main_route_table_association",
+        &ROUTE_TABLES,
+        &["vpc_id", "route_table_id", "original_route_table_id"],
+    )
+    .with_computed(&["original_route_table_id"]),
     TypeSpec::new("aws_internet_gateway", &INTERNET_GATEWAYS, &["vpc_id", "tags"]),
     TypeSpec::new(
         "aws_nat_gateway",
@@ -211,6 +250,34 @@ const TYPES: &[TypeSpec] = &[
         .with_computed(&["latest_version"]),
     TypeSpec::new("aws_network_acl", &NETWORK_ACLS, NETWORK_ACL),
     TypeSpec::new("aws_default_network_acl", &NETWORK_ACLS, &["ingress", "egress", "tags"]).adopts("aws_network_acl"),
+    // A rule is matched by its ACL, direction and number, as the provider reads it (see
+    // `ownership::network`); its id hashes the protocol as the configuration spelled it.
+    TypeSpec::new(
+        "aws_network_acl_rule",
+        &NETWORK_ACLS,
+        &[
+            "network_acl_id",
+            "rule_number",
+            "egress",
+            "protocol",
+            "rule_action",
+            "cidr_block",
+            "ipv6_cidr_block",
+            "from_port",
+            "to_port",
+            "icmp_type",
+            "icmp_code",
+        ],
+    )
+    .imported_by(network_acls::rule_import_id),
+    TypeSpec::new("aws_network_acl_association", &NETWORK_ACLS, &["network_acl_id", "subnet_id"]),
+    TypeSpec::new("aws_vpc_dhcp_options", &DHCP_OPTIONS, DHCP),
+    TypeSpec::new("aws_default_vpc_dhcp_options", &DHCP_OPTIONS, DHCP).adopts("aws_vpc_dhcp_options"),
+    // The provider's id is `OPTIONS-VPC`, so a VPC given another set would be a deleted
+    // association and a new one; matched by the VPC (its import id), the change is one drift of
+    // `dhcp_options_id`.
+    TypeSpec::new("aws_vpc_dhcp_options_association", &VPCS, &["vpc_id", "dhcp_options_id"])
+        .identified_by(dhcp_association_id),
     TypeSpec::new(
         "aws_vpc_endpoint",
         &VPC_ENDPOINTS,
@@ -279,6 +346,13 @@ const TYPES: &[TypeSpec] = &[
 ];
 
 const PEERING: &[&str] = &["vpc_id", "peer_vpc_id", "peer_owner_id", "peer_region", "tags"];
+const DHCP: &[&str] =
+    &["domain_name", "domain_name_servers", "ntp_servers", "netbios_name_servers", "netbios_node_type", "tags"];
+
+/// A VPC's DHCP options association goes by its VPC.
+fn dhcp_association_id(_id: &str, a: &Map<String, Value>) -> String {
+    text_of(a, "vpc_id")
+}
 
 /// `rtb-..._10.0.0.0/16`
 fn route_import_id(_id: &str, a: &Map<String, Value>) -> String {
@@ -309,6 +383,9 @@ pub(super) async fn list(ctx: &Ctx<'_>, family: &ListSpec, wanted: &Wanted) -> R
         "DescribeVpcs" => network::list_vpcs(client, wanted.get("aws_vpc").unwrap_or(&empty)).await,
         "DescribeSubnets" => network::list_subnets(client).await,
         "DescribeVolumes" => volumes::list(client).await,
+        "DescribeImages" => images::list_images(client, wanted.get("aws_ami").unwrap_or(&empty)).await,
+        "DescribeSnapshots" => images::list_snapshots(client, wanted.get("aws_ebs_snapshot").unwrap_or(&empty)).await,
+        "DescribeDhcpOptions" => dhcp::list(client, ctx.region).await,
         "DescribeAddresses" => addresses::list(client).await,
         "DescribeRouteTables" => route_tables::list(client).await,
         "DescribeInternetGateways" => gateways::list_internet(client).await,
@@ -347,20 +424,26 @@ fn id_filter(name: &str, ids: Vec<String>) -> aws_sdk_ec2::types::Filter {
 const GONE_NAT_GATEWAY: &str = "(deleted aws_nat_gateway)";
 
 /// Some resources are made by AWS for another resource and go with it: the interface and the
-/// address association of a NAT gateway, the gateway of a default VPC. The list calls each see
+/// address association of a NAT gateway, the gateway of a default VPC, a VPC's association with
+/// the region's own DHCP options. The list calls each see
 /// one side; this pass, over everything listed, marks them owned so none is reported unmanaged.
 pub(super) fn claim_service_owned(resources: &mut Vec<Resource>) {
     let mut owner_of: BTreeMap<String, String> = BTreeMap::new();
     let mut default_vpcs: HashSet<String> = HashSet::new();
+    let mut default_options: HashSet<String> = HashSet::new();
     for r in resources.iter() {
+        let aws_default = r.live.as_ref().is_some_and(|l| l.aws_default);
         match r.rtype.as_str() {
             "aws_nat_gateway" | GONE_NAT_GATEWAY => {
                 if let Some(eni) = r.attributes.get("network_interface_id").and_then(Value::as_str) {
                     owner_of.insert(eni.to_owned(), r.id.clone());
                 }
             }
-            "aws_vpc" if r.live.as_ref().is_some_and(|l| l.aws_default) => {
+            "aws_vpc" if aws_default => {
                 default_vpcs.insert(r.id.clone());
+            }
+            "aws_vpc_dhcp_options" if aws_default => {
+                default_options.insert(r.id.clone());
             }
             _ => {}
         }
@@ -382,6 +465,12 @@ pub(super) fn claim_service_owned(resources: &mut Vec<Resource>) {
             "aws_internet_gateway" => {
                 let vpc = r.attributes.get("vpc_id").and_then(Value::as_str).unwrap_or_default();
                 if default_vpcs.contains(vpc) {
+                    facts.aws_default = true;
+                }
+            }
+            "aws_vpc_dhcp_options_association" => {
+                let options = r.attributes.get("dhcp_options_id").and_then(Value::as_str).unwrap_or_default();
+                if default_options.contains(options) {
                     facts.aws_default = true;
                 }
             }

@@ -1,6 +1,7 @@
-//! `aws_route_table`, `aws_route` and `aws_route_table_association` from one paginated
-//! `DescribeRouteTables`. Each route is also emitted on its own as an `aws_route`, with the id
-//! the AWS provider gives it, so a route declared either way can be matched.
+//! `aws_route_table`, `aws_route`, `aws_route_table_association` and
+//! `aws_main_route_table_association` from one paginated `DescribeRouteTables`. Each route is
+//! also emitted on its own as an `aws_route`, with the id the AWS provider gives it, so a route
+//! declared either way can be matched.
 
 use aws_sdk_ec2::types::{Route, RouteOrigin, RouteTable};
 use serde_json::{json, Map, Value};
@@ -70,6 +71,17 @@ fn map(t: &RouteTable) -> Vec<Resource> {
         a.insert("gateway_id".into(), text(assoc.gateway_id()));
         let facts = LiveFacts { parent: Some(id.to_owned()), ..Default::default() };
         out.push(live("aws_route_table_association", assoc_id, a, facts));
+    }
+    // A VPC's main association is AWS's while it points at the table the VPC came with;
+    // `ownership::network` takes that back when the main table is one Terraform made.
+    if let Some(main) = t.associations().iter().find(|x| x.main() == Some(true)) {
+        if let Some(assoc_id) = main.route_table_association_id() {
+            let mut a = Map::new();
+            a.insert("vpc_id".into(), text(t.vpc_id()));
+            a.insert("route_table_id".into(), Value::from(id));
+            let facts = LiveFacts { aws_default: true, parent: t.vpc_id().map(str::to_owned), ..Default::default() };
+            out.push(live("aws_main_route_table_association", assoc_id, a, facts));
+        }
     }
     out
 }
