@@ -49,14 +49,15 @@ impl History {
         Ok(found.is_some())
     }
 
-    /// Records `loaded`'s events and, when given, the re-read's drift lifecycle, in one
-    /// transaction, with what they open or move queued for the sinks. The events go first, so
-    /// the drift takes its actor, time and score from the event that explains it, and a sink
-    /// told of the event is not told of the drift again.
+    /// Records `loaded`'s events and the drift lifecycle of each re-read (one per workspace the
+    /// event was routed to), in one transaction, with what they open or move queued for the
+    /// sinks: a message is deleted only once every workspace it went to has committed. The
+    /// events go first, so the drift takes its actor, time and score from the event that
+    /// explains it, and a sink told of the event is not told of the drift again.
     pub fn record_event(
         &mut self,
         loaded: &Loaded,
-        reread: Option<&mut Reread>,
+        rereads: &mut [Reread],
         scoring: &scoring::Config,
         now: DateTime<Utc>,
     ) -> Result<WatchOutcome> {
@@ -67,7 +68,7 @@ impl History {
                 queue_learned(q, tx, &learned, now)?;
             }
             let mut out = WatchOutcome { learned, ..Default::default() };
-            if let Some(r) = reread {
+            for r in rereads.iter_mut() {
                 let workspace = r.report.scan.workspace.clone();
                 let ctx = lifecycle::ScanContext {
                     scan_id: None,
@@ -83,9 +84,9 @@ impl History {
                 if let Some(q) = &queue {
                     queue_report(q, tx, &r.report, now)?;
                 }
-                out.opened = r.report.summary.opened;
-                out.updated = r.report.changes.iter().filter(|c| c.status == Some(Status::Updated)).count();
-                out.resolved = r.report.resolved.len();
+                out.opened += r.report.summary.opened;
+                out.updated += r.report.changes.iter().filter(|c| c.status == Some(Status::Updated)).count();
+                out.resolved += r.report.resolved.len();
             }
             super::hold_for_tests();
             Ok(out)
