@@ -143,7 +143,9 @@ enum Command {
     /// resolved with the event's actor and time, then told as `scan` tells. A message is
     /// deleted only once its events are committed; one that cannot be read is named on stderr
     /// and left to the queue's redrive policy. SIGTERM or SIGINT: the batch in hand is
-    /// finished, then exit 0. A state rewritten (file time, S3 ETag) is read again.
+    /// finished, then exit 0. A state rewritten (file time, S3 ETag) is read again. With a
+    /// config, every workspace with a `queue` is watched; a queue several workspaces name is
+    /// polled once and each event goes to the workspaces of its account.
     ///
     /// Example: driftscan watch --queue https://sqs.eu-west-1.amazonaws.com/123456789012/driftscan --state infra/terraform.tfstate --metrics-addr 127.0.0.1:9464
     Watch(WatchArgs),
@@ -272,8 +274,8 @@ impl LockArgs {
 
 #[derive(Debug, Args)]
 struct WatchArgs {
-    /// The SQS queue's URL. Default: the `queue` of the config's workspace (--workspace, or the
-    /// only one that has a queue).
+    /// The SQS queue's URL. Default: each watched workspace's `queue`. Without --workspace and
+    /// with several workspaces, it picks the workspaces whose `queue` it is.
     #[arg(long, value_name = "SQS_QUEUE_URL")]
     queue: Option<String>,
 
@@ -282,9 +284,11 @@ struct WatchArgs {
     #[arg(long = "state", short = 's', value_name = "PATH")]
     states: Vec<String>,
 
-    /// The config workspace to watch for.
+    /// The config workspaces to watch (repeatable). Default: every workspace with a `queue`;
+    /// workspaces naming the same queue share one poll of it, each event routed to those of
+    /// its account.
     #[arg(long = "workspace", short = 'w', value_name = "NAME")]
-    workspace: Option<String>,
+    workspaces: Vec<String>,
 
     /// History database (SQLite), created if missing. Default `history` in the config, else
     /// .driftscan/history.db.
@@ -823,15 +827,16 @@ fn scan_command(args: ScanArgs, file: Option<&Config>, now: DateTime<Utc>) -> Re
 }
 
 /// The watch's configuration: its states and credentials as a scan of the same arguments (or
-/// workspace) takes them, and its queue.
+/// workspaces) takes them, grouped by queue: one poll of a queue for every workspace naming it.
 fn watch_config(args: WatchArgs, file: Option<&Config>) -> Result<crate::watch::WatchConfig> {
     if args.window > crate::watch::window::MAX {
         bail!("--window: expected 0s to 5m (a longer hold would tell later than a scheduled scan finds the change)");
     }
     let db = history_path(args.db, file);
+    let named = !args.workspaces.is_empty();
     let scan_args = ScanArgs {
         states: args.states,
-        workspaces: args.workspace.iter().cloned().collect(),
+        workspaces: args.workspaces,
         parallel: None,
         lock: LockArgs { lock_timeout: args.lock.lock_timeout },
         regions: Vec::new(),
@@ -846,39 +851,53 @@ fn watch_config(args: WatchArgs, file: Option<&Config>) -> Result<crate::watch::
         scoring: ScoringArgs { threshold: args.scoring.threshold },
         notify: NotifyArgs { mode: args.notify.mode },
     };
-    let mut configs = scan_configs(&scan_args, file, Some(db.clone()))?;
+    let configs = scan_configs(&scan_args, file, Some(db.clone()))?;
     let workspaces = file.map(|c| c.workspaces.as_slice()).unwrap_or_default();
     let queue_of = |name: &Option<String>| {
         workspaces.iter().find(|w| Some(&w.name) == name.as_ref()).and_then(|w| w.queue.clone())
     };
-    let pick = match (&args.queue, configs.len()) {
-        (_, 1) => 0,
-        (Some(q), _) => configs.iter().position(|c| queue_of(&c.workspace).as_ref() == Some(q)).with_context(|| {
-            format!("--queue {q}: several workspaces in the config and none has this queue; pass --workspace")
-        })?,
-        (None, _) => {
-            let with: Vec<usize> = (0..configs.len()).filter(|&i| queue_of(&configs[i].workspace).is_some()).collect();
-            match with[..] {
-                [one] => one,
-                _ => bail!(
-                    "several workspaces in the config: pass --workspace NAME (or --queue with a workspace's queue)"
-                ),
+    let no_queue = "no queue to watch: pass --queue SQS_QUEUE_URL, or set `queue` in the workspace's config block";
+    let mut queues: Vec<crate::watch::QueueConfig> = Vec::new();
+    let mut add = |url: String, scan: ScanConfig| match queues.iter_mut().find(|q| q.url == url) {
+        Some(q) => q.workspaces.push(scan),
+        None => queues.push(crate::watch::QueueConfig { url, workspaces: vec![scan] }),
+    };
+    let alone = configs.len() == 1;
+    match args.queue {
+        // Named workspaces (or the only one) read the queue given; otherwise it picks those
+        // whose `queue` it is.
+        Some(q) if named || alone => configs.into_iter().for_each(|c| add(q.clone(), c)),
+        Some(q) => {
+            let mut any = false;
+            for c in configs.into_iter().filter(|c| queue_of(&c.workspace).as_ref() == Some(&q)) {
+                add(q.clone(), c);
+                any = true;
+            }
+            if !any {
+                bail!("--queue {q}: several workspaces in the config and none has this queue; pass --workspace");
             }
         }
-    };
-    let scan = configs.swap_remove(pick);
-    let queue_url = match args.queue.or_else(|| queue_of(&scan.workspace)) {
-        Some(q) => q,
-        None => bail!("no queue to watch: pass --queue SQS_QUEUE_URL, or set `queue` in the workspace's config block"),
-    };
+        None => {
+            for c in configs {
+                match queue_of(&c.workspace) {
+                    Some(q) => add(q, c),
+                    None if c.workspace.is_none() || named || alone => bail!("{no_queue}"),
+                    // Workspaces without a queue are scanned, not watched.
+                    None => {}
+                }
+            }
+        }
+    }
+    if queues.is_empty() {
+        bail!("{no_queue}");
+    }
     let lock_timeout =
         args.lock.lock_timeout.or(file.and_then(|c| c.lock_timeout)).unwrap_or(crate::lock::DEFAULT_TIMEOUT);
     if !(std::time::Duration::from_secs(1)..=std::time::Duration::from_secs(20)).contains(&args.wait) {
         bail!("--wait: expected 1s to 20s (SQS waits at most 20 s; less than 1 s would poll without waiting)");
     }
     Ok(crate::watch::WatchConfig {
-        queue_url,
-        scan,
+        queues,
         db,
         notify: args.notify.mode,
         file: file.cloned(),

@@ -23,8 +23,9 @@ pub struct Object {
 /// What a message asks for.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Body {
-    /// CloudTrail records carried in the message.
-    Records(Vec<Value>),
+    /// CloudTrail records carried in the message, with the EventBridge envelope's `account`
+    /// when there is one: it names the account the event happened in, before the record does.
+    Records { records: Vec<Value>, account: Option<String> },
     /// CloudTrail log objects to read.
     Objects(Vec<Object>),
     /// A well-formed message with nothing to do: an EventBridge event of another kind, S3's
@@ -53,7 +54,10 @@ fn decode_value(v: Value, depth: usize) -> Result<Body, String> {
     if let Some(kind) = text("detail-type") {
         let detail = v.get("detail").filter(|d| d.is_object()).ok_or("an EventBridge event without a detail")?;
         return Ok(match kind {
-            "AWS API Call via CloudTrail" => Body::Records(vec![detail.clone()]),
+            "AWS API Call via CloudTrail" => Body::Records {
+                records: vec![detail.clone()],
+                account: text("account").filter(|a| !a.is_empty()).map(str::to_owned),
+            },
             "Object Created" => {
                 let at = |p: &str| detail.pointer(p).and_then(Value::as_str).map(str::to_owned);
                 match (at("/bucket/name"), at("/object/key")) {
@@ -83,7 +87,7 @@ fn decode_value(v: Value, depth: usize) -> Result<Body, String> {
         }
         // A CloudTrail log file's content sent as a message: its records.
         if records.iter().all(|r| r.get("eventID").is_some()) {
-            return Ok(Body::Records(records.clone()));
+            return Ok(Body::Records { records: records.clone(), account: None });
         }
     }
     Err("neither an EventBridge event, an S3 notification nor a CloudTrail notification".into())
@@ -141,7 +145,10 @@ mod tests {
 
     #[test]
     fn an_eventbridge_event_carries_its_record_raw_or_through_sns() {
-        let want = Body::Records(vec![json!({"eventID": "e-1", "eventName": "AuthorizeSecurityGroupIngress"})]);
+        let want = Body::Records {
+            records: vec![json!({"eventID": "e-1", "eventName": "AuthorizeSecurityGroupIngress"})],
+            account: Some("123456789012".into()),
+        };
         assert_eq!(decode(&eventbridge().to_string()).unwrap(), want);
         let sns = json!({"Type": "Notification", "MessageId": "m", "Message": eventbridge().to_string()});
         assert_eq!(decode(&sns.to_string()).unwrap(), want);

@@ -26,6 +26,11 @@ pub struct Metrics {
     pub events_duplicate: AtomicU64,
     /// Records that are no change to a covered resource: reads, failures, other services.
     pub events_ignored: AtomicU64,
+    /// Changes of an account no watched workspace is for: recorded nowhere.
+    pub unrouted_account: AtomicU64,
+    /// Changes of a watched account in a region none of its workspaces scans: recorded, not
+    /// compared.
+    pub unrouted_region: AtomicU64,
     pub drifts_opened: AtomicU64,
     pub drifts_resolved: AtomicU64,
     /// Gauges, read from the history after each batch's notifications.
@@ -123,6 +128,13 @@ impl Metrics {
             out.push_str(&format!("# HELP driftscan_watch_{name} {help}\n# TYPE driftscan_watch_{name} {kind}\n"));
             out.push_str(&format!("driftscan_watch_{name} {value}\n"));
         }
+        let name = "driftscan_watch_events_unrouted_total";
+        out.push_str(&format!(
+            "# HELP {name} changes routed to no workspace of their queue, by reason\n# TYPE {name} counter\n"
+        ));
+        for (reason, counter) in [("account", &self.unrouted_account), ("region", &self.unrouted_region)] {
+            out.push_str(&format!("{name}{{reason=\"{reason}\"}} {}\n", get(counter)));
+        }
         out
     }
 
@@ -179,8 +191,9 @@ mod tests {
         assert!(text.contains("driftscan_watch_events_recorded_total 3\n"), "{text}");
         assert!(text.contains("driftscan_watch_event_lag_seconds_sum 1.5\n"), "{text}");
         let samples: Vec<_> = text.lines().filter(|l| !l.starts_with('#')).collect();
-        assert_eq!(samples.len(), 14);
-        assert_eq!(text.lines().filter(|l| l.starts_with("# TYPE")).count(), 14);
+        assert_eq!(samples.len(), 16);
+        assert_eq!(text.lines().filter(|l| l.starts_with("# TYPE")).count(), 15);
+        assert!(text.contains("driftscan_watch_events_unrouted_total{reason=\"account\"} 0\n"), "{text}");
         assert!(!m.healthy(), "no turn taken yet");
         m.beat();
         assert!(m.healthy());

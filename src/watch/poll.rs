@@ -1,4 +1,6 @@
-//! The daemon: long polling in batches, each message deleted once its events are committed;
+//! The daemon: each queue long-polled in batches by one loop (all loops of a process in one
+//! task: their waits are the SDK's, and the history is written one event at a time anyway),
+//! each message deleted once its events are committed;
 //! one line per outage, retried with backoff for as long as it lasts; SIGTERM and SIGINT stop
 //! the polling, the batch in hand is finished and committed, and the process exits 0.
 //!
@@ -16,7 +18,7 @@ use tokio::sync::watch;
 
 use super::metrics::{self, Metrics};
 use super::reread::Declarations;
-use super::{Left, WatchConfig, Watcher};
+use super::{route, Left, QueueConfig, Target, WatchConfig, Watcher};
 use crate::history::History;
 use crate::progress::Progress;
 
@@ -26,20 +28,50 @@ const BATCH: i32 = 10;
 const MAX_BACKOFF: Duration = Duration::from_secs(60);
 
 pub(super) async fn run(cfg: WatchConfig) -> Result<()> {
-    let sdk = cfg.scan.access.sdk_config().await;
-    let declarations = Declarations::load(&cfg.scan, &sdk).await?;
-    let history = History::open(&cfg.db)?.queueing(cfg.scan.queue.clone());
     let metrics = Arc::new(Metrics::default());
     metrics.beat();
+    let mut watchers = Vec::new();
+    for queue in &cfg.queues {
+        watchers.push(Watcher::start(&cfg, queue, metrics.clone()).await?);
+    }
     if let Some(addr) = cfg.metrics_addr {
         let bound = metrics::serve(addr, metrics.clone())?;
         eprintln!("driftscan: watch: metrics on http://{bound}/metrics");
     }
-    eprintln!("driftscan: watch: {} declared resources; polling {}", declarations.count(), cfg.queue_url);
-    let client = Client::new(&sdk);
     let stop = shutdown_signal();
-    let window = super::window::Window::new(cfg.window);
-    let mut w = Watcher { cfg, sdk, history, declarations, metrics, window };
+    futures::future::join_all(watchers.into_iter().map(|w| poll(w, stop.clone()))).await;
+    eprintln!("driftscan: watch: stopped; every message taken was committed or left in the queue");
+    Ok(())
+}
+
+impl Watcher {
+    /// Reads the states of the queue's workspaces and asks STS whose each one's credentials are.
+    async fn start(cfg: &WatchConfig, queue: &QueueConfig, metrics: Arc<Metrics>) -> Result<Watcher> {
+        let mut targets = Vec::new();
+        for scan in &queue.workspaces {
+            targets.push(Target::load(scan).await?);
+        }
+        let owner = route::queue_account(&queue.url);
+        let consumer = targets.iter().position(|t| owner.is_some() && t.claim.account.as_deref() == owner).unwrap_or(0);
+        let sdk = targets[consumer].sdk.clone();
+        let history = History::open(&cfg.db)?.queueing(targets[0].scan.queue.clone());
+        match &targets[..] {
+            [one] if one.scan.workspace.is_none() => {
+                eprintln!("driftscan: watch: {}; polling {}", one.describe(), queue.url)
+            }
+            _ => {
+                let named: Vec<String> = targets.iter().map(Target::describe).collect();
+                eprintln!("driftscan: watch: polling {} for workspaces {}", queue.url, named.join(", "));
+            }
+        }
+        let window = super::window::Window::new(cfg.window);
+        Ok(Watcher { cfg: cfg.clone(), queue: queue.url.clone(), sdk, history, targets, metrics, window })
+    }
+}
+
+/// Polls one queue until `stop`.
+async fn poll(mut w: Watcher, stop: watch::Receiver<bool>) {
+    let client = Client::new(&w.sdk);
     // What an earlier run queued and could not send (or was killed before sending) goes first.
     w.tell();
     let mut outage = Outage::default();
@@ -53,7 +85,7 @@ pub(super) async fn run(cfg: WatchConfig) -> Result<()> {
         }
         let receive = client
             .receive_message()
-            .queue_url(&w.cfg.queue_url)
+            .queue_url(&w.queue)
             .max_number_of_messages(BATCH)
             .wait_time_seconds(w.cfg.wait.as_secs().min(20) as i32)
             .send();
@@ -69,7 +101,7 @@ pub(super) async fn run(cfg: WatchConfig) -> Result<()> {
             Some(Ok(r)) => r,
             Some(Err(e)) => {
                 Metrics::add(&w.metrics.errors, 1);
-                outage.failing("SQS", &format!("ReceiveMessage {}: {e}", w.cfg.queue_url));
+                outage.failing("SQS", &format!("ReceiveMessage {}: {e}", w.queue));
                 w.pause(&outage, &stop).await;
                 continue;
             }
@@ -86,7 +118,7 @@ pub(super) async fn run(cfg: WatchConfig) -> Result<()> {
             Err(e) => {
                 Metrics::add(&w.metrics.errors, 1);
                 let reason = crate::aws::ListError::from(e).0;
-                outage.failing("SQS", &format!("ReceiveMessage {}: {reason}", w.cfg.queue_url));
+                outage.failing("SQS", &format!("ReceiveMessage {}: {reason}", w.queue));
                 w.pause(&outage, &stop).await;
                 continue;
             }
@@ -128,8 +160,6 @@ pub(super) async fn run(cfg: WatchConfig) -> Result<()> {
         // history for the next start.
         w.tell();
     }
-    eprintln!("driftscan: watch: stopped; every message taken was committed or left in the queue");
-    Ok(())
 }
 
 /// Deletes the messages whose events are committed, retrying while SQS fails (a message not
@@ -149,8 +179,7 @@ async fn delete(
         .filter_map(|(i, h)| DeleteMessageBatchRequestEntry::builder().id(i.to_string()).receipt_handle(h).build().ok())
         .collect();
     for _ in 0..5 {
-        match client.delete_message_batch().queue_url(&w.cfg.queue_url).set_entries(Some(entries.clone())).send().await
-        {
+        match client.delete_message_batch().queue_url(&w.queue).set_entries(Some(entries.clone())).send().await {
             Ok(out) => {
                 Metrics::add(&w.metrics.messages_deleted, out.successful.len() as u64);
                 outage.over("SQS");
@@ -189,38 +218,47 @@ impl Watcher {
     /// Reads the states again when one was rewritten; a state that cannot be read now (half
     /// written) keeps the declarations of before, and is tried again next turn.
     async fn reload_if_changed(&mut self) {
-        let now = self.declarations.stamp_now().await;
-        if now == self.declarations.stamp {
-            return;
-        }
-        match Declarations::load(&self.cfg.scan, &self.sdk).await {
-            Ok(d) => {
-                eprintln!("driftscan: watch: states changed; {} declared resources", d.count());
-                self.declarations = d;
+        for t in &mut self.targets {
+            let now = t.declarations.stamp_now().await;
+            if now == t.declarations.stamp {
+                continue;
             }
-            Err(e) => {
-                Metrics::add(&self.metrics.errors, 1);
-                eprintln!("driftscan: warning: watch: keeping the states of before: {}", crate::error::one_line(&e));
-                self.declarations.stamp = now;
+            let ws = t.scan.workspace.as_deref().map_or(String::new(), |w| format!("workspace {w}: "));
+            match Declarations::load(&t.scan, &t.sdk).await {
+                Ok(d) => {
+                    eprintln!("driftscan: watch: {ws}states changed; {} declared resources", d.count());
+                    t.claim.regions = d.regions().clone();
+                    t.declarations = d;
+                }
+                Err(e) => {
+                    Metrics::add(&self.metrics.errors, 1);
+                    let why = crate::error::one_line(&e);
+                    eprintln!("driftscan: warning: watch: {ws}keeping the states of before: {why}");
+                    t.declarations.stamp = now;
+                }
             }
         }
     }
 
-    /// A normal scan, as `driftscan scan` makes it, for what no event tells.
+    /// A normal scan of each of the queue's workspaces, as `driftscan scan` makes it, for what
+    /// no event tells.
     async fn full_scan(&mut self) {
-        let lock = crate::lock::HistoryLock::acquire(&self.cfg.db, self.cfg.lock_timeout);
-        let result = match lock {
-            Ok(_lock) => crate::scan::run(&self.cfg.scan, chrono::Utc::now(), &Progress::for_stderr(true)).await,
-            Err(e) => Err(e),
-        };
-        match result {
-            Ok(r) => eprintln!(
-                "driftscan: watch: full scan: {} managed, {} opened, {} resolved",
-                r.summary.managed, r.summary.opened, r.summary.resolved
-            ),
-            Err(e) => {
-                Metrics::add(&self.metrics.errors, 1);
-                eprintln!("driftscan: warning: watch: full scan: {}", crate::error::one_line(&e));
+        for t in &self.targets {
+            let lock = crate::lock::HistoryLock::acquire(&self.cfg.db, self.cfg.lock_timeout);
+            let result = match lock {
+                Ok(_lock) => crate::scan::run(&t.scan, chrono::Utc::now(), &Progress::for_stderr(true)).await,
+                Err(e) => Err(e),
+            };
+            let ws = t.scan.workspace.as_deref().map_or(String::new(), |w| format!(" of workspace {w}"));
+            match result {
+                Ok(r) => eprintln!(
+                    "driftscan: watch: full scan{ws}: {} managed, {} opened, {} resolved",
+                    r.summary.managed, r.summary.opened, r.summary.resolved
+                ),
+                Err(e) => {
+                    Metrics::add(&self.metrics.errors, 1);
+                    eprintln!("driftscan: warning: watch: full scan{ws}: {}", crate::error::one_line(&e));
+                }
             }
         }
         self.tell();

@@ -3,7 +3,7 @@
 //! the changed types only, through the scan's own comparison (`scan::compare_live`), keeping
 //! only what is about those resources.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use anyhow::Result;
 use aws_config::SdkConfig;
@@ -33,6 +33,8 @@ pub struct Declarations {
     sources: (Vec<String>, origin::Options),
     /// What the states looked like when read: see [`stamp`].
     pub stamp: Vec<String>,
+    /// The regions a scan of these states lists (the config's `regions` included).
+    regions: BTreeSet<String>,
 }
 
 impl Declarations {
@@ -54,7 +56,11 @@ impl Declarations {
         let accounts = declared.iter().filter_map(|r| Some((r.id.clone(), r.account()?))).collect();
         let states = files.iter().map(|f| f.path.clone()).collect();
         let states_named = states_arg;
-        Ok(Declarations { suppress, declared, states, accounts, sources: (states_named, options), stamp })
+        let regions = scan::regions_to_scan(&declared, &cfg.regions, default_region.as_deref())
+            .unwrap_or_default()
+            .into_iter()
+            .collect();
+        Ok(Declarations { suppress, declared, states, accounts, sources: (states_named, options), stamp, regions })
     }
 
     /// What the states look like now; another value than [`Self::stamp`] means reload.
@@ -65,6 +71,16 @@ impl Declarations {
     /// How many resources are declared.
     pub fn count(&self) -> usize {
         self.declared.len()
+    }
+
+    /// Whether the states declare the resource `id`.
+    pub fn declares(&self, id: &str) -> bool {
+        self.declared.iter().any(|r| r.id == id)
+    }
+
+    /// The regions a scan of these states lists.
+    pub fn regions(&self) -> &BTreeSet<String> {
+        &self.regions
     }
 
     /// Re-reads the resources `ev` changed and compares them with their declarations: the

@@ -37,6 +37,7 @@ mod storage;
 mod storage_services;
 mod suppress;
 mod watch;
+mod watch_accounts;
 mod watch_window;
 mod webhook_server;
 mod workloads;

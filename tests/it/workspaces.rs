@@ -9,11 +9,11 @@ use serde_json::Value;
 
 use crate::harness::{root, run, Estate, Moto};
 
-const ACCOUNT_B: &str = "222222222222";
-const ROLE_B: &str = "arn:aws:iam::222222222222:role/driftscan";
+pub(crate) const ACCOUNT_B: &str = "222222222222";
+pub(crate) const ROLE_B: &str = "arn:aws:iam::222222222222:role/driftscan";
 
 /// Credentials for account B, from moto's STS: requests signed with them act in that account.
-fn assume_b(moto: &Moto) -> (String, String, String) {
+pub(crate) fn assume_b(moto: &Moto) -> (String, String, String) {
     let out = moto.python(&format!(
         "import boto3\nc = boto3.client('sts').assume_role(RoleArn='{ROLE_B}', RoleSessionName='setup')['Credentials']\n\
          print(c['AccessKeyId'], c['SecretAccessKey'], c['SessionToken'])"
@@ -23,7 +23,7 @@ fn assume_b(moto: &Moto) -> (String, String, String) {
 }
 
 /// `tools/estate.py` as account B.
-fn estate_b(moto: &Moto, keys: &(String, String, String), args: &[&str]) -> String {
+pub(crate) fn estate_b(moto: &Moto, keys: &(String, String, String), args: &[&str]) -> String {
     let out = Command::new(root().join(".venv/bin/python"))
         .arg(root().join("tools/estate.py"))
         .args(args)

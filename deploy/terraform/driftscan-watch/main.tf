@@ -23,6 +23,18 @@ variable "max_receive_count" {
   default     = 5
 }
 
+variable "source_account_ids" {
+  description = <<-EOT
+    Other accounts whose EventBridge rules forward their write calls to this account's default
+    event bus, for one queue shared by several accounts (README, "One queue for several
+    accounts"): in each of them, a rule with the same event pattern targeting
+    arn:aws:events:REGION:THIS_ACCOUNT:event-bus/default. Forwarded events keep their own
+    `account`, by which driftscan watch routes them to that account's workspace.
+  EOT
+  type        = list(string)
+  default     = []
+}
+
 variable "consumer_role_arns" {
   description = "Roles that run driftscan watch: allowed to receive and delete the queue's messages."
   type        = list(string)
@@ -125,13 +137,33 @@ data "aws_iam_policy_document" "queue" {
   }
 }
 
+# The default bus takes the forwarded events; the rule above matches them like this
+# account's own, so the queue's policy needs nothing more.
+resource "aws_cloudwatch_event_bus_policy" "sources" {
+  count          = length(var.source_account_ids) > 0 ? 1 : 0
+  event_bus_name = "default"
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Sid       = "DriftscanSourceAccounts"
+      Effect    = "Allow"
+      Principal = { AWS = [for id in var.source_account_ids : "arn:aws:iam::${id}:root"] }
+      Action    = "events:PutEvents"
+      Resource  = "arn:aws:events:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:event-bus/default"
+    }]
+  })
+}
+
+data "aws_region" "current" {}
+data "aws_caller_identity" "current" {}
+
 resource "aws_sqs_queue_policy" "events" {
   queue_url = aws_sqs_queue.events.id
   policy    = data.aws_iam_policy_document.queue.json
 }
 
 output "queue_url" {
-  description = "For `queue` in the workspace's block of driftscan.hcl, or `driftscan watch --queue`."
+  description = "For `queue` in the block of each workspace whose events it carries (driftscan.hcl), or `driftscan watch --queue`."
   value       = aws_sqs_queue.events.id
 }
 
