@@ -49,7 +49,8 @@ pub struct AckArgs {
 }
 
 #[derive(Debug, Args)]
-#[command(mut_arg("format", |a| a.help("Output: a unified diff, or JSON per change")))]
+// The default set here too: clap keeps one default string for every `FormatArgs<F>`, the first made.
+#[command(mut_arg("format", |a| a.help("Output: a unified diff, or JSON per change").default_value("diff")))]
 pub struct FixArgs {
     /// The changes to settle, by id as `scan --format json` and `report` show them.
     #[arg(value_name = "CHANGE_ID", required_unless_present = "open")]
