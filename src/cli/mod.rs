@@ -135,7 +135,9 @@ enum Command {
     /// resolved with the event's actor and time, then told as `scan` tells. A message is
     /// deleted only once its events are committed; one that cannot be read is named on stderr
     /// and left to the queue's redrive policy. SIGTERM or SIGINT: the batch in hand is
-    /// finished, then exit 0. A state rewritten (file time, S3 ETag) is read again.
+    /// finished, then exit 0. A state rewritten (file time, S3 ETag) is read again. With a
+    /// config, every workspace with a `queue` is watched; a queue several workspaces name is
+    /// polled once and each event goes to the workspaces of its account.
     ///
     /// Example: driftscan watch --queue https://sqs.eu-west-1.amazonaws.com/123456789012/driftscan --state infra/terraform.tfstate --metrics-addr 127.0.0.1:9464
     Watch(WatchArgs),

@@ -72,8 +72,8 @@ pub struct ScanArgs {
 #[derive(Debug, Args)]
 #[command(mut_arg("db", |a| a.help(DB_CREATED)))]
 pub struct WatchArgs {
-    /// The SQS queue's URL. Default: the `queue` of the config's workspace (--workspace, or the
-    /// only one that has a queue).
+    /// The SQS queue's URL. Default: each watched workspace's `queue`. Without --workspace and
+    /// with several workspaces, it picks the workspaces whose `queue` it is.
     #[arg(long, value_name = "SQS_QUEUE_URL")]
     pub queue: Option<String>,
 
@@ -82,9 +82,11 @@ pub struct WatchArgs {
     #[arg(long = "state", short = 's', value_name = "PATH")]
     pub states: Vec<String>,
 
-    /// The config workspace to watch for.
+    /// The config workspaces to watch (repeatable). Default: every workspace with a `queue`;
+    /// workspaces naming the same queue share one poll of it, each event routed to those of
+    /// its account.
     #[arg(long = "workspace", short = 'w', value_name = "NAME")]
-    pub workspace: Option<String>,
+    pub workspaces: Vec<String>,
 
     #[command(flatten)]
     pub history: HistoryArgs,

@@ -1,7 +1,5 @@
 //! `report`: a window of the history, filtered, in the format asked for, to stdout or a file.
 
-use std::io::Write;
-
 use anyhow::Result;
 use chrono::{DateTime, Utc};
 

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use chrono::{DateTime, Utc};
 
 use super::{emit, runtime};
@@ -77,52 +77,67 @@ pub fn scan(args: ScanArgs, file: Option<&Config>, now: DateTime<Utc>) -> Result
 }
 
 /// The watch's configuration: its states and credentials as a scan of the same arguments (or
-/// workspace) takes them, and its queue.
+/// workspaces) takes them, grouped by queue: one poll of a queue for every workspace naming it.
 pub fn watch_config(args: WatchArgs, file: Option<&Config>) -> Result<crate::watch::WatchConfig> {
     if args.window > crate::watch::window::MAX {
         bail!("--window: expected 0s to 5m (a longer hold would tell later than a scheduled scan finds the change)");
     }
     let db = args.history.path(file);
+    let named = !args.workspaces.is_empty();
     let wanted = Wanted {
         states: &args.states,
-        workspaces: args.workspace.as_slice(),
+        workspaces: &args.workspaces,
         regions: &[],
         include_defaults: args.include_defaults,
         suppress: &args.suppress,
         scoring: &args.scoring,
         notify: args.notify.mode,
     };
-    let mut configs = scan_configs(&wanted, file, Some(db.clone()))?;
+    let configs = scan_configs(&wanted, file, Some(db.clone()))?;
     let workspaces = file.map(|c| c.workspaces.as_slice()).unwrap_or_default();
     let queue_of = |name: &Option<String>| {
         workspaces.iter().find(|w| Some(&w.name) == name.as_ref()).and_then(|w| w.queue.clone())
     };
-    let pick = match (&args.queue, configs.len()) {
-        (_, 1) => 0,
-        (Some(q), _) => configs.iter().position(|c| queue_of(&c.workspace).as_ref() == Some(q)).with_context(|| {
-            format!("--queue {q}: several workspaces in the config and none has this queue; pass --workspace")
-        })?,
-        (None, _) => {
-            let with: Vec<usize> = (0..configs.len()).filter(|&i| queue_of(&configs[i].workspace).is_some()).collect();
-            match with[..] {
-                [one] => one,
-                _ => bail!(
-                    "several workspaces in the config: pass --workspace NAME (or --queue with a workspace's queue)"
-                ),
+    let no_queue = "no queue to watch: pass --queue SQS_QUEUE_URL, or set `queue` in the workspace's config block";
+    let mut queues: Vec<crate::watch::QueueConfig> = Vec::new();
+    let mut add = |url: String, scan: ScanConfig| match queues.iter_mut().find(|q| q.url == url) {
+        Some(q) => q.workspaces.push(scan),
+        None => queues.push(crate::watch::QueueConfig { url, workspaces: vec![scan] }),
+    };
+    let alone = configs.len() == 1;
+    match args.queue {
+        // Named workspaces (or the only one) read the queue given; otherwise it picks those
+        // whose `queue` it is.
+        Some(q) if named || alone => configs.into_iter().for_each(|c| add(q.clone(), c)),
+        Some(q) => {
+            let mut any = false;
+            for c in configs.into_iter().filter(|c| queue_of(&c.workspace).as_ref() == Some(&q)) {
+                add(q.clone(), c);
+                any = true;
+            }
+            if !any {
+                bail!("--queue {q}: several workspaces in the config and none has this queue; pass --workspace");
             }
         }
-    };
-    let scan = configs.swap_remove(pick);
-    let queue_url = match args.queue.or_else(|| queue_of(&scan.workspace)) {
-        Some(q) => q,
-        None => bail!("no queue to watch: pass --queue SQS_QUEUE_URL, or set `queue` in the workspace's config block"),
-    };
+        None => {
+            for c in configs {
+                match queue_of(&c.workspace) {
+                    Some(q) => add(q, c),
+                    None if c.workspace.is_none() || named || alone => bail!("{no_queue}"),
+                    // Workspaces without a queue are scanned, not watched.
+                    None => {}
+                }
+            }
+        }
+    }
+    if queues.is_empty() {
+        bail!("{no_queue}");
+    }
     if !(std::time::Duration::from_secs(1)..=std::time::Duration::from_secs(20)).contains(&args.wait) {
         bail!("--wait: expected 1s to 20s (SQS waits at most 20 s; less than 1 s would poll without waiting)");
     }
     Ok(crate::watch::WatchConfig {
-        queue_url,
-        scan,
+        queues,
         db,
         notify: args.notify.mode,
         file: file.cloned(),
