@@ -7,7 +7,7 @@ CARGO  ?= cargo
 # A fresh clone has no Cargo.lock changes to make; --locked keeps CI on the committed versions.
 CARGO_FLAGS ?= --locked
 
-.PHONY: all build venv chromium test lint audit audit-refresh unit demo eval bench clean help
+.PHONY: all build venv chromium postgresql test lint audit audit-refresh unit demo eval bench clean help
 
 all: build
 
@@ -21,6 +21,7 @@ help:
 	@echo "make build  build target/debug/driftscan"
 	@echo "make venv   install the pinned moto emulator into $(VENV)"
 	@echo "make chromium  install Debian's chromium (the HTML report test renders in it)"
+	@echo "make postgresql  install Debian's postgresql (the shared-history tests start a server of their own)"
 
 build:
 	$(CARGO) build $(CARGO_FLAGS)
@@ -41,6 +42,16 @@ chromium:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
 	fi
 
+# The shared-history tests (tests/it/pg.rs) start a PostgreSQL server of their own in a temporary
+# folder with Debian's server binaries, installed here only when initdb is missing; they fail,
+# never skip, when it cannot start.
+postgresql:
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null 2>&1; then \
+		echo "installing postgresql (apt-get)"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq postgresql; \
+	fi
+
 # RustSec advisories against Cargo.lock with cargo-audit from the venv. Fails on a vulnerability,
 # on a crate the vendored snapshot does not cover, or when its self-test (a fixture lockfile with
 # a known vulnerable version) passes. Offline in CI, which cannot reach GitHub: see README.
@@ -55,7 +66,7 @@ lint:
 	$(CARGO) fmt --check
 	$(CARGO) clippy $(CARGO_FLAGS) --all-targets -- -D warnings
 
-test: venv chromium audit lint
+test: venv chromium postgresql audit lint
 	CHROMIUM=$(CHROMIUM) $(CARGO) test $(CARGO_FLAGS)
 
 # Deterministic (seeded): the figures in the README come from this.

@@ -28,8 +28,9 @@ pub const DEFAULT_PATH: &str = "driftscan.hcl";
 pub struct Config {
     /// The file it came from, as given.
     pub path: PathBuf,
-    /// `history`: the SQLite history every workspace records into.
-    pub history: Option<PathBuf>,
+    /// `history`: the history every workspace records into, a SQLite file (relative to the
+    /// config's folder) or a `postgres://` URL.
+    pub history: Option<crate::history::Location>,
     /// `threshold`: the anomaly threshold (0 to 1).
     pub threshold: Option<f64>,
     /// `lock_timeout`: how long a run waits for another run holding the history.
@@ -164,7 +165,12 @@ impl Reader<'_> {
                     let key = a.key.as_str();
                     self.once(&mut seen, key, a.key.span(), TOP_KEYS, "at the top level")?;
                     match key {
-                        "history" => cfg.history = Some(self.path_value(a)?),
+                        "history" => {
+                            let v = self.string(a)?;
+                            let loc = crate::history::Location::in_config(&v, self.base)
+                                .map_err(|e| self.err(a.value.span(), format!("history: {e}")))?;
+                            cfg.history = Some(loc);
+                        }
                         "threshold" => {
                             let t = self.number(a)?;
                             if !(0.0..=1.0).contains(&t) {
@@ -567,7 +573,7 @@ workspace "staging" {
     #[test]
     fn every_key_is_read_and_paths_follow_the_file() {
         let c = parse(FULL).unwrap();
-        assert_eq!(c.history, Some(PathBuf::from("/var/lib/driftscan/history.db")));
+        assert_eq!(c.history, Some(crate::history::Location::File(PathBuf::from("/var/lib/driftscan/history.db"))));
         assert_eq!(c.threshold, Some(0.7));
         assert_eq!(c.lock_timeout, Some(Duration::from_secs(120)));
         assert_eq!(c.parallel, Some(8));

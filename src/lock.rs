@@ -12,6 +12,11 @@
 //! report, a check) takes it for as long as the migrations last. `flock` locks belong to an open
 //! file, so a second `acquire` in the process that holds the lock would wait for itself; the
 //! paths this process holds are therefore kept in [`HELD`], and [`held_here`] says so.
+//!
+//! A shared history (PostgreSQL) has no file: its runs take turns per workspace on the server,
+//! with advisory locks held by the recording transaction (`history::db`), which the server
+//! releases when a run's connection ends, however it ends. Its "lock" here only carries the
+//! run's timeout to those waits.
 
 use std::collections::BTreeSet;
 use std::fs::{File, OpenOptions};
@@ -28,11 +33,19 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// The lock files this process holds a lock on.
 static HELD: Mutex<BTreeSet<PathBuf>> = Mutex::new(BTreeSet::new());
 
+/// How long a shared history's waits for another run last: the timeout of this run's lock.
+static SHARED_TIMEOUT: Mutex<Duration> = Mutex::new(DEFAULT_TIMEOUT);
+
+/// How long this run waits for another that holds a workspace of a shared history.
+pub fn shared_timeout() -> Duration {
+    SHARED_TIMEOUT.lock().map(|t| *t).unwrap_or(DEFAULT_TIMEOUT)
+}
+
 /// Held for the whole run; released when dropped (or when the process ends).
 #[derive(Debug)]
 pub struct HistoryLock {
-    _file: File,
-    pub path: PathBuf,
+    _file: Option<File>,
+    pub path: Option<PathBuf>,
 }
 
 /// The lock file of the history at `db`: `<db>.lock`.
@@ -48,8 +61,22 @@ pub fn held_here(db: &Path) -> bool {
 }
 
 impl HistoryLock {
-    /// Takes the lock of the history at `db`, waiting up to `timeout`.
-    pub fn acquire(db: &Path, timeout: Duration) -> Result<HistoryLock> {
+    /// Takes the lock of the history at `db`, waiting up to `timeout`; for a shared history,
+    /// sets how long its per-workspace waits last.
+    pub fn acquire(db: &crate::history::Location, timeout: Duration) -> Result<HistoryLock> {
+        match db.file() {
+            Some(path) => Self::acquire_file(path, timeout),
+            None => {
+                if let Ok(mut t) = SHARED_TIMEOUT.lock() {
+                    *t = timeout;
+                }
+                Ok(HistoryLock { _file: None, path: None })
+            }
+        }
+    }
+
+    /// Takes the lock of the SQLite history at `db`, waiting up to `timeout`.
+    pub fn acquire_file(db: &Path, timeout: Duration) -> Result<HistoryLock> {
         let path = lock_path(db);
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty() && !d.exists()) {
             crate::history::create_private_dir(dir)
@@ -86,15 +113,15 @@ impl HistoryLock {
         if let Ok(mut held) = HELD.lock() {
             held.insert(path.clone());
         }
-        Ok(HistoryLock { _file: file, path })
+        Ok(HistoryLock { _file: Some(file), path: Some(path) })
     }
 }
 
 impl Drop for HistoryLock {
     fn drop(&mut self) {
         // The file closes after this, which releases the flock.
-        if let Ok(mut held) = HELD.lock() {
-            held.remove(&self.path);
+        if let (Ok(mut held), Some(path)) = (HELD.lock(), &self.path) {
+            held.remove(path);
         }
     }
 }
@@ -129,13 +156,13 @@ mod tests {
     fn a_second_holder_waits_then_gives_up_and_a_dropped_lock_frees() {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("h/history.db");
-        let first = HistoryLock::acquire(&db, Duration::ZERO).unwrap();
+        let first = HistoryLock::acquire_file(&db, Duration::ZERO).unwrap();
         let started = Instant::now();
-        let err = HistoryLock::acquire(&db, Duration::from_millis(300)).unwrap_err().to_string();
+        let err = HistoryLock::acquire_file(&db, Duration::from_millis(300)).unwrap_err().to_string();
         assert!(started.elapsed() >= Duration::from_millis(300));
         assert!(err.contains("another driftscan run (pid "), "{err}");
         drop(first);
-        HistoryLock::acquire(&db, Duration::ZERO).unwrap();
+        HistoryLock::acquire_file(&db, Duration::ZERO).unwrap();
     }
 
     #[test]
@@ -143,7 +170,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("history.db");
         assert!(!held_here(&db));
-        let lock = HistoryLock::acquire(&db, Duration::ZERO).unwrap();
+        let lock = HistoryLock::acquire_file(&db, Duration::ZERO).unwrap();
         assert!(held_here(&db));
         assert!(!held_here(&dir.path().join("other.db")));
         drop(lock);

@@ -31,7 +31,7 @@ pub struct ScanConfig {
     /// Regions to scan besides those the states name.
     pub regions: Vec<String>,
     /// History database; `None` records nothing.
-    pub db: Option<PathBuf>,
+    pub db: Option<crate::history::Location>,
     /// Where the recorded changes are queued to be told (per sink, as routed), in the recording
     /// transaction.
     pub queue: Option<Queue>,
@@ -88,8 +88,8 @@ pub async fn run(cfg: &ScanConfig, now: DateTime<Utc>, progress: &Progress) -> R
 
     // An existing history is opened before calling AWS, so an unusable one fails fast; a new one
     // is created only once there is a scan to record, so a failed scan leaves nothing behind.
-    let open = |db: &std::path::Path| History::open(db).map(|h| h.queueing(cfg.queue.clone()));
-    let mut history = cfg.db.as_deref().filter(|p| p.exists()).map(open).transpose()?;
+    let open = |db: &crate::history::Location| History::open(db).map(|h| h.queueing(cfg.queue.clone()));
+    let mut history = cfg.db.as_ref().filter(|p| p.exists()).map(open).transpose()?;
 
     // ARNs are not compared, so they are read before normalising drops them.
     let accounts: BTreeMap<String, String> =
@@ -124,7 +124,7 @@ pub async fn run(cfg: &ScanConfig, now: DateTime<Utc>, progress: &Progress) -> R
         unscanned: coverage.unscanned.clone(),
     };
     if history.is_none() {
-        history = cfg.db.as_deref().map(open).transpose()?;
+        history = cfg.db.as_ref().map(open).transpose()?;
     }
     if let Some(h) = history.as_mut() {
         let id = h.record(&mut report, &declared, &live, &coverage, &cfg.scoring, now).context("recording the scan")?;

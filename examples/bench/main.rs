@@ -99,10 +99,10 @@ fn synthetic(i: usize, rows: usize, now: DateTime<Utc>) -> (Observation, bool) {
 
 /// Fills `path` with `rows` changes (one transaction) and the counters learned from them.
 fn build_history(path: &Path, rows: usize, now: DateTime<Utc>) -> Result<()> {
-    let mut h = History::open(path)?;
+    let mut h = History::open(&path.to_path_buf().into())?;
     let cfg = scoring::Config::default();
     let mut model = MemoryStore::new();
-    let conn = h.connection();
+    let conn = h.sqlite_connection().context("the bench writes a SQLite history")?;
     conn.execute_batch("BEGIN")?;
     conn.execute(
         "INSERT INTO scans (id, started_at, finished_at, regions, states, managed, drifted, deleted, unmanaged, unscanned, coverage_pct)
@@ -176,7 +176,7 @@ fn build_history(path: &Path, rows: usize, now: DateTime<Utc>) -> Result<()> {
     conn.execute_batch("COMMIT")?;
     // The counters the model learned from the same changes, as `learn` and `scan` keep them.
     let dump: Vec<(String, scoring::Counter)> = model.entries().map(|(k, c)| (k.to_owned(), c)).collect();
-    let conn = h.connection();
+    let conn = h.sqlite_connection().context("the bench writes a SQLite history")?;
     conn.execute_batch("BEGIN")?;
     {
         let mut put = conn.prepare("INSERT OR REPLACE INTO score_counters (key, value, at) VALUES (?1, ?2, ?3)")?;
@@ -185,7 +185,9 @@ fn build_history(path: &Path, rows: usize, now: DateTime<Utc>) -> Result<()> {
         }
     }
     conn.execute_batch("COMMIT")?;
-    h.connection().execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")?;
+    h.sqlite_connection()
+        .context("the bench writes a SQLite history")?
+        .execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")?;
     let _ = &mut h;
     Ok(())
 }
@@ -270,18 +272,18 @@ fn history(dir: &Path, rows: usize) -> Result<()> {
     build_history(&small, 1_000, now).context("building the small history")?;
     let db_bytes = std::fs::metadata(&big)?.len();
 
-    let score_small = score_time(&History::open(&small)?, 2_000, now)?;
-    let score_big = score_time(&History::open(&big)?, 2_000, now)?;
+    let score_small = score_time(&History::open(&small.clone().into())?, 2_000, now)?;
+    let score_big = score_time(&History::open(&big.clone().into())?, 2_000, now)?;
 
     let window = Window { since: Some(now - Duration::days(30)), until: None };
-    let h = History::open(&big)?;
+    let h = History::open(&big.clone().into())?;
     let t = Instant::now();
     let listed = h.changes(&window)?.len();
     let list_s = t.elapsed().as_secs_f64();
     drop(h);
 
     // Last, as it adds 10,000 changes (a few to the 30 days the CLI `report` then lists).
-    let mut h = History::open(&big)?;
+    let mut h = History::open(&big.clone().into())?;
     let (mut report, seen, coverage) = scan_report(10_000, now);
     let t = Instant::now();
     h.record(&mut report, &[], &seen, &coverage, &scoring::Config::default(), now)?;

@@ -39,7 +39,7 @@ pub struct CheckConfig {
     /// No AWS calls: only the plan and the history.
     pub offline: bool,
     /// History to score planned changes against; read only, never created.
-    pub db: PathBuf,
+    pub db: crate::history::Location,
     pub scoring: scoring::Config,
     pub fail_on: FailOn,
     /// The ignore file the user named; `None` reads `./.driftignore` when it exists (as a scan).

@@ -141,6 +141,9 @@ enum Command {
     ///
     /// Example: driftscan watch --queue https://sqs.eu-west-1.amazonaws.com/123456789012/driftscan --state infra/terraform.tfstate --metrics-addr 127.0.0.1:9464
     Watch(WatchArgs),
+    /// Move a history between backends: `history copy --from PATH_OR_URL --to PATH_OR_URL`.
+    #[command(subcommand)]
+    History(crate::history::command::HistoryCommand),
     /// Work with the config file (driftscan.hcl).
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -182,6 +185,7 @@ pub fn run() -> Result<Exit> {
         Command::Notify(args) => commands::history::notify(args, file, now),
         Command::Watch(args) => crate::watch::command(commands::scan::watch_config(args, file)?),
         Command::State(args) => commands::config::state(args),
+        Command::History(args) => crate::history::command::run(args),
         Command::Config(_) => unreachable!("handled above"),
     }
 }

@@ -35,34 +35,36 @@ impl History {
         let (counted_tx, counted) = sync_channel::<T>(1);
         let (batch_tx, batches) = sync_channel::<Vec<ChangeRow>>(AHEAD);
         let reader = std::thread::Builder::new().name("history-reader".into()).spawn(move || -> Result<()> {
-            let snapshot = self.conn.unchecked_transaction()?;
-            let mut counted = T::default();
-            query::each_facets(&snapshot, &window, |f| count(&mut counted, f))?;
-            if counted_tx.send(counted).is_err() {
-                return Ok(());
-            }
-            let mut batch = Vec::with_capacity(BATCH);
-            // The writer stopped listening (an error of its own, or `| head`): stop quietly.
-            let mut went_away = false;
-            let read = query::each(&snapshot, &window, |r| {
-                if keep(&r) {
-                    batch.push(r);
-                    if batch.len() == BATCH {
-                        let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
-                        went_away = batch_tx.send(full).is_err();
-                        anyhow::ensure!(!went_away, "the report's writer went away");
+            let db = &self.db;
+            db.snapshot(|snapshot| {
+                let mut counted = T::default();
+                query::each_facets(snapshot, &window, |f| count(&mut counted, f))?;
+                if counted_tx.send(counted).is_err() {
+                    return Ok(());
+                }
+                let mut batch = Vec::with_capacity(BATCH);
+                // The writer stopped listening (an error of its own, or `| head`): stop quietly.
+                let mut went_away = false;
+                let read = query::each(snapshot, &window, |r| {
+                    if keep(&r) {
+                        batch.push(r);
+                        if batch.len() == BATCH {
+                            let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                            went_away = batch_tx.send(full).is_err();
+                            anyhow::ensure!(!went_away, "the report's writer went away");
+                        }
                     }
+                    Ok(())
+                });
+                if went_away {
+                    return Ok(());
+                }
+                read?;
+                if !batch.is_empty() {
+                    let _ = batch_tx.send(batch);
                 }
                 Ok(())
-            });
-            if went_away {
-                return Ok(());
-            }
-            read?;
-            if !batch.is_empty() {
-                let _ = batch_tx.send(batch);
-            }
-            Ok(())
+            })
         });
         let reader = reader.context("starting a thread to read the history")?;
         match counted.recv() {
@@ -98,7 +100,7 @@ mod tests {
     /// A history of `n` CloudTrail-style changes a minute apart, types alternating.
     fn history(n: usize) -> (tempfile::TempDir, History) {
         let dir = tempfile::tempdir().unwrap();
-        let h = History::open(&dir.path().join("h.db")).unwrap();
+        let h = History::open(&dir.path().join("h.db").into()).unwrap();
         let conn = h.connection();
         conn.execute_batch("BEGIN").unwrap();
         for i in 0..n {

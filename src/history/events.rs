@@ -3,10 +3,10 @@
 
 use anyhow::Result;
 use chrono::{DateTime, Utc};
-use rusqlite::{params, OptionalExtension, Transaction};
 use serde::Serialize;
 
 use super::counters::with_store;
+use super::db::{args, Db};
 use super::lifecycle::round3;
 use super::rfc3339;
 use crate::cloudtrail::Loaded;
@@ -46,14 +46,9 @@ pub struct LearnedChange {
 }
 
 /// Records `loaded`'s events (already in time order) in one transaction.
-pub(super) fn record(
-    tx: &Transaction,
-    loaded: &Loaded,
-    now: DateTime<Utc>,
-    cfg: &scoring::Config,
-) -> Result<LearnOutcome> {
+pub(super) fn record(tx: &Db, loaded: &Loaded, now: DateTime<Utc>, cfg: &scoring::Config) -> Result<LearnOutcome> {
     // One counter store for the file's events: they share most keys (see `counters`).
-    let out = with_store(tx, |store| -> Result<LearnOutcome> {
+    let out = with_store(tx, cfg, |store| -> Result<LearnOutcome> {
         let mut out = LearnOutcome::default();
         for ev in &loaded.events {
             // Events from the future of the run's clock (`--now` in a backfill) wait for their time.
@@ -62,10 +57,11 @@ pub(super) fn record(
             }
             let time = rfc3339(ev.time);
             for r in &ev.resources {
-                let known: Option<i64> = tx
-                    .prepare_cached("SELECT id FROM changes WHERE event_id = ?1 AND resource_id = ?2")?
-                    .query_row(params![ev.event_id, r.id], |row| row.get(0))
-                    .optional()?;
+                let known: Option<i64> = tx.row(
+                    "SELECT id FROM changes WHERE event_id = ?1 AND resource_id = ?2",
+                    args![ev.event_id, r.id],
+                    |row| row.get(0),
+                )?;
                 if known.is_some() {
                     out.already_recorded += 1;
                     continue;
@@ -79,13 +75,13 @@ pub(super) fn record(
                     actor: ev.actor.clone(),
                 };
                 let s = scoring::record(store, &obs, cfg)?;
-                tx.prepare_cached(
+                let id: i64 = tx.one(
                 "INSERT INTO changes (source, kind, type, resource_id, region, account, event_id, event_name, actor,
                                       source_ip, user_agent, changed_at, time, first_seen, last_seen, score,
                                       anomalous, reasons)
-                 VALUES ('cloudtrail', 'event', ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?10, ?10, ?11, ?12, ?13)",
-            )?
-            .execute(params![
+                 VALUES ('cloudtrail', 'event', ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?10, ?10, ?11, ?12, ?13)
+                 RETURNING id",
+                args![
                 r.rtype,
                 r.id,
                 ev.region,
@@ -100,20 +96,18 @@ pub(super) fn record(
                 s.anomalous,
                 serde_json::to_string(&s.reasons)?,
             ])?;
-                let id = tx.last_insert_rowid();
                 // A drift already open on this resource, first seen after this event and with nothing
                 // later explaining it, was this event's doing. Tag events explain tag drift only, and
                 // other writes everything but tags.
                 let tags = matches!(ev.event_name.as_str(), "CreateTags" | "DeleteTags");
-                out.linked += tx
-                    .prepare_cached(
-                        "UPDATE changes SET actor = ?1, changed_at = ?2, time = ?2
+                out.linked += tx.execute(
+                    "UPDATE changes SET actor = ?1, changed_at = ?2, time = ?2
                       WHERE source = 'scan' AND resolved_at IS NULL AND resource_id = ?3
                         AND first_seen >= ?2 AND (since IS NULL OR since < ?2)
                         AND (changed_at IS NULL OR changed_at < ?2)
                         AND (attribute IS NULL OR (attribute = 'tags') = ?4)",
-                    )?
-                    .execute(params![ev.actor, time, r.id, tags])?;
+                    args![ev.actor, time, r.id, tags],
+                )?;
                 out.added += 1;
                 out.anomalous += usize::from(s.anomalous);
                 out.changes.push(LearnedChange {
@@ -137,7 +131,7 @@ pub(super) fn record(
     let skipped: Vec<String> = loaded.skipped.iter().map(ToString::to_string).collect();
     tx.execute(
         "INSERT INTO learn_runs (ran_at, files, records, added, duplicates, skipped) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![
+        args![
             rfc3339(now),
             loaded.files,
             loaded.records,

@@ -8,15 +8,14 @@
 
 use std::collections::HashSet;
 
-use anyhow::Result;
-use chrono::{DateTime, Duration, Utc};
-use rusqlite::{params, OptionalExtension, Transaction};
-
 use super::counters::{with_store, SqlStore};
+use super::db::{args, Db};
 use super::rfc3339;
 use crate::diff::Coverage;
 use crate::report::{Change, Report, Resolved, Status};
 use crate::scoring::{self, Observation};
+use anyhow::Result;
+use chrono::{DateTime, Duration, Utc};
 
 /// How far back a first scan looks for a CloudTrail event to explain a drift.
 const FIRST_SCAN_LOOKBACK_DAYS: i64 = 30;
@@ -59,13 +58,13 @@ struct Scored {
 }
 
 /// Applies `report`'s changes to the history and fills in their ids, status and scores.
-pub(super) fn apply(tx: &Transaction, ctx: &ScanContext, report: &mut Report) -> Result<()> {
+pub(super) fn apply(tx: &Db, ctx: &ScanContext, report: &mut Report) -> Result<()> {
     let now = rfc3339(ctx.now);
     let mut seen: HashSet<i64> = HashSet::new();
     let (mut opened, mut anomalous) = (0, 0);
 
     // One counter store for the scan's changes: they share most keys (see `counters`).
-    with_store(tx, |store| -> Result<()> {
+    with_store(tx, ctx.scoring, |store| -> Result<()> {
         for c in report.changes.iter_mut() {
             let account = c.account.clone().unwrap_or_default();
             let account = account.as_str();
@@ -83,7 +82,7 @@ pub(super) fn apply(tx: &Transaction, ctx: &ScanContext, report: &mut Report) ->
                 Some(o) if o.actual == actual => {
                     tx.execute(
                         "UPDATE changes SET last_seen = ?1, last_scan_id = coalesce(?2, last_scan_id), live = coalesce(?4, live) WHERE id = ?3",
-                        params![now, ctx.scan_id, o.id, live],
+                        args![now, ctx.scan_id, o.id, live],
                     )?;
                     let s = Scored {
                         score: o.score.unwrap_or(0.0),
@@ -103,7 +102,7 @@ pub(super) fn apply(tx: &Transaction, ctx: &ScanContext, report: &mut Report) ->
                             anomalous = ?5, reasons = ?6, actor = ?7, changed_at = ?8,
                             time = coalesce(?8, ?2), acked_at = NULL, expected = NULL, live = coalesce(?10, live)
                       WHERE id = ?9",
-                    params![
+                    args![
                         actual,
                         now,
                         ctx.scan_id,
@@ -132,36 +131,36 @@ pub(super) fn apply(tx: &Transaction, ctx: &ScanContext, report: &mut Report) ->
     report.summary.resolved = report.resolved.len();
     tx.execute(
         "UPDATE scans SET opened = ?1, resolved = ?2, anomalous = ?3 WHERE id = ?4",
-        params![opened, report.resolved.len(), anomalous, ctx.scan_id],
+        args![opened, report.resolved.len(), anomalous, ctx.scan_id],
     )?;
     Ok(())
 }
 
-fn find_open(tx: &Transaction, c: &Change) -> rusqlite::Result<Option<Open>> {
-    tx.prepare_cached(
+fn find_open(tx: &Db, c: &Change) -> Result<Option<Open>> {
+    tx.row(
         "SELECT id, actual, first_seen, actor, changed_at, score, anomalous, reasons FROM changes
           WHERE source = 'scan' AND resolved_at IS NULL AND kind = ?1 AND type = ?2 AND resource_id = ?3
             AND coalesce(attribute, '') = coalesce(?4, '')",
-    )?
-    .query_row(params![c.kind.as_str(), c.rtype, c.id, c.attribute], |r| {
-        Ok(Open {
-            id: r.get(0)?,
-            actual: r.get(1)?,
-            first_seen: r.get(2)?,
-            actor: r.get(3)?,
-            changed_at: r.get(4)?,
-            score: r.get(5)?,
-            anomalous: r.get(6)?,
-            reasons: r.get(7)?,
-        })
-    })
-    .optional()
+        args![c.kind.as_str(), c.rtype, c.id, c.attribute],
+        |r| {
+            Ok(Open {
+                id: r.get(0)?,
+                actual: r.opt(1)?,
+                first_seen: r.get(2)?,
+                actor: r.opt(3)?,
+                changed_at: r.opt(4)?,
+                score: r.opt(5)?,
+                anomalous: r.get(6)?,
+                reasons: r.get(7)?,
+            })
+        },
+    )
 }
 
 /// Scores a change this scan found new (or moved): from the CloudTrail event that explains it
 /// when there is one after `after`, else as of the scan, learning it.
 fn score_new(
-    tx: &Transaction,
+    tx: &Db,
     store: &mut SqlStore,
     ctx: &ScanContext,
     c: &Change,
@@ -188,30 +187,30 @@ fn score_new(
 /// The CloudTrail events on `resource_id` in (`after`, `until`] that can explain a change of
 /// `attribute`: the latest names who and when; the most unusual gives the score.
 fn linked_event(
-    tx: &Transaction,
+    tx: &Db,
     resource_id: &str,
     attribute: Option<&str>,
     after: &str,
     until: &str,
 ) -> Result<Option<Scored>> {
-    let mut stmt = tx.prepare_cached(
+    let rows = tx.query(
         "SELECT actor, time, score, anomalous, reasons FROM changes
           WHERE source = 'cloudtrail' AND resource_id = ?1 AND time > ?2 AND time <= ?3
-            AND (?4 IS NULL OR (event_name IN ('CreateTags', 'DeleteTags')) = (?4 = 'tags'))
+            AND (CAST(?4 AS TEXT) IS NULL OR (event_name IN ('CreateTags', 'DeleteTags')) = (?4 = 'tags'))
           ORDER BY time DESC, id DESC",
+        args![resource_id, after, until, attribute],
+        |r| {
+            Ok((
+                r.opt::<String>(0)?,
+                r.get::<String>(1)?,
+                r.opt::<f64>(2)?.unwrap_or(0.0),
+                r.get::<bool>(3)?,
+                r.get::<String>(4)?,
+            ))
+        },
     )?;
-    let rows = stmt.query_map(params![resource_id, after, until, attribute], |r| {
-        Ok((
-            r.get::<_, Option<String>>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, Option<f64>>(2)?.unwrap_or(0.0),
-            r.get::<_, bool>(3)?,
-            r.get::<_, String>(4)?,
-        ))
-    })?;
     let mut out: Option<Scored> = None;
-    for row in rows {
-        let (actor, time, score, anomalous, reasons) = row?;
+    for (actor, time, score, anomalous, reasons) in rows {
         match out.as_mut() {
             None => {
                 let reasons = serde_json::from_str(&reasons).unwrap_or_default();
@@ -228,45 +227,37 @@ fn linked_event(
     Ok(out)
 }
 
-fn insert(
-    tx: &Transaction,
-    ctx: &ScanContext,
-    c: &Change,
-    account: &str,
-    actual: &Option<String>,
-    s: &Scored,
-) -> Result<i64> {
+fn insert(tx: &Db, ctx: &ScanContext, c: &Change, account: &str, actual: &Option<String>, s: &Scored) -> Result<i64> {
     let now = rfc3339(ctx.now);
-    tx.prepare_cached(
+    tx.one(
         "INSERT INTO changes (source, kind, type, resource_id, region, account, address, state, attribute, declared,
                               actual, actor, changed_at, time, first_seen, last_seen, first_scan_id, last_scan_id,
                               since, score, anomalous, reasons, workspace, live)
          VALUES ('scan', ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, coalesce(?12, ?13), ?13, ?13, ?14, ?14,
-                 ?15, ?16, ?17, ?18, ?19, ?20)",
-    )?
-    .execute(params![
-        c.kind.as_str(),
-        c.rtype,
-        c.id,
-        c.region,
-        account,
-        c.address,
-        c.state,
-        c.attribute,
-        c.declared.as_ref().map(|v| v.to_string()),
-        actual,
-        s.actor,
-        s.changed_at,
-        now,
-        ctx.scan_id,
-        ctx.since,
-        s.score,
-        s.anomalous,
-        serde_json::to_string(&s.reasons)?,
-        ctx.workspace,
-        c.live.as_ref().map(|v| v.to_string()),
-    ])?;
-    Ok(tx.last_insert_rowid())
+                 ?15, ?16, ?17, ?18, ?19, ?20) RETURNING id",
+        args![
+            c.kind.as_str(),
+            c.rtype,
+            c.id,
+            c.region,
+            account,
+            c.address,
+            c.state,
+            c.attribute,
+            c.declared.as_ref().map(|v| v.to_string()),
+            actual,
+            s.actor,
+            s.changed_at,
+            now,
+            ctx.scan_id,
+            ctx.since,
+            s.score,
+            s.anomalous,
+            serde_json::to_string(&s.reasons)?,
+            ctx.workspace,
+            c.live.as_ref().map(|v| v.to_string()),
+        ],
+    )
 }
 
 fn fill(c: &mut Change, id: i64, status: Status, first_seen: String, s: &Scored) {
@@ -282,34 +273,28 @@ fn fill(c: &mut Change, id: i64, status: Status, first_seen: String, s: &Scored)
 
 /// Open changes this scan did not find, where it looked: a type and region it listed, and, for
 /// a declared resource, the state that declares it. What it did not look at stays open.
-fn resolve(
-    tx: &Transaction,
-    ctx: &ScanContext,
-    states: &[String],
-    seen: &HashSet<i64>,
-    now: &str,
-) -> Result<Vec<Resolved>> {
-    let mut stmt = tx.prepare_cached(
+fn resolve(tx: &Db, ctx: &ScanContext, states: &[String], seen: &HashSet<i64>, now: &str) -> Result<Vec<Resolved>> {
+    let open = tx.query(
         "SELECT id, kind, type, resource_id, region, attribute, first_seen, state FROM changes
-          WHERE source = 'scan' AND resolved_at IS NULL AND workspace IS ?1 ORDER BY id",
+          WHERE source = 'scan' AND resolved_at IS NULL AND workspace IS NOT DISTINCT FROM ?1 ORDER BY id",
+        args![ctx.workspace],
+        |r| {
+            Ok((
+                Resolved {
+                    id: r.get(0)?,
+                    kind: r.get(1)?,
+                    rtype: r.get(2)?,
+                    resource_id: r.get(3)?,
+                    region: r.get(4)?,
+                    attribute: r.opt(5)?,
+                    first_seen: r.get(6)?,
+                },
+                r.opt::<String>(7)?,
+            ))
+        },
     )?;
-    let open = stmt.query_map([ctx.workspace], |r| {
-        Ok((
-            Resolved {
-                id: r.get(0)?,
-                kind: r.get(1)?,
-                rtype: r.get(2)?,
-                resource_id: r.get(3)?,
-                region: r.get(4)?,
-                attribute: r.get(5)?,
-                first_seen: r.get(6)?,
-            },
-            r.get::<_, Option<String>>(7)?,
-        ))
-    })?;
     let mut resolved = Vec::new();
-    for row in open {
-        let (r, state) = row?;
+    for (r, state) in open {
         let listed = ctx.coverage.scanned.contains(&crate::catalog::coverage_key(&r.rtype, &r.region));
         let state_read = state.as_ref().map_or(true, |s| states.contains(s));
         let looked_at = ctx.only.map_or(true, |ids| ids.contains(&r.resource_id));
@@ -318,7 +303,7 @@ fn resolve(
         }
     }
     for r in &resolved {
-        tx.execute("UPDATE changes SET resolved_at = ?1 WHERE id = ?2", params![now, r.id])?;
+        tx.execute("UPDATE changes SET resolved_at = ?1 WHERE id = ?2", args![now, r.id])?;
     }
     Ok(resolved)
 }

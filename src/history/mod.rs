@@ -6,24 +6,39 @@
 //! [`History::ack`]; each runs in one transaction, scoring and all, so the history and the model
 //! never hold half a run.
 
+//! The history: SQLite by default, or a PostgreSQL database that many runners share. Each
+//! backend has its numbered migrations (`migrations/`, `migrations/postgres/`), embedded in the
+//! binary and applied in order when the store opens; the history's SQL is written once over
+//! both (see [`db`]).
+//!
+//! Data flows in through [`History::record`] (a scan), [`History::learn`] (CloudTrail events) and
+//! [`History::ack`]; each runs in one transaction, scoring and all, so the history and the model
+//! never hold half a run.
+
 mod behind;
+pub mod command;
+pub mod copy;
 mod counters;
+pub(crate) mod db;
 mod events;
 mod lifecycle;
+pub mod location;
 mod notifications;
 mod query;
 mod scans;
+mod schema;
 mod watch;
 
 use std::path::Path;
 
 use anyhow::{bail, Context, Result};
 use chrono::{DateTime, SecondsFormat, Utc};
-use rusqlite::{params, Connection, OptionalExtension};
 use sha2::{Digest, Sha256};
 
 pub use behind::Behind;
+use db::{args, Db, Dialect};
 pub use events::{LearnOutcome, LearnedChange};
+pub use location::Location;
 pub use notifications::{Action, Delivery, Pending, Queue, SinkQueue};
 pub use query::{ChangeRow, Facets, Window};
 pub use scans::ScanPoint;
@@ -35,17 +50,6 @@ use crate::report::{Report, Status};
 use crate::resource::Resource;
 use crate::scoring;
 
-/// Every migration, in order. Append only: a released migration never changes.
-const MIGRATIONS: &[(&str, &str)] = &[
-    ("0001_init", include_str!("../../migrations/0001_init.sql")),
-    ("0002_lifecycle", include_str!("../../migrations/0002_lifecycle.sql")),
-    ("0003_workspaces", include_str!("../../migrations/0003_workspaces.sql")),
-    ("0004_notifications", include_str!("../../migrations/0004_notifications.sql")),
-    ("0005_alerts", include_str!("../../migrations/0005_alerts.sql")),
-    ("0006_revert_requested", include_str!("../../migrations/0006_revert_requested.sql")),
-    ("0007_unmanaged_live", include_str!("../../migrations/0007_unmanaged_live.sql")),
-];
-
 /// Times are stored as RFC 3339 UTC with whole seconds, so that text order is time order.
 pub fn rfc3339(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
@@ -53,30 +57,44 @@ pub fn rfc3339(t: DateTime<Utc>) -> String {
 
 /// An open history database.
 pub struct History {
-    conn: Connection,
-    path: std::path::PathBuf,
+    db: Db,
+    location: Location,
     /// Where the changes this history records are queued to be told, if anywhere.
     queue: Option<Queue>,
 }
 
 impl History {
-    /// Opens (creating if needed) the database at `path` and brings its schema up to date.
-    pub fn open(path: &Path) -> Result<Self> {
+    /// Opens the history at `location` (creating a SQLite file if needed) and brings its schema
+    /// up to date.
+    pub fn open(location: &Location) -> Result<Self> {
+        match location {
+            Location::File(path) => Self::open_file(path),
+            Location::Postgres(url) => {
+                let db = Db::postgres(url.connect()?);
+                let h = History { db, location: location.clone(), queue: None };
+                schema::migrate_postgres(&h.db).map_err(|e| h.storage_error(e))?;
+                Ok(h)
+            }
+        }
+    }
+
+    fn open_file(path: &Path) -> Result<Self> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             if !dir.exists() {
                 create_private_dir(dir).with_context(|| format!("creating history directory {}", dir.display()))?;
             }
         }
         let new = !path.exists();
-        let conn = Connection::open(path).with_context(|| format!("opening history {}", path.display()))?;
+        let conn = rusqlite::Connection::open(path).with_context(|| format!("opening history {}", path.display()))?;
         if new {
             // What the estate looks like, and who changed it: for its owner only. SQLite gives
             // the -wal and -shm files the database file's permissions.
             make_private(path).with_context(|| format!("restricting {} to its owner", path.display()))?;
         }
-        let mut h = History { conn, path: path.to_path_buf(), queue: None };
-        h.prepare().with_context(|| format!("history {}", path.display())).map_err(|e| storage_error(path, e))?;
-        Ok(h)
+        schema::migrate_sqlite(&conn, path)
+            .with_context(|| format!("history {}", path.display()))
+            .map_err(|e| storage_error(path, e))?;
+        Ok(History { db: Db::sqlite(conn), location: Location::File(path.to_path_buf()), queue: None })
     }
 
     /// Queues what [`Self::record`] and [`Self::learn`] record for `queue`'s channel, in the
@@ -87,45 +105,15 @@ impl History {
         self
     }
 
-    fn prepare(&mut self) -> Result<()> {
-        // A scheduled run may meet another holding the database; wait rather than fail at once.
-        self.conn.busy_timeout(std::time::Duration::from_secs(30))?;
-        self.conn.pragma_update(None, "foreign_keys", "ON")?;
-        let version = self.schema_version()?;
-        let mode: String = self.conn.query_row("PRAGMA journal_mode", [], |r| r.get(0))?;
-        if version == MIGRATIONS.len() && mode.eq_ignore_ascii_case("wal") {
-            return Ok(());
-        }
-        // Two runs that open a new or older history at once would both apply the migrations:
-        // they run under the history lock. A run that writes the history holds it already;
-        // any other takes it for as long as the migrations last.
-        let _lock = if crate::lock::held_here(&self.path) {
-            None
-        } else {
-            Some(crate::lock::HistoryLock::acquire(&self.path, crate::lock::DEFAULT_TIMEOUT)?)
-        };
-        self.conn.pragma_update(None, "journal_mode", "WAL")?;
-        // Immediate: the write lock is taken before the version is read again, so a run whose
-        // lock is a no-op (not Unix) still migrates once.
-        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let version: usize = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-        for (i, (name, sql)) in MIGRATIONS.iter().enumerate().skip(version) {
-            tx.execute_batch(sql).map_err(|e| anyhow::anyhow!("applying migration {name}: {}", sqlite_words(&e)))?;
-            tx.pragma_update(None, "user_version", i + 1)?;
-        }
-        tx.commit()?;
-        Ok(())
+    /// Where this history lives.
+    pub fn location(&self) -> &Location {
+        &self.location
     }
 
-    fn schema_version(&self) -> Result<usize> {
-        let version: usize = self.conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-        if version > MIGRATIONS.len() {
-            bail!(
-                "the database has schema version {version}, newer than this driftscan knows ({}); upgrade driftscan",
-                MIGRATIONS.len()
-            );
-        }
-        Ok(version)
+    /// The SQLite connection of a file history (`None` on PostgreSQL), for the benchmark's
+    /// bulk writes and for tests that look under the model.
+    pub fn sqlite_connection(&self) -> Option<&rusqlite::Connection> {
+        self.db.sqlite_conn()
     }
 
     /// Records a whole scan in one transaction: the scan, what it saw, and its changes through
@@ -142,19 +130,20 @@ impl History {
     ) -> Result<i64> {
         let queue = self.queue.clone();
         self.in_transaction(|tx| {
+            // Two runs of one workspace take turns; runs of different workspaces do not.
+            tx.turn(&format!("workspace {}", report.scan.workspace.as_deref().unwrap_or("")))?;
             let since: Option<String> = tx
-                .query_row(
-                    "SELECT started_at FROM scans WHERE workspace IS ?1 ORDER BY id DESC LIMIT 1",
-                    [&report.scan.workspace],
+                .row(
+                    "SELECT started_at FROM scans WHERE workspace IS NOT DISTINCT FROM ?1 ORDER BY id DESC LIMIT 1",
+                    args![report.scan.workspace],
                     |r| r.get(0),
-                )
-                .optional()?;
+                )?;
             let s = &report.summary;
-            tx.execute(
+            let scan_id: i64 = tx.one(
                 "INSERT INTO scans (started_at, finished_at, regions, states, managed, drifted, deleted, unmanaged, unscanned, coverage_pct, api_calls,
                                     workspace, account)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-                params![
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) RETURNING id",
+                args![
                     report.scan.started_at,
                     report.scan.finished_at,
                     serde_json::to_string(&report.scan.regions)?,
@@ -170,30 +159,20 @@ impl History {
                     report.scan.account,
                 ],
             )?;
-            let scan_id = tx.last_insert_rowid();
-            {
-                let mut put = tx.prepare(
-                    "INSERT INTO scan_resources (scan_id, side, type, resource_id, region, address, fingerprint) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            for (side, list) in [("declared", declared), ("live", live)] {
+                for r in list {
+                    let address = r.declared.as_ref().map(|d| d.address.as_str());
+                    tx.execute(
+                        "INSERT INTO scan_resources (scan_id, side, type, resource_id, region, address, fingerprint) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                        args![scan_id, side, r.rtype, r.id, r.region.as_deref().unwrap_or(""), address, fingerprint(r)],
+                    )?;
+                }
+            }
+            for u in &report.unscanned {
+                tx.execute(
+                    "INSERT INTO unscanned (scan_id, type, region, reason) VALUES (?1, ?2, ?3, ?4)",
+                    args![scan_id, u.rtype, u.region, u.reason],
                 )?;
-                for (side, list) in [("declared", declared), ("live", live)] {
-                    for r in list {
-                        let address = r.declared.as_ref().map(|d| d.address.as_str());
-                        put.execute(params![
-                            scan_id,
-                            side,
-                            r.rtype,
-                            r.id,
-                            r.region.as_deref().unwrap_or(""),
-                            address,
-                            fingerprint(r)
-                        ])?;
-                    }
-                }
-                let mut put =
-                    tx.prepare("INSERT INTO unscanned (scan_id, type, region, reason) VALUES (?1, ?2, ?3, ?4)")?;
-                for u in &report.unscanned {
-                    put.execute(params![scan_id, u.rtype, u.region, u.reason])?;
-                }
             }
             let workspace = report.scan.workspace.clone();
             let ctx = lifecycle::ScanContext {
@@ -219,6 +198,8 @@ impl History {
     pub fn learn(&mut self, loaded: &Loaded, now: DateTime<Utc>, scoring: &scoring::Config) -> Result<LearnOutcome> {
         let queue = self.queue.clone();
         self.in_transaction(|tx| {
+            // Two runs reading CloudTrail take turns: each event is recorded once.
+            tx.turn("cloudtrail")?;
             let outcome = events::record(tx, loaded, now, scoring)?;
             if let Some(q) = &queue {
                 queue_learned(q, tx, &outcome, now)?;
@@ -229,7 +210,7 @@ impl History {
 
     /// The changes whose time falls in `window`, oldest first.
     pub fn changes(&self, window: &Window) -> Result<Vec<ChangeRow>> {
-        query::list(&self.conn, window)
+        query::list(&self.db, window)
     }
 
     /// Marks change `id` as reviewed, and with `expected` teaches the model it was normal.
@@ -248,8 +229,7 @@ impl History {
     /// Records that a revert of change `id` was requested (`fix --revert`) at `now`.
     pub fn request_revert(&mut self, id: i64, now: DateTime<Utc>) -> Result<()> {
         self.in_transaction(|tx| {
-            let n =
-                tx.execute("UPDATE changes SET revert_requested_at = ?1 WHERE id = ?2", params![rfc3339(now), id])?;
+            let n = tx.execute("UPDATE changes SET revert_requested_at = ?1 WHERE id = ?2", args![rfc3339(now), id])?;
             if n == 0 {
                 bail!("no change with id {id} in the history");
             }
@@ -259,36 +239,78 @@ impl History {
 
     /// Runs `f` in one transaction and commits it: every write to the history goes through here,
     /// so a run is recorded whole or not at all, and a storage failure is told in words.
-    fn in_transaction<T>(&mut self, f: impl FnOnce(&rusqlite::Transaction) -> Result<T>) -> Result<T> {
-        let path = self.path.clone();
-        let run = || -> Result<T> {
-            let tx = self.conn.transaction()?;
-            let out = f(&tx)?;
-            tx.commit()?;
-            Ok(out)
-        };
-        run().map_err(|e| storage_error(&path, e))
+    fn in_transaction<T>(&mut self, f: impl FnOnce(&Db) -> Result<T>) -> Result<T> {
+        let out = self.db.transaction(f);
+        out.map_err(|e| self.storage_error(e))
+    }
+
+    /// A storage failure in one line naming the history (see [`storage_error`]).
+    fn storage_error(&self, e: anyhow::Error) -> anyhow::Error {
+        match &self.location {
+            Location::File(path) => storage_error(path, e),
+            Location::Postgres(_) => {
+                let shown = self.location.display().to_string();
+                let pg = e.chain().find_map(|c| c.downcast_ref::<postgres::Error>());
+                match pg {
+                    None => e,
+                    Some(p) => {
+                        let mut causes = Vec::new();
+                        for c in e.chain() {
+                            if c.downcast_ref::<postgres::Error>().is_some() {
+                                causes.push(location::words(p));
+                                break;
+                            }
+                            causes.push(c.to_string());
+                        }
+                        let text = causes.join(": ");
+                        if text.contains(&shown) {
+                            anyhow::anyhow!(text)
+                        } else {
+                            anyhow::anyhow!("history {shown}: {text}")
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Holds this history's notification turn until it is closed: two runs that tell what is
+    /// queued (a `notify`, the end of a scan) never send the same row twice. SQLite: nothing;
+    /// such runs hold the history's file lock.
+    pub fn hold_notify_turn(&self) -> Result<()> {
+        self.db.session_turn("notify").map_err(|e| self.storage_error(e))
     }
 
     /// Scores a change against the model without learning it: for changes not made yet (a plan).
     pub fn score(&self, obs: &scoring::Observation, cfg: &scoring::Config) -> Result<scoring::Score> {
-        Ok(counters::with_store(&self.conn, |store| scoring::score(store, obs, cfg))?)
+        counters::with_store(&self.db, cfg, |store| scoring::score(store, obs, cfg))
     }
 
-    /// How many counters the scoring model holds.
+    /// How many counters the model holds.
     pub fn model_size(&self) -> Result<i64> {
-        Ok(counters::count(&self.conn)?)
+        counters::count(&self.db)
     }
 
-    /// The underlying connection, for read-only queries by other modules and tests.
-    pub fn connection(&self) -> &Connection {
-        &self.conn
+    /// The connection, for queries by other modules of the history (`copy`) and tests.
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    /// The SQLite connection, for tests that look beneath the history.
+    #[cfg(test)]
+    pub fn connection(&self) -> &rusqlite::Connection {
+        self.db.sqlite_conn().expect("a SQLite history")
+    }
+
+    /// Which server the history is on.
+    pub fn dialect(&self) -> Dialect {
+        self.db.dialect()
     }
 }
 
 /// Queues what `report` opened or moved for `q`'s sinks, and the resolves of what it no longer
 /// finds, in the recording transaction.
-fn queue_report(q: &Queue, tx: &rusqlite::Transaction, report: &Report, now: DateTime<Utc>) -> Result<()> {
+fn queue_report(q: &Queue, tx: &Db, report: &Report, now: DateTime<Utc>) -> Result<()> {
     // What the scan opened or moved: a change carried unchanged was told already.
     let told: Vec<notifications::Told> = report
         .changes
@@ -311,7 +333,7 @@ fn queue_report(q: &Queue, tx: &rusqlite::Transaction, report: &Report, now: Dat
 }
 
 /// Queues the CloudTrail changes `outcome` recorded for `q`'s sinks.
-fn queue_learned(q: &Queue, tx: &rusqlite::Transaction, outcome: &LearnOutcome, now: DateTime<Utc>) -> Result<()> {
+fn queue_learned(q: &Queue, tx: &Db, outcome: &LearnOutcome, now: DateTime<Utc>) -> Result<()> {
     let told: Vec<notifications::Told> = outcome
         .changes
         .iter()
@@ -382,7 +404,7 @@ fn storage_error(path: &Path, e: anyhow::Error) -> anyhow::Error {
 }
 
 /// A SQLite error in one line, without the SQL text that some carry.
-fn sqlite_words(e: &rusqlite::Error) -> String {
+pub(super) fn sqlite_words(e: &rusqlite::Error) -> String {
     let text = match e {
         rusqlite::Error::SqlInputError { msg, .. } => msg.clone(),
         rusqlite::Error::SqliteFailure(_, Some(msg)) => msg.clone(),
@@ -416,18 +438,24 @@ pub(crate) fn create_private_dir(dir: &Path) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rusqlite::{params, Connection};
+    use schema::MIGRATIONS;
+
+    fn open(path: &Path) -> Result<History> {
+        History::open(&Location::File(path.to_path_buf()))
+    }
 
     #[test]
     fn migrates_once_and_refuses_newer() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("sub/history.db");
-        drop(History::open(&path).unwrap());
-        let h = History::open(&path).unwrap();
+        drop(open(&path).unwrap());
+        let h = open(&path).unwrap();
         let v: usize = h.connection().query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
         assert_eq!(v, MIGRATIONS.len());
         h.connection().pragma_update(None, "user_version", 99).unwrap();
         drop(h);
-        let err = History::open(&path).err().unwrap();
+        let err = open(&path).err().unwrap();
         assert!(format!("{err:#}").contains("newer than this driftscan knows"), "{err:#}");
     }
 
@@ -437,7 +465,7 @@ mod tests {
         let path = dir.path().join("h.db");
         // Says it holds 0001's schema, but has none of its tables: 0002 fails on its first read.
         Connection::open(&path).unwrap().pragma_update(None, "user_version", 1).unwrap();
-        let err = History::open(&path).err().unwrap();
+        let err = open(&path).err().unwrap();
         let text = crate::error::one_line(&err);
         assert!(text.starts_with(&format!("history {}: applying migration 0002_lifecycle: no such ", path.display())));
         assert!(!text.contains("INSERT") && !text.contains("SELECT"), "{text}");
@@ -476,7 +504,7 @@ mod tests {
             )
             .unwrap();
         }
-        let h = History::open(&path).unwrap();
+        let h = open(&path).unwrap();
         let rows = h.changes(&Window::default()).unwrap();
         let got: Vec<_> = rows
             .iter()

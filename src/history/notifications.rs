@@ -6,13 +6,12 @@
 //! until a message containing it was accepted; so a failed delivery is retried by the next run
 //! and a change is told once. See `migrations/0004_notifications.sql` and `0005_alerts.sql`.
 
-use anyhow::{Context, Result};
-use chrono::{DateTime, Utc};
-use rusqlite::{params, OptionalExtension, Transaction};
-
+use super::db::{args, Db};
 use super::query::{self, ChangeRow};
 use super::{rfc3339, History};
 use crate::notify::route::{self, Facts, Route};
+use anyhow::{Context, Result};
+use chrono::{DateTime, Utc};
 
 /// A change waiting to be told, with how many requests were already spent on it.
 #[derive(Debug, Clone)]
@@ -92,7 +91,7 @@ pub(super) struct Told {
 impl Queue {
     /// Queues each of `told` for the sinks its route names (every sink without routes) that
     /// want it. Returns how many rows were newly queued.
-    pub(super) fn changes(&self, tx: &Transaction, told: &[Told], now: DateTime<Utc>) -> Result<usize> {
+    pub(super) fn changes(&self, tx: &Db, told: &[Told], now: DateTime<Utc>) -> Result<usize> {
         let mut queued = 0;
         for t in told {
             let f = facts(tx, t.id)?;
@@ -110,13 +109,13 @@ impl Queue {
     /// Queues `action` (resolve, acknowledge) at `at` for each lifecycle sink that was given
     /// change `id`'s trigger: a sink never hears of the end of what it was never told. A drift
     /// told as its CloudTrail event (`covered`) ends the event's alert.
-    pub(super) fn action(&self, tx: &Transaction, id: i64, action: Action, at: &str, now: DateTime<Utc>) -> Result<()> {
+    pub(super) fn action(&self, tx: &Db, id: i64, action: Action, at: &str, now: DateTime<Utc>) -> Result<()> {
         for s in self.sinks.iter().filter(|s| s.lifecycle) {
             let Some(told) = told_as(tx, &s.name, id)? else { continue };
             tx.execute(
-                "INSERT OR IGNORE INTO notifications (channel, change_id, revision, action, status, queued_at)
-                 VALUES (?1, ?2, ?3, ?4, 'pending', ?5)",
-                params![s.name, told, at, action.as_str(), rfc3339(now)],
+                "INSERT INTO notifications (channel, change_id, revision, action, status, queued_at)
+                 VALUES (?1, ?2, ?3, ?4, 'pending', ?5) ON CONFLICT DO NOTHING",
+                args![s.name, told, at, action.as_str(), rfc3339(now)],
             )?;
         }
         Ok(())
@@ -125,15 +124,13 @@ impl Queue {
 
 /// The change whose alert told `id` on `channel`: itself, the CloudTrail event it was covered
 /// by, or `None` when it was never queued there.
-fn told_as(tx: &Transaction, channel: &str, id: i64) -> Result<Option<i64>> {
-    let status: Option<String> = tx
-        .query_row(
-            "SELECT status FROM notifications WHERE channel = ?1 AND change_id = ?2 AND action = 'trigger'
-              ORDER BY status = 'covered' LIMIT 1",
-            params![channel, id],
-            |r| r.get(0),
-        )
-        .optional()?;
+fn told_as(tx: &Db, channel: &str, id: i64) -> Result<Option<i64>> {
+    let status: Option<String> = tx.row(
+        "SELECT status FROM notifications WHERE channel = ?1 AND change_id = ?2 AND action = 'trigger'
+          ORDER BY status = 'covered' LIMIT 1",
+        args![channel, id],
+        |r| r.get(0),
+    )?;
     match status.as_deref() {
         None => Ok(None),
         Some("covered") => Ok(told_event(tx, channel, id, false)?.or(told_drift(tx, channel, id)?)),
@@ -144,42 +141,37 @@ fn told_as(tx: &Transaction, channel: &str, id: i64) -> Result<Option<i64>> {
 /// The CloudTrail change queued on `channel` that explains scan change `id` (with `sent`, only
 /// one whose trigger was accepted): the event has the drift's resource, and its time is the
 /// drift's `changed_at`.
-fn told_event(tx: &Transaction, channel: &str, id: i64, sent: bool) -> Result<Option<i64>> {
-    Ok(tx
-        .query_row(
-            "SELECT e.id FROM changes c
+fn told_event(tx: &Db, channel: &str, id: i64, sent: bool) -> Result<Option<i64>> {
+    tx.row(
+        "SELECT e.id FROM changes c
                JOIN changes e ON e.source = 'cloudtrail' AND e.resource_id = c.resource_id AND e.time = c.changed_at
                JOIN notifications n ON n.change_id = e.id AND n.channel = ?1 AND n.action = 'trigger'
               WHERE c.id = ?2 AND c.source = 'scan' AND (NOT ?3 OR n.status = 'sent') LIMIT 1",
-            params![channel, id, sent],
-            |r| r.get(0),
-        )
-        .optional()?)
+        args![channel, id, sent],
+        |r| r.get(0),
+    )
 }
 
 /// The scan change queued on `channel` that CloudTrail change `id` explains: a drift told
 /// before `learn` read the event that caused it (the event gave it its `changed_at`).
-fn told_drift(tx: &Transaction, channel: &str, id: i64) -> Result<Option<i64>> {
-    Ok(tx
-        .query_row(
-            "SELECT c.id FROM changes e
+fn told_drift(tx: &Db, channel: &str, id: i64) -> Result<Option<i64>> {
+    tx.row(
+        "SELECT c.id FROM changes e
                JOIN changes c ON c.source = 'scan' AND c.resource_id = e.resource_id AND c.changed_at = e.time
                JOIN notifications n ON n.change_id = c.id AND n.channel = ?1 AND n.action = 'trigger'
                 AND n.status != 'covered'
               WHERE e.id = ?2 AND e.source = 'cloudtrail' LIMIT 1",
-            params![channel, id],
-            |r| r.get(0),
-        )
-        .optional()?)
+        args![channel, id],
+        |r| r.get(0),
+    )
 }
 
 /// What routes look at, read back from the recorded change as a report reads it, so its
 /// severity (impact of its values, then the score) is the one `min_severity` routes on and the
 /// one the sinks' messages show.
-fn facts(tx: &Transaction, id: i64) -> Result<Facts> {
+fn facts(tx: &Db, id: i64) -> Result<Facts> {
     let c = query::get(tx, id)?.with_context(|| format!("change {id} is not in the history"))?;
-    let workspace: String =
-        tx.query_row("SELECT coalesce(workspace, '') FROM changes WHERE id = ?1", params![id], |r| r.get(0))?;
+    let workspace: String = tx.one("SELECT coalesce(workspace, '') FROM changes WHERE id = ?1", args![id])?;
     Ok(Facts {
         workspace,
         account: c.account,
@@ -196,7 +188,7 @@ fn facts(tx: &Transaction, id: i64) -> Result<Facts> {
 /// event whose drift was queued before `learn` read it, is marked `covered`. A drift whose
 /// event waits in the queue too is queued, and the two are sent as one item (`notify`).
 /// Returns how many were newly queued.
-pub(super) fn queue(tx: &Transaction, channel: &str, ids: &[i64], now: DateTime<Utc>) -> Result<usize> {
+pub(super) fn queue(tx: &Db, channel: &str, ids: &[i64], now: DateTime<Utc>) -> Result<usize> {
     let mut queued = 0;
     for &id in ids {
         let by = match told_event(tx, channel, id, true)? {
@@ -205,9 +197,10 @@ pub(super) fn queue(tx: &Transaction, channel: &str, ids: &[i64], now: DateTime<
         };
         let status = if by.is_some() { "covered" } else { "pending" };
         queued += tx.execute(
-            "INSERT OR IGNORE INTO notifications (channel, change_id, revision, status, queued_at, error)
-             SELECT ?1, id, coalesce(updated_at, first_seen), ?3, ?4, ?5 FROM changes WHERE id = ?2",
-            params![channel, id, status, rfc3339(now), by],
+            "INSERT INTO notifications (channel, change_id, revision, status, queued_at, error)
+             SELECT CAST(?1 AS TEXT), id, coalesce(updated_at, first_seen), CAST(?3 AS TEXT), CAST(?4 AS TEXT), CAST(?5 AS TEXT)
+               FROM changes WHERE id = ?2 ON CONFLICT DO NOTHING",
+            args![channel, id, status, rfc3339(now), by],
         )? * usize::from(status == "pending");
     }
     Ok(queued)
@@ -223,22 +216,19 @@ impl History {
     /// The rows of `action` queued for `channel` and not yet told (this run's and earlier
     /// failures), oldest change first, each change once.
     pub fn pending_notifications(&self, channel: &str, action: Action) -> Result<Vec<Pending>> {
-        let mut stmt = self.conn.prepare(
+        let rows = self.db.query(
             "SELECT n.change_id, sum(n.attempts), max(n.revision),
-                    (SELECT t.alert_key FROM notifications t WHERE t.channel = n.channel AND t.change_id = n.change_id
+                    (SELECT t.alert_key FROM notifications t WHERE t.channel = ?1 AND t.change_id = n.change_id
                         AND t.action = 'trigger' AND t.alert_key IS NOT NULL ORDER BY t.revision DESC LIMIT 1)
                FROM notifications n JOIN changes c ON c.id = n.change_id
               WHERE n.channel = ?1 AND n.action = ?2 AND n.status IN ('pending', 'failed')
               GROUP BY n.change_id ORDER BY min(c.time), n.change_id",
+            args![channel, action.as_str()],
+            |r| Ok((r.get::<i64>(0)?, r.get::<i64>(1)?, r.get::<String>(2)?, r.opt::<String>(3)?)),
         )?;
-        let rows = stmt
-            .query_map(params![channel, action.as_str()], |r| {
-                Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, String>(2)?, r.get::<_, Option<String>>(3)?))
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
         let mut out = Vec::with_capacity(rows.len());
         for (id, attempts, revision, alert_key) in rows {
-            if let Some(change) = query::get(&self.conn, id)? {
+            if let Some(change) = query::get(&self.db, id)? {
                 out.push(Pending { change, attempts, revision, alert_key });
             }
         }
@@ -247,19 +237,18 @@ impl History {
 
     /// The CloudTrail events recorded on `resource_id` at `time` (see [`query::events_at`]).
     pub fn events_at(&self, resource_id: &str, time: &str) -> Result<Vec<ChangeRow>> {
-        query::events_at(&self.conn, resource_id, time)
+        query::events_at(&self.db, resource_id, time)
     }
 
     /// How many changes sent to `channel` under `alert_key` a scan still finds: an alert for a
     /// group is resolved when the last of them is.
     pub fn alert_still_open(&self, channel: &str, alert_key: &str) -> Result<i64> {
-        Ok(self.conn.query_row(
+        self.db.one(
             "SELECT count(DISTINCT n.change_id) FROM notifications n JOIN changes c ON c.id = n.change_id
               WHERE n.channel = ?1 AND n.alert_key = ?2 AND n.action = 'trigger'
                 AND c.source = 'scan' AND c.resolved_at IS NULL",
-            params![channel, alert_key],
-            |r| r.get(0),
-        )?)
+            args![channel, alert_key],
+        )
     }
 
     /// Records how the delivery of `action` for `ids` went: `sent`, or `failed` with the error,
@@ -272,37 +261,37 @@ impl History {
         d: &Delivery,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        let tx = self.conn.transaction()?;
         let now = rfc3339(now);
-        for &id in ids {
-            tx.execute(
-                "UPDATE notifications SET status = ?1, attempts = attempts + ?2, last_attempt_at = ?3,
-                        sent_at = CASE WHEN ?1 = 'sent' THEN ?3 END, error = ?4,
+        self.in_transaction(|tx| {
+            for &id in ids {
+                tx.execute(
+                    "UPDATE notifications SET status = ?1, attempts = attempts + ?2, last_attempt_at = ?3,
+                        sent_at = CASE WHEN CAST(?1 AS TEXT) = 'sent' THEN ?3 END, error = ?4,
                         alert_key = coalesce(?7, alert_key)
                   WHERE channel = ?5 AND change_id = ?6 AND action = ?8 AND status IN ('pending', 'failed')",
-                params![
-                    if d.sent { "sent" } else { "failed" },
-                    d.attempts,
-                    now,
-                    d.error,
-                    channel,
-                    id,
-                    d.alert_key,
-                    action.as_str()
-                ],
-            )?;
-        }
-        tx.commit()?;
-        Ok(())
+                    args![
+                        if d.sent { "sent" } else { "failed" },
+                        d.attempts,
+                        now,
+                        d.error,
+                        channel,
+                        id,
+                        d.alert_key,
+                        action.as_str()
+                    ],
+                )?;
+            }
+            Ok(())
+        })
     }
 
     /// Marks `action` for `id` as needing no message of its own (`why`): a resolve of one member
     /// of a group whose alert stays open, an acknowledge of an alert acknowledged already.
     pub fn mark_covered(&mut self, channel: &str, action: Action, id: i64, why: &str) -> Result<()> {
-        self.conn.execute(
+        self.db.execute(
             "UPDATE notifications SET status = 'covered', error = ?4
               WHERE channel = ?1 AND change_id = ?2 AND action = ?3 AND status IN ('pending', 'failed')",
-            params![channel, id, action.as_str(), why],
+            args![channel, id, action.as_str(), why],
         )?;
         Ok(())
     }

@@ -1,6 +1,8 @@
 //! The notification queue against a real SQLite file: queued once, retried until sent, covered by
 //! a told event, per sink and lifecycle action, and histories from before the alerts migration.
 
+use rusqlite::params;
+
 use super::*;
 
 fn slack(anomalous_only: bool) -> Queue {
@@ -9,7 +11,7 @@ fn slack(anomalous_only: bool) -> Queue {
 }
 
 fn change(h: &History, id: i64, source: &str, resource: &str, time: &str, changed_at: Option<&str>) {
-    h.conn
+    h.db.sqlite_conn().unwrap()
         .execute(
             "INSERT INTO changes (id, source, kind, type, resource_id, region, time, first_seen, last_seen, changed_at, anomalous)
              VALUES (?1, ?2, 'drifted', 'aws_instance', ?3, 'us-east-1', ?4, ?4, ?4, ?5, 1)",
@@ -21,7 +23,7 @@ fn change(h: &History, id: i64, source: &str, resource: &str, time: &str, change
 #[test]
 fn queued_once_retried_until_sent_and_a_told_event_covers_its_drift() {
     let dir = tempfile::tempdir().unwrap();
-    let mut h = History::open(&dir.path().join("h.db")).unwrap();
+    let mut h = History::open(&dir.path().join("h.db").into()).unwrap();
     let now = Utc::now();
     change(&h, 1, "cloudtrail", "i-1", "2026-01-01T03:00:00Z", Some("2026-01-01T03:00:00Z"));
     assert_eq!(h.queue_notifications("slack", &[1], now).unwrap(), 1);
@@ -46,14 +48,17 @@ fn queued_once_retried_until_sent_and_a_told_event_covers_its_drift() {
     change(&h, 2, "scan", "i-1", "2026-01-01T03:00:00Z", Some("2026-01-01T03:00:00Z"));
     assert_eq!(h.queue_notifications("slack", &[2], now).unwrap(), 0);
     let status: String =
-        h.conn.query_row("SELECT status FROM notifications WHERE change_id = 2", [], |r| r.get(0)).unwrap();
+        h.db.sqlite_conn()
+            .unwrap()
+            .query_row("SELECT status FROM notifications WHERE change_id = 2", [], |r| r.get(0))
+            .unwrap();
     assert_eq!(status, "covered");
 }
 
 #[test]
 fn a_resolve_ends_the_alert_that_told_the_change_even_when_its_event_told_it() {
     let dir = tempfile::tempdir().unwrap();
-    let mut h = History::open(&dir.path().join("h.db")).unwrap();
+    let mut h = History::open(&dir.path().join("h.db").into()).unwrap();
     let now = Utc::now();
     let pd = SinkQueue { name: "pd".into(), anomalous_only: false, updates: false, lifecycle: true };
     let q = Queue { sinks: vec![pd], routes: vec![] };
@@ -81,7 +86,7 @@ fn a_history_of_before_alerts_keeps_its_slack_rows_as_triggers() {
     let path = dir.path().join("h.db");
     {
         let conn = rusqlite::Connection::open(&path).unwrap();
-        for (_, sql) in &super::super::MIGRATIONS[..4] {
+        for (_, sql) in &crate::history::schema::MIGRATIONS[..4] {
             conn.execute_batch(sql).unwrap();
         }
         conn.pragma_update(None, "user_version", 4).unwrap();
@@ -98,7 +103,7 @@ fn a_history_of_before_alerts_keeps_its_slack_rows_as_triggers() {
         )
         .unwrap();
     }
-    let h = History::open(&path).unwrap();
+    let h = History::open(&path.clone().into()).unwrap();
     let pending = h.pending_notifications("slack", Action::Trigger).unwrap();
     assert_eq!((pending.len(), pending[0].attempts), (1, 4), "the failed delivery still waits to be sent");
 }
@@ -113,11 +118,11 @@ fn what_learn_records_is_queued_in_its_own_transaction_and_only_as_asked() {
     let cfg = crate::scoring::Config::default();
     let dir = tempfile::tempdir().unwrap();
     let learn = |name: &str, queue: Option<Queue>| {
-        let mut h = History::open(&dir.path().join(name)).unwrap().queueing(queue);
+        let mut h = History::open(&dir.path().join(name).into()).unwrap().queueing(queue);
         let outcome = h.learn(&loaded, now, &cfg).unwrap();
         // Read back through a second connection: what was queued is committed with the changes.
         drop(h);
-        let h = History::open(&dir.path().join(name)).unwrap();
+        let h = History::open(&dir.path().join(name).into()).unwrap();
         (outcome, h.pending_notifications("slack", Action::Trigger).unwrap().len())
     };
     let (outcome, queued) = learn("all.db", Some(slack(false)));
@@ -133,9 +138,10 @@ fn what_learn_records_is_queued_in_its_own_transaction_and_only_as_asked() {
 #[test]
 fn routes_read_the_severity_of_a_change_from_its_values() {
     let dir = tempfile::tempdir().unwrap();
-    let h = History::open(&dir.path().join("h.db")).unwrap();
+    let h = History::open(&dir.path().join("h.db").into()).unwrap();
     let insert = |id: i64, attribute: &str, declared: &str, actual: &str| {
-        h.conn
+        h.db.sqlite_conn()
+            .unwrap()
             .execute(
                 "INSERT INTO changes (id, source, kind, type, resource_id, region, attribute, declared, actual,
                                       time, first_seen, last_seen, anomalous)
@@ -148,9 +154,8 @@ fn routes_read_the_severity_of_a_change_from_its_values() {
     let open = r#"[{"protocol":"tcp","from_port":22,"to_port":22,"source":"0.0.0.0/0","description":""}]"#;
     insert(1, "ingress", "[]", open);
     insert(2, "tags", r#"{"Name":"a"}"#, r#"{"Name":"b"}"#);
-    let tx = h.conn.unchecked_transaction().unwrap();
-    assert_eq!(facts(&tx, 1).unwrap().severity.as_deref(), Some("high"));
-    assert_eq!(facts(&tx, 2).unwrap().severity.as_deref(), Some("low"));
+    assert_eq!(facts(&h.db, 1).unwrap().severity.as_deref(), Some("high"));
+    assert_eq!(facts(&h.db, 2).unwrap().severity.as_deref(), Some("low"));
 }
 
 /// One item per change in the queue: a drift whose event still waits is queued (the two are
@@ -158,7 +163,7 @@ fn routes_read_the_severity_of_a_change_from_its_values() {
 #[test]
 fn a_waiting_event_leaves_its_drift_queued_and_a_late_event_is_covered_by_its_drift() {
     let dir = tempfile::tempdir().unwrap();
-    let mut h = History::open(&dir.path().join("h.db")).unwrap();
+    let mut h = History::open(&dir.path().join("h.db").into()).unwrap();
     let now = Utc::now();
     let t = "2026-01-01T03:00:00Z";
     change(&h, 1, "cloudtrail", "i-1", t, Some(t));
@@ -170,7 +175,9 @@ fn a_waiting_event_leaves_its_drift_queued_and_a_late_event_is_covered_by_its_dr
     change(&h, 4, "cloudtrail", "i-3", t, Some(t));
     assert_eq!(h.queue_notifications("slack", &[4], now).unwrap(), 0);
     let (status, why): (String, String) = h
-        .conn
+        .db
+        .sqlite_conn()
+        .unwrap()
         .query_row("SELECT status, error FROM notifications WHERE change_id = 4", [], |r| Ok((r.get(0)?, r.get(1)?)))
         .unwrap();
     assert_eq!((status.as_str(), why.as_str()), ("covered", "told with the drift it explains, change 3"));

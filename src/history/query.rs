@@ -3,11 +3,11 @@
 
 use anyhow::{bail, Result};
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use serde::Serialize;
 use serde_json::Value;
 
 use super::counters::with_store;
+use super::db::{args, Db, Row};
 use super::rfc3339;
 use crate::impact::Severity;
 use crate::scoring::{self, Observation};
@@ -72,38 +72,36 @@ pub(super) const COLUMNS: &str =
                        declared, actual, actor, time, first_seen, last_seen, resolved_at, score, anomalous, reasons,
                        acked_at, expected, live";
 
-pub(super) fn row(r: &rusqlite::Row) -> rusqlite::Result<ChangeRow> {
-    let json = |i: usize| -> rusqlite::Result<Option<Value>> {
-        Ok(r.get::<_, Option<String>>(i)?.and_then(|s| serde_json::from_str(&s).ok()))
-    };
+pub(super) fn row(r: &Row) -> Result<ChangeRow> {
+    let json = |i: usize| -> Result<Option<Value>> { Ok(r.opt::<&str>(i)?.and_then(|s| serde_json::from_str(s).ok())) };
     let source: String = r.get(1)?;
-    let resolved_at: Option<String> = r.get(17)?;
+    let resolved_at: Option<String> = r.opt(17)?;
     let status = status(&source, resolved_at.is_some());
     let mut out = ChangeRow {
         id: r.get(0)?,
-        event_id: r.get(2)?,
-        event_name: r.get(3)?,
+        event_id: r.opt(2)?,
+        event_name: r.opt(3)?,
         kind: r.get(4)?,
         rtype: r.get(5)?,
         resource_id: r.get(6)?,
         region: r.get(7)?,
         account: r.get(8)?,
-        address: r.get(9)?,
-        attribute: r.get(10)?,
+        address: r.opt(9)?,
+        attribute: r.opt(10)?,
         declared: json(11)?,
         actual: json(12)?,
-        actor: r.get(13)?,
+        actor: r.opt(13)?,
         time: r.get(14)?,
         first_seen: r.get(15)?,
         last_seen: r.get(16)?,
         status: status.to_owned(),
         resolved_at,
         source,
-        score: r.get::<_, Option<f64>>(18)?.map(super::lifecycle::round3),
+        score: r.opt::<f64>(18)?.map(super::lifecycle::round3),
         anomalous: r.get(19)?,
-        reasons: serde_json::from_str(&r.get::<_, String>(20)?).unwrap_or_default(),
-        acked_at: r.get(21)?,
-        expected: r.get(22)?,
+        reasons: serde_json::from_str(r.get::<&str>(20)?).unwrap_or_default(),
+        acked_at: r.opt(21)?,
+        expected: r.opt(22)?,
         impact: None,
         severity: Severity::Low,
         impact_reasons: Vec::new(),
@@ -176,43 +174,44 @@ impl ChangeRow {
 /// Reads that walk a large part of the history (a report streaming a busy month) map the file
 /// rather than copy it page by page through `pread` (a tenth of such a report's time). Only
 /// the history's readers ask for it, so writes keep SQLite's ordinary I/O and its errors.
-fn map_for_reading(conn: &Connection) -> rusqlite::Result<()> {
-    conn.pragma_update(None, "mmap_size", 1i64 << 30)
+fn map_for_reading(db: &Db) -> Result<()> {
+    if let Some(conn) = db.sqlite_conn() {
+        conn.pragma_update(None, "mmap_size", 1i64 << 30)?;
+    }
+    Ok(())
 }
 
 /// The facets of every change in the window, oldest first.
-pub(super) fn each_facets(conn: &Connection, w: &Window, mut each: impl FnMut(Facets)) -> Result<()> {
-    map_for_reading(conn)?;
+pub(super) fn each_facets(db: &Db, w: &Window, mut each: impl FnMut(Facets)) -> Result<()> {
+    map_for_reading(db)?;
     let (since, until) = bounds(w);
-    let mut stmt = conn.prepare(
-        "SELECT type, region, account, anomalous, source, resolved_at IS NOT NULL FROM changes
+    db.each(
+        "SELECT type, region, account, anomalous, source, CASE WHEN resolved_at IS NULL THEN 0 ELSE 1 END FROM changes
           WHERE time >= ?1 AND time < ?2",
-    )?;
-    let mut rows = stmt.query(params![since, until])?;
-    while let Some(r) = rows.next()? {
-        let source = r.get_ref(4)?.as_str()?;
-        each(Facets {
-            rtype: r.get_ref(0)?.as_str()?,
-            region: r.get_ref(1)?.as_str()?,
-            account: r.get_ref(2)?.as_str()?,
-            anomalous: r.get(3)?,
-            status: status(source, r.get(5)?),
-        });
-    }
-    Ok(())
+        args![since, until],
+        |r| {
+            each(Facets {
+                rtype: r.get(0)?,
+                region: r.get(1)?,
+                account: r.get(2)?,
+                anomalous: r.get(3)?,
+                status: status(r.get(4)?, r.get(5)?),
+            });
+            Ok(())
+        },
+    )
 }
 
 /// Every change in the window, oldest first, one at a time: a report streams a month of a busy
 /// history without holding it.
-pub(super) fn each(conn: &Connection, w: &Window, mut each: impl FnMut(ChangeRow) -> Result<()>) -> Result<()> {
-    map_for_reading(conn)?;
+pub(super) fn each(db: &Db, w: &Window, mut each: impl FnMut(ChangeRow) -> Result<()>) -> Result<()> {
+    map_for_reading(db)?;
     let (since, until) = bounds(w);
-    let mut stmt =
-        conn.prepare(&format!("SELECT {COLUMNS} FROM changes WHERE time >= ?1 AND time < ?2 ORDER BY time, id"))?;
-    for r in stmt.query_map(params![since, until], row)? {
-        each(r?)?;
-    }
-    Ok(())
+    db.each(
+        &format!("SELECT {COLUMNS} FROM changes WHERE time >= ?1 AND time < ?2 ORDER BY time, id"),
+        args![since, until],
+        |r| each(row(r)?),
+    )
 }
 
 fn bounds(w: &Window) -> (String, String) {
@@ -220,16 +219,13 @@ fn bounds(w: &Window) -> (String, String) {
 }
 
 /// Every change whose time falls in the window, oldest first.
-pub(super) fn list(conn: &Connection, w: &Window) -> Result<Vec<ChangeRow>> {
+pub(super) fn list(db: &Db, w: &Window) -> Result<Vec<ChangeRow>> {
     let (since, until) = bounds(w);
     // Counted first (from the index alone) so the list is allocated once: grown by doubling, a
     // month of a busy history was copied a dozen times, a third of `report`'s time.
-    let n: usize =
-        conn.query_row("SELECT count(*) FROM changes WHERE time >= ?1 AND time < ?2", params![since, until], |r| {
-            r.get(0)
-        })?;
-    let mut rows = Vec::with_capacity(n);
-    each(conn, w, |r| {
+    let n: i64 = db.one("SELECT count(*) FROM changes WHERE time >= ?1 AND time < ?2", args![since, until])?;
+    let mut rows = Vec::with_capacity(n as usize);
+    each(db, w, |r| {
         rows.push(r);
         Ok(())
     })?;
@@ -237,34 +233,29 @@ pub(super) fn list(conn: &Connection, w: &Window) -> Result<Vec<ChangeRow>> {
 }
 
 /// One change by id.
-pub(super) fn get(conn: &Connection, id: i64) -> Result<Option<ChangeRow>> {
-    let mut stmt = conn.prepare(&format!("SELECT {COLUMNS} FROM changes WHERE id = ?1"))?;
-    Ok(stmt.query_row(params![id], row).optional()?)
+pub(super) fn get(db: &Db, id: i64) -> Result<Option<ChangeRow>> {
+    db.row(&format!("SELECT {COLUMNS} FROM changes WHERE id = ?1"), args![id], row)
 }
 
 /// The CloudTrail events recorded on `resource_id` at `time`: those that may explain a drift
 /// that took that time from its event (see `crate::items`).
-pub(super) fn events_at(conn: &Connection, resource_id: &str, time: &str) -> Result<Vec<ChangeRow>> {
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM changes WHERE source = 'cloudtrail' AND resource_id = ?1 AND time = ?2 ORDER BY id"
-    ))?;
-    let rows = stmt.query_map(params![resource_id, time], row)?.collect::<rusqlite::Result<Vec<_>>>()?;
-    Ok(rows)
+pub(super) fn events_at(db: &Db, resource_id: &str, time: &str) -> Result<Vec<ChangeRow>> {
+    db.query(
+        &format!(
+            "SELECT {COLUMNS} FROM changes WHERE source = 'cloudtrail' AND resource_id = ?1 AND time = ?2 ORDER BY id"
+        ),
+        args![resource_id, time],
+        row,
+    )
 }
 
 /// Marks a change reviewed; `expected` also teaches the model that such a change is normal.
 /// Acknowledging the same change as expected twice teaches it once.
-pub(super) fn ack(
-    tx: &Transaction,
-    id: i64,
-    expected: bool,
-    now: DateTime<Utc>,
-    cfg: &scoring::Config,
-) -> Result<ChangeRow> {
+pub(super) fn ack(tx: &Db, id: i64, expected: bool, now: DateTime<Utc>, cfg: &scoring::Config) -> Result<ChangeRow> {
     let Some(before) = get(tx, id)? else { bail!("no change with id {id} in the history") };
     tx.execute(
-        "UPDATE changes SET acked_at = ?1, expected = max(coalesce(expected, 0), ?2) WHERE id = ?3",
-        params![rfc3339(now), expected, id],
+        "UPDATE changes SET acked_at = ?1, expected = CASE WHEN ?2 THEN 1 ELSE coalesce(expected, 0) END WHERE id = ?3",
+        args![rfc3339(now), expected, id],
     )?;
     if expected && before.expected != Some(true) {
         let time = DateTime::parse_from_rfc3339(&before.time).map(|t| t.with_timezone(&Utc)).unwrap_or(now);
@@ -276,7 +267,7 @@ pub(super) fn ack(
             resource_id: before.resource_id.clone(),
             actor: before.actor.clone(),
         };
-        with_store(tx, |store| scoring::learn(store, &obs, scoring::EXPECTED_WEIGHT, cfg))?;
+        with_store(tx, cfg, |store| scoring::learn(store, &obs, scoring::EXPECTED_WEIGHT, cfg))?;
     }
     Ok(get(tx, id)?.expect("the row just updated"))
 }

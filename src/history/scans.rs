@@ -1,9 +1,9 @@
 //! The scans recorded in a window, as points over time: what the report draws coverage from.
 
 use anyhow::Result;
-use rusqlite::params;
 use serde::Serialize;
 
+use super::db::args;
 use super::{rfc3339, History, Window};
 
 /// One recorded scan's counts.
@@ -23,12 +23,11 @@ impl History {
     pub fn scan_points(&self, window: &Window) -> Result<Vec<ScanPoint>> {
         let since = window.since.map(rfc3339).unwrap_or_default();
         let until = window.until.map(rfc3339).unwrap_or_else(|| "9999".into());
-        let mut stmt = self.conn.prepare(
+        self.db.query(
             "SELECT id, started_at, managed, drifted, deleted, unmanaged, coverage_pct FROM scans
               WHERE started_at >= ?1 AND started_at < ?2 ORDER BY started_at, id",
-        )?;
-        let rows = stmt
-            .query_map(params![since, until], |r| {
+            args![since, until],
+            |r| {
                 Ok(ScanPoint {
                     id: r.get(0)?,
                     started_at: r.get(1)?,
@@ -38,8 +37,7 @@ impl History {
                     unmanaged: r.get(5)?,
                     coverage_pct: r.get(6)?,
                 })
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(rows)
+            },
+        )
     }
 }

@@ -7,8 +7,8 @@ use std::collections::HashSet;
 
 use anyhow::Result;
 use chrono::{DateTime, Utc};
-use rusqlite::OptionalExtension;
 
+use super::db::args;
 use super::{events, lifecycle, queue_learned, queue_report, History, LearnOutcome};
 use crate::cloudtrail::Loaded;
 use crate::diff::Coverage;
@@ -41,11 +41,8 @@ impl History {
     /// Whether CloudTrail event `event_id` is recorded already: a message delivered again
     /// needs no re-read.
     pub fn has_event(&self, event_id: &str) -> Result<bool> {
-        let found: Option<i64> = self
-            .conn
-            .prepare_cached("SELECT id FROM changes WHERE event_id = ?1 LIMIT 1")?
-            .query_row([event_id], |r| r.get(0))
-            .optional()?;
+        let found: Option<i64> =
+            self.db.row("SELECT id FROM changes WHERE event_id = ?1 LIMIT 1", args![event_id], |r| r.get(0))?;
         Ok(found.is_some())
     }
 
@@ -63,6 +60,10 @@ impl History {
     ) -> Result<WatchOutcome> {
         let queue = self.queue.clone();
         self.in_transaction(|tx| {
+            tx.turn("cloudtrail")?;
+            for r in rereads.iter() {
+                tx.turn(&format!("workspace {}", r.report.scan.workspace.as_deref().unwrap_or("")))?;
+            }
             let learned = events::record(tx, loaded, now, scoring)?;
             if let Some(q) = &queue {
                 queue_learned(q, tx, &learned, now)?;
@@ -97,10 +98,12 @@ impl History {
 impl History {
     /// Notifications sent, and waiting to be (pending or failed), over every sink.
     pub fn notification_counts(&self) -> Result<(u64, u64)> {
-        Ok(self.conn.query_row(
-            "SELECT coalesce(sum(status = 'sent'), 0), coalesce(sum(status IN ('pending', 'failed')), 0) FROM notifications",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )?)
+        let counts = self.db.row(
+            "SELECT count(CASE WHEN status = 'sent' THEN 1 END), count(CASE WHEN status IN ('pending', 'failed') THEN 1 END)
+               FROM notifications",
+            &[],
+            |r| Ok((r.get::<i64>(0)? as u64, r.get::<i64>(1)? as u64)),
+        )?;
+        Ok(counts.unwrap_or((0, 0)))
     }
 }

@@ -48,7 +48,12 @@ pub fn tell(file: Option<&Config>, mode: Mode, now: DateTime<Utc>, history: impl
         return;
     }
     let notifier = Notifier { sinks, retry: Retry::default() };
-    match history().and_then(|mut h| notifier.send_pending(&mut h, now)) {
+    // In a shared history, runners that finish at once take turns telling what is queued.
+    let sent = history().and_then(|mut h| {
+        h.hold_notify_turn()?;
+        notifier.send_pending(&mut h, now)
+    });
+    match sent {
         Ok(outcomes) => {
             for o in outcomes {
                 if let Some(e) = o.failed {
@@ -110,6 +115,7 @@ pub fn command(
         return Ok(out);
     }
     let mut h = history()?;
+    h.hold_notify_turn()?;
     for o in notifier.send_pending(&mut h, now)? {
         if let Some(e) = o.failed {
             bail!("{} did not take the message: {e}; the changes stay queued", o.sink);

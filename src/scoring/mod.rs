@@ -231,6 +231,38 @@ impl Config {
     }
 }
 
+/// How two runs' writes to one counter combine, when a shared history's runners learn at once
+/// (see the history's `counters`): a decaying counter adds what each run added, decayed to the
+/// later time; the first-change time keeps the earliest.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Merge {
+    Earliest,
+    /// Decays by `rate` per second (ln 2 over the half-life; 0 for none).
+    Decaying {
+        rate: f64,
+    },
+}
+
+/// How counter `key` merges under `cfg`.
+pub fn merge_of(key: &str, cfg: &Config) -> Merge {
+    let family = match key.split('|').next() {
+        Some("since") => return Merge::Earliest,
+        Some("ba" | "bt" | "br") => Family::Short,
+        _ => Family::Long,
+    };
+    let rate =
+        cfg.half_life_secs(family).filter(|h| h.is_finite() && *h > 0.0).map_or(0.0, |h| std::f64::consts::LN_2 / h);
+    Merge::Decaying { rate }
+}
+
+/// `c`'s value carried to `at` under `merge` (no later than its own time: unchanged).
+pub fn carried(c: Counter, at: i64, merge: Merge) -> f64 {
+    match merge {
+        Merge::Earliest => c.value,
+        Merge::Decaying { rate } => c.value * (-((at - c.at).max(0) as f64) * rate).exp(),
+    }
+}
+
 /// How unusual one change is.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Score {

@@ -21,7 +21,6 @@ pub mod route;
 pub mod window;
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -46,7 +45,7 @@ use route::{Claim, Unrouted};
 pub struct WatchConfig {
     /// The queues to poll, each once, each with the workspaces its events are routed to.
     pub queues: Vec<QueueConfig>,
-    pub db: PathBuf,
+    pub db: crate::history::Location,
     pub notify: notify::Mode,
     /// The config file, for the sinks and routes.
     pub file: Option<Config>,

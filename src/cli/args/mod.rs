@@ -11,13 +11,14 @@ pub mod history;
 pub mod report;
 pub mod scan;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::Result;
 use chrono::{DateTime, Utc};
 use clap::{Args, ValueEnum};
 
 use crate::config::Config;
+use crate::history::Location;
 use crate::lock::HistoryLock;
 use crate::notify;
 
@@ -27,22 +28,23 @@ pub const DEFAULT_HISTORY: &str = ".driftscan/history.db";
 /// `--db`: the history every command that reads or writes one works on.
 #[derive(Debug, Args)]
 pub struct HistoryArgs {
-    /// History database (SQLite). Default `history` in the config, else .driftscan/history.db.
-    #[arg(long, value_name = "PATH", env = "DRIFTSCAN_DB")]
-    pub db: Option<PathBuf>,
+    /// History: a SQLite file, or postgres://USER@HOST:PORT/DB. Default `history` in the config,
+    /// else .driftscan/history.db.
+    #[arg(long, value_name = "PATH_OR_URL", env = "DRIFTSCAN_DB")]
+    pub db: Option<Location>,
 }
 
 /// `--db` of the commands that record: a missing history is created.
 pub const DB_CREATED: &str =
-    "History database (SQLite), created if missing. Default `history` in the config, else .driftscan/history.db";
+    "History: a SQLite file, created if missing, or postgres://USER@HOST:PORT/DB. Default `history` in the config, else .driftscan/history.db";
 
 impl HistoryArgs {
     /// `--db` (or `DRIFTSCAN_DB`), else the config's `history`, else the default.
-    pub fn path(&self, file: Option<&Config>) -> PathBuf {
+    pub fn path(&self, file: Option<&Config>) -> Location {
         self.db
             .clone()
             .or_else(|| file.and_then(|c| c.history.clone()))
-            .unwrap_or_else(|| PathBuf::from(DEFAULT_HISTORY))
+            .unwrap_or_else(|| Location::from(DEFAULT_HISTORY))
     }
 }
 
@@ -60,7 +62,7 @@ pub struct RecordArgs {
 
 impl RecordArgs {
     /// The history to record into, `None` with `--no-history`.
-    pub fn path(&self, file: Option<&Config>) -> Option<PathBuf> {
+    pub fn path(&self, file: Option<&Config>) -> Option<Location> {
         (!self.no_history).then(|| self.history.path(file))
     }
 }
@@ -114,7 +116,7 @@ impl LockArgs {
     }
 
     /// Takes the lock of the history at `db`, held until the returned guard is dropped.
-    pub fn take(&self, db: &Path, file: Option<&Config>) -> Result<HistoryLock> {
+    pub fn take(&self, db: &Location, file: Option<&Config>) -> Result<HistoryLock> {
         HistoryLock::acquire(db, self.timeout(file))
     }
 }

@@ -53,7 +53,7 @@ pub fn check_file(path: Option<&Path>) -> Result<Exit> {
     }
     let history = cfg
         .history
-        .as_deref()
+        .as_ref()
         .map_or_else(|| format!("{} (default)", crate::cli::args::DEFAULT_HISTORY), |h| h.display().to_string());
     let mut out = format!("{}: ok; history {history}; {} workspace(s)\n", path.display(), cfg.workspaces.len());
     lines.extend(notify::tell::check_lines(&cfg));

@@ -14,7 +14,7 @@ use anyhow::{bail, Context, Result};
 
 use super::args::LockArgs;
 use crate::config::Config;
-use crate::history::History;
+use crate::history::{History, Location};
 use crate::lock::HistoryLock;
 
 /// `--config`, else `./driftscan.hcl` when it exists.
@@ -26,7 +26,7 @@ pub fn load_config(path: Option<&Path>) -> Result<Option<Config>> {
 }
 
 /// A history that must already exist: reading one must not create an empty file.
-fn existing_history(db: &Path) -> Result<History> {
+fn existing_history(db: &Location) -> Result<History> {
     if !db.exists() {
         bail!("no history at {}: run `driftscan scan` first, or pass --db", db.display());
     }
@@ -34,7 +34,7 @@ fn existing_history(db: &Path) -> Result<History> {
 }
 
 /// A history that must already exist, with its lock, for a command that writes it.
-fn existing_history_to_write(db: &Path, lock: &LockArgs, file: Option<&Config>) -> Result<(HistoryLock, History)> {
+fn existing_history_to_write(db: &Location, lock: &LockArgs, file: Option<&Config>) -> Result<(HistoryLock, History)> {
     if !db.exists() {
         bail!("no history at {}: run `driftscan scan` first, or pass --db", db.display());
     }

@@ -1,8 +1,6 @@
 //! `scan` and `watch`: which scans a command line asks for (one from the flags, or the config's
 //! workspaces with the flags on top), run and recorded.
 
-use std::path::PathBuf;
-
 use anyhow::{bail, Result};
 use chrono::{DateTime, Utc};
 
@@ -12,7 +10,7 @@ use crate::cli::args::scan::{ScanArgs, WatchArgs};
 use crate::cli::args::{ScoringArgs, SuppressArgs};
 use crate::config::Config;
 use crate::exit::{Exit, Gate};
-use crate::history::History;
+use crate::history::{History, Location};
 use crate::notify::{self, tell::tell};
 use crate::output;
 use crate::progress::Progress;
@@ -48,7 +46,7 @@ pub fn scan(args: ScanArgs, file: Option<&Config>, now: DateTime<Utc>) -> Result
     let db = args.record.path(file);
     let configs = scan_configs(&Wanted::of_scan(&args), file, db.clone())?;
     // Held until the run ends: a second run waits here, before any AWS call.
-    let _lock = db.as_deref().map(|db| args.lock.take(db, file)).transpose()?;
+    let _lock = db.as_ref().map(|db| args.lock.take(db, file)).transpose()?;
     let progress = Progress::for_stderr(args.quiet);
     let format = args.format.format;
     if configs[0].workspace.is_none() {
@@ -151,7 +149,7 @@ pub fn watch_config(args: WatchArgs, file: Option<&Config>) -> Result<crate::wat
 
 /// The scans this command line asks for: one from the flags when `--state` (or `--tf-dir`) is
 /// given or there is no config workspace, else the config's workspaces with the flags on top.
-fn scan_configs(args: &Wanted, file: Option<&Config>, db: Option<PathBuf>) -> Result<Vec<ScanConfig>> {
+fn scan_configs(args: &Wanted, file: Option<&Config>, db: Option<Location>) -> Result<Vec<ScanConfig>> {
     let scoring = args.scoring.config(file);
     let queue = notify::tell::queue_for(file, args.notify);
     let workspaces = file.map(|c| c.workspaces.as_slice()).unwrap_or_default();
