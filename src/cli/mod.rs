@@ -143,7 +143,7 @@ enum Command {
     Watch(WatchArgs),
     /// Move a history between backends: `history copy --from PATH_OR_URL --to PATH_OR_URL`.
     #[command(subcommand)]
-    History(crate::history::command::HistoryCommand),
+    History(args::history::HistoryCommand),
     /// Work with the config file (driftscan.hcl).
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -185,7 +185,7 @@ pub fn run() -> Result<Exit> {
         Command::Notify(args) => commands::history::notify(args, file, now),
         Command::Watch(args) => crate::watch::command(commands::scan::watch_config(args, file)?),
         Command::State(args) => commands::config::state(args),
-        Command::History(args) => crate::history::command::run(args),
+        Command::History(args) => commands::history::copy(args),
         Command::Config(_) => unreachable!("handled above"),
     }
 }

@@ -16,7 +16,6 @@
 //! never hold half a run.
 
 mod behind;
-pub mod command;
 pub mod copy;
 mod counters;
 pub(crate) mod db;

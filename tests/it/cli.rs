@@ -24,9 +24,15 @@ fn help_teaches_and_exits_0() {
     }
     let scan = run(driftscan().args(["scan", "--help"]));
     assert_eq!(scan.code, 0);
-    for needle in
-        ["--state <PATH>", "--db <PATH>", ".driftscan/history.db", "--include-defaults", "AWS_ENDPOINT_URL", "Example:"]
-    {
+    for needle in [
+        "--state <PATH>",
+        "--db <PATH_OR_URL>",
+        "postgres://",
+        ".driftscan/history.db",
+        "--include-defaults",
+        "AWS_ENDPOINT_URL",
+        "Example:",
+    ] {
         assert!(scan.stdout.contains(needle), "scan --help lacks {needle:?}:\n{}", scan.stdout);
     }
     assert_eq!(run(driftscan().arg("--version")).code, 0);

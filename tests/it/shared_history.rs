@@ -78,13 +78,7 @@ fn lifecycle(b: Backend) {
 
     let counters = b.count(&estate, "SELECT count(*) FROM score_counters");
     assert!(counters > 0, "the scans taught the model");
-    let ack = checked(run(pg_env(&mut estate.command(&[
-        "ack",
-        &id.to_string(),
-        "--expected",
-        "--db",
-        &db,
-    ]))));
+    let ack = checked(run(pg_env(&mut estate.command(&["ack", &id.to_string(), "--expected", "--db", &db]))));
     assert_eq!(ack.code, 0, "{}", ack.stderr);
     assert_eq!(b.count(&estate, &format!("SELECT CAST(expected AS BIGINT) FROM changes WHERE id = {id}")), 1);
 

@@ -1,12 +1,13 @@
-//! The commands that write the history besides `scan`: `learn` (CloudTrail), `ack`, `fix` and
-//! `notify`.
+//! The commands that write the history besides `scan`: `learn` (CloudTrail), `ack`, `fix`,
+//! `notify`, and `history copy`, which moves one.
 
 use std::path::PathBuf;
 
-use clap::Args;
+use clap::{Args, Subcommand};
 
 use super::{FormatArgs, HistoryArgs, LockArgs, NotifyArgs, ScoringArgs, DB_CREATED};
 use crate::fix::render::FixFormat;
+use crate::history::Location;
 use crate::output::Format;
 
 #[derive(Debug, Args)]
@@ -103,4 +104,23 @@ pub struct NotifyCmdArgs {
 
     #[command(flatten)]
     pub lock: LockArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HistoryCommand {
+    /// Copy every scan, change, event, counter and queued notification from one history to
+    /// another, empty one: a SQLite file into PostgreSQL or back. Checked by counts.
+    ///
+    /// Example: driftscan history copy --from .driftscan/history.db --to postgres://driftscan@db:5432/driftscan
+    Copy(CopyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CopyArgs {
+    /// The history to read: a SQLite file or postgres://USER@HOST:PORT/DB.
+    #[arg(long, value_name = "PATH_OR_URL")]
+    pub from: Location,
+    /// The history to write, which must be empty: a SQLite file (created) or a PostgreSQL URL.
+    #[arg(long, value_name = "PATH_OR_URL")]
+    pub to: Location,
 }

@@ -1,5 +1,6 @@
 //! The commands that write the history besides `scan`: `learn` records CloudTrail, `ack` marks a
-//! change reviewed, `fix` settles drift in the sources, `notify` sends what is queued.
+//! change reviewed, `fix` settles drift in the sources, `notify` sends what is queued; and
+//! `history copy` moves a whole history between backends.
 
 use std::path::Path;
 
@@ -7,7 +8,7 @@ use anyhow::{bail, Context, Result};
 use chrono::{DateTime, Utc};
 
 use super::{emit, existing_history_to_write, runtime};
-use crate::cli::args::history::{AckArgs, FixArgs, LearnArgs, NotifyCmdArgs};
+use crate::cli::args::history::{AckArgs, FixArgs, HistoryCommand, LearnArgs, NotifyCmdArgs};
 use crate::cloudtrail::s3::{self, S3Location};
 use crate::cloudtrail::Loader;
 use crate::config::Config;
@@ -129,4 +130,16 @@ pub fn fix(args: FixArgs, file: Option<&Config>, now: DateTime<Utc>) -> Result<E
         }
     }
     Ok(Exit::InSync)
+}
+
+/// `history copy`: every row of one history into another, empty one, checked by counts.
+pub fn copy(cmd: HistoryCommand) -> Result<Exit> {
+    match cmd {
+        HistoryCommand::Copy(a) => {
+            let copied = crate::history::copy::copy(&a.from, &a.to)?;
+            let rows: Vec<String> = copied.tables.iter().map(|(t, n)| format!("{n} {t}")).collect();
+            println!("copied {} to {}: {}", a.from.display(), a.to.display(), rows.join(", "));
+            Ok(Exit::InSync)
+        }
+    }
 }
