@@ -27,6 +27,7 @@ fn every_example_parses() {
         "gitlab-ci.yml",
         "gitlab-ci-fix.yml",
         "kubernetes-cronjob.yml",
+        "kubernetes-fleet.yml",
     ] {
         assert!(names.iter().any(|n| n == want), "schedules/{want} is missing");
     }
@@ -114,4 +115,118 @@ fn every_command_in_the_examples_exists() {
         }
     }
     assert!(checked >= 6, "only {checked} driftscan commands found in schedules/");
+}
+
+/// The documents of a YAML file, as JSON, read by the venv's PyYAML.
+fn yaml_docs(path: &std::path::Path) -> Vec<serde_json::Value> {
+    let out = Command::new(root().join(".venv/bin/python"))
+        .args([
+            "-c",
+            "import sys, yaml, json; print(json.dumps(list(yaml.safe_load_all(open(sys.argv[1])))))",
+            path.to_str().unwrap(),
+        ])
+        .output()
+        .expect("running the venv's python (make venv)");
+    assert!(out.status.success(), "{}: {}", path.display(), String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// `kubernetes-fleet.yml`: each index of the Indexed Job scans one workspace of the config it
+/// mounts, every workspace once, into a PostgreSQL history whose password only a Secret holds.
+/// The pod's script is run by `sh` as the pod runs it, with a stand-in `driftscan` on PATH that
+/// records its arguments and exits as told.
+#[test]
+fn the_fleet_job_gives_each_index_its_own_workspace_and_keeps_the_password_in_a_secret() {
+    let path = root().join("schedules/kubernetes-fleet.yml");
+    let docs = yaml_docs(&path);
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(!docs.iter().any(|d| d["kind"] == "Secret"), "the Secret is made apart, never in the manifest");
+    let hcl = docs.iter().find(|d| d["kind"] == "ConfigMap").unwrap()["data"]["driftscan.hcl"].as_str().unwrap();
+    let cron = docs.iter().find(|d| d["kind"] == "CronJob").expect("a CronJob");
+    let job = &cron["spec"]["jobTemplate"]["spec"];
+    assert_eq!(job["completionMode"], "Indexed");
+    let pod = &job["template"]["spec"];
+    let container = &pod["containers"][0];
+    let env: std::collections::BTreeMap<String, serde_json::Value> = container["env"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["name"].as_str().unwrap().to_owned(), e.clone()))
+        .collect();
+
+    // The config is valid, and its workspaces are the ones WORKSPACES lists, in its order.
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("driftscan.hcl");
+    std::fs::write(&config, hcl).unwrap();
+    let check = run(driftscan().args(["--config", config.to_str().unwrap(), "config", "check"]));
+    assert_eq!(check.code, 0, "{}", check.stderr);
+    let in_config: Vec<&str> = check
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("  ") && l.contains("; states: "))
+        .map(|l| l.trim_start().split(':').next().unwrap())
+        .collect();
+    let listed: Vec<&str> = env["WORKSPACES"]["value"].as_str().unwrap().split_whitespace().collect();
+    assert_eq!(listed, in_config, "WORKSPACES and driftscan.hcl name the same workspaces");
+    assert_eq!(job["completions"], listed.len(), "one index per workspace");
+    assert_eq!(job["parallelism"], listed.len(), "every account at once");
+
+    // The history is PostgreSQL, its URL without a password; the password is the Secret's.
+    let history = env["HISTORY"]["value"].as_str().unwrap();
+    let userinfo = history.strip_prefix("postgres://").unwrap().split('@').next().unwrap();
+    assert!(!userinfo.contains(':'), "no password in the URL: {history}");
+    assert!(env["PGPASSWORD"].get("value").is_none(), "PGPASSWORD has no literal value");
+    assert_eq!(env["PGPASSWORD"]["valueFrom"]["secretKeyRef"]["key"], "password");
+    assert!(!text.to_ascii_lowercase().contains("password:"), "no password field with a value in the manifest");
+
+    // Each index scans its own workspace into that history; exit 2 (drift) is a success.
+    let bin = dir.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    let fake = bin.join("driftscan");
+    std::fs::write(&fake, "#!/bin/sh\nprintf '%s\\n' \"$@\" > \"$ARGS_OUT\"\nexit \"$EXIT\"\n").unwrap();
+    std::fs::set_permissions(&fake, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    assert_eq!(container["command"], serde_json::json!(["/bin/sh", "-c"]));
+    let script = container["args"][0].as_str().unwrap();
+    let pod_run = |index: usize, exit: i32| {
+        let args_out = dir.path().join(format!("args-{index}-{exit}"));
+        let out = Command::new("/bin/sh")
+            .args(["-c", script])
+            .env("PATH", format!("{}:{}", bin.display(), std::env::var("PATH").unwrap()))
+            .env("WORKSPACES", env["WORKSPACES"]["value"].as_str().unwrap())
+            .env("HISTORY", history)
+            .env("JOB_COMPLETION_INDEX", index.to_string())
+            .env("ARGS_OUT", &args_out)
+            .env("EXIT", exit.to_string())
+            .output()
+            .unwrap();
+        let args = std::fs::read_to_string(&args_out).unwrap_or_default();
+        (
+            out.status.code(),
+            args.lines().map(str::to_owned).collect::<Vec<_>>(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let mut scanned = Vec::new();
+    for (index, name) in listed.iter().enumerate() {
+        let (code, args, stderr) = pod_run(index, 2);
+        assert_eq!(code, Some(0), "index {index}: drift is a success: {stderr}");
+        let after = |flag: &str| args.iter().position(|a| a == flag).map(|i| args[i + 1].as_str());
+        assert_eq!(args.iter().filter(|a| *a == "scan").count(), 1, "{args:?}");
+        assert_eq!(after("--workspace"), Some(*name), "index {index}: {args:?}");
+        assert_eq!(after("--db"), Some(history), "index {index}: {args:?}");
+        assert_eq!(after("--config"), Some("/etc/driftscan/driftscan.hcl"));
+        scanned.push(after("--workspace").unwrap().to_owned());
+    }
+    scanned.sort();
+    scanned.dedup();
+    assert_eq!(scanned.len(), listed.len(), "every workspace once");
+    for exit in [1, 3] {
+        assert_eq!(pod_run(0, exit).0, Some(1), "exit {exit} fails the index");
+    }
+    let (code, args, stderr) = pod_run(listed.len(), 0);
+    assert_ne!(code, Some(0), "an index past the list is an error, not a quiet success");
+    assert!(args.is_empty() && stderr.contains("no workspace for index"), "{stderr}");
+    // The config mounted where the script reads it.
+    let mounts = container["volumeMounts"].as_array().unwrap();
+    assert!(mounts.iter().any(|m| m["mountPath"] == "/etc/driftscan"), "{mounts:?}");
 }
