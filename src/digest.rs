@@ -16,6 +16,8 @@ pub struct Filter {
     pub rtype: Option<String>,
     pub region: Option<String>,
     pub account: Option<String>,
+    /// Only changes recorded by this config workspace's runs.
+    pub workspace: Option<String>,
     /// Only changes scored anomalous.
     pub anomalous: bool,
     /// Only drifts still open.
@@ -33,6 +35,7 @@ impl Filter {
         matches(&self.rtype, f.rtype)
             && matches(&self.region, f.region)
             && matches(&self.account, f.account)
+            && self.workspace.as_deref().map_or(true, |w| f.workspace == Some(w))
             && (!self.anomalous || f.anomalous)
             && (!self.open || f.status == "open")
     }
@@ -40,7 +43,13 @@ impl Filter {
     /// The filters in force, as `type=aws_instance` words; empty when none.
     pub fn describe(&self) -> Vec<String> {
         let mut out = Vec::new();
-        for (name, v) in [("type", &self.rtype), ("region", &self.region), ("account", &self.account)] {
+        let named = [
+            ("type", &self.rtype),
+            ("region", &self.region),
+            ("account", &self.account),
+            ("workspace", &self.workspace),
+        ];
+        for (name, v) in named {
             if let Some(v) = v {
                 out.push(format!("{name}={v}"));
             }
@@ -267,6 +276,7 @@ pub(crate) mod tests {
             resource_id: format!("sg-{id}"),
             region: "us-east-1".into(),
             account: "123456789012".into(),
+            workspace: None,
             address: Some("aws_security_group.web".into()),
             attribute: (kind == "drifted").then(|| "description".into()),
             declared: Some(serde_json::json!("web")),

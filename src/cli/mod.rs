@@ -77,7 +77,7 @@ enum Command {
     Learn(LearnArgs),
     /// List the changes recorded in a time window, with scores and reasons.
     ///
-    /// Filters (--type, --region, --account, --anomalous, --open) narrow the list; --format html
+    /// Filters (--type, --region, --account, --workspace, --anomalous, --open) narrow the list; --format html
     /// writes one self-contained page with charts (hour-of-week heatmap, changes per day, the
     /// resources that change most, coverage over time).
     ///

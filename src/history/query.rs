@@ -28,6 +28,8 @@ pub struct ChangeRow {
     pub resource_id: String,
     pub region: String,
     pub account: String,
+    /// The config workspace whose run recorded it; `null` for a run without a config workspace.
+    pub workspace: Option<String>,
     pub address: Option<String>,
     pub attribute: Option<String>,
     pub declared: Option<Value>,
@@ -70,7 +72,7 @@ pub struct Window {
 pub(super) const COLUMNS: &str =
     "id, source, event_id, event_name, kind, type, resource_id, region, account, address, attribute,
                        declared, actual, actor, time, first_seen, last_seen, resolved_at, score, anomalous, reasons,
-                       acked_at, expected, live";
+                       acked_at, expected, live, workspace";
 
 pub(super) fn row(r: &Row) -> Result<ChangeRow> {
     let json = |i: usize| -> Result<Option<Value>> { Ok(r.opt::<&str>(i)?.and_then(|s| serde_json::from_str(s).ok())) };
@@ -106,6 +108,7 @@ pub(super) fn row(r: &Row) -> Result<ChangeRow> {
         severity: Severity::Low,
         impact_reasons: Vec::new(),
         live: json(23)?,
+        workspace: r.opt(24)?,
     };
     out.assess();
     Ok(out)
@@ -126,6 +129,7 @@ pub struct Facets<'a> {
     pub rtype: &'a str,
     pub region: &'a str,
     pub account: &'a str,
+    pub workspace: Option<&'a str>,
     pub anomalous: bool,
     pub status: &'a str,
 }
@@ -165,6 +169,7 @@ impl ChangeRow {
             rtype: &self.rtype,
             region: &self.region,
             account: &self.account,
+            workspace: self.workspace.as_deref(),
             anomalous: self.anomalous,
             status: &self.status,
         }
@@ -186,7 +191,8 @@ pub(super) fn each_facets(db: &Db, w: &Window, mut each: impl FnMut(Facets)) -> 
     map_for_reading(db)?;
     let (since, until) = bounds(w);
     db.each(
-        "SELECT type, region, account, anomalous, source, CASE WHEN resolved_at IS NULL THEN 0 ELSE 1 END FROM changes
+        "SELECT type, region, account, anomalous, source, CASE WHEN resolved_at IS NULL THEN 0 ELSE 1 END, workspace
+           FROM changes
           WHERE time >= ?1 AND time < ?2",
         args![since, until],
         |r| {
@@ -194,6 +200,7 @@ pub(super) fn each_facets(db: &Db, w: &Window, mut each: impl FnMut(Facets)) -> 
                 rtype: r.get(0)?,
                 region: r.get(1)?,
                 account: r.get(2)?,
+                workspace: r.opt(6)?,
                 anomalous: r.get(3)?,
                 status: status(r.get(4)?, r.get(5)?),
             });

@@ -274,6 +274,7 @@ fn sample(now: DateTime<Utc>) -> ChangeRow {
         resource_id: "sg-0123456789abcdef0".into(),
         region: "us-east-1".into(),
         account: "123456789012".into(),
+        workspace: None,
         address: Some("aws_security_group.web".into()),
         attribute: Some("description".into()),
         declared: Some(serde_json::json!("web servers")),

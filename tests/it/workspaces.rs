@@ -151,6 +151,26 @@ workspace "beta" {{
         ("beta", ACCOUNT_B, "s3://tfstate/beta/infra/terraform.tfstate")
     );
 
+    // The report covers every workspace of the history; --workspace keeps one.
+    let report = |extra: &[&str]| {
+        let mut cmd = a.command(&["report", "--since", "30d", "--format", "json"]);
+        cmd.args(extra);
+        let out = run(&mut cmd);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        let json = out.json();
+        json["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                (c["workspace"].as_str().unwrap_or("-").to_owned(), c["attribute"].as_str().unwrap_or("").to_owned())
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(report(&[]), [("beta".to_owned(), "instance_type".to_owned())]);
+    assert_eq!(report(&["--workspace", "beta"]), report(&[]));
+    assert_eq!(report(&["--workspace", "alpha"]), []);
+
     // A workspace that cannot run is reported; the others are still scanned and recorded, and
     // the exit code is the worst: 1. A second beta scan does not resolve alpha's changes.
     let mut text = std::fs::read_to_string(a.path("driftscan.hcl")).unwrap();

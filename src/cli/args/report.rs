@@ -35,6 +35,10 @@ pub struct ReportArgs {
     #[arg(long, value_name = "ACCOUNT")]
     pub account: Option<String>,
 
+    /// Only changes recorded by this config workspace's runs (a shared history holds many).
+    #[arg(long, value_name = "NAME")]
+    pub workspace: Option<String>,
+
     /// Only changes scored anomalous.
     #[arg(long)]
     pub anomalous: bool,

@@ -18,6 +18,7 @@ pub fn report(args: ReportArgs, file: Option<&Config>, now: DateTime<Utc>) -> Re
         rtype: args.rtype,
         region: args.region,
         account: args.account,
+        workspace: args.workspace,
         anomalous: args.anomalous,
         open: args.open,
     };
