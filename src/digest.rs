@@ -3,7 +3,7 @@
 //! types that change most, coverage over time). Pure: rows and scans in, figures out; the
 //! renderers in `output` only lay them out.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Datelike, NaiveDate, Timelike, Utc};
 
@@ -16,8 +16,10 @@ pub struct Filter {
     pub rtype: Option<String>,
     pub region: Option<String>,
     pub account: Option<String>,
-    /// Only changes recorded by this config workspace's runs.
+    /// Only changes recorded by this config workspace's runs, and the CloudTrail events (which
+    /// name no workspace) of the accounts in `workspace_accounts`, those it scanned.
     pub workspace: Option<String>,
+    pub workspace_accounts: BTreeSet<String>,
     /// Only changes scored anomalous.
     pub anomalous: bool,
     /// Only drifts still open.
@@ -35,7 +37,10 @@ impl Filter {
         matches(&self.rtype, f.rtype)
             && matches(&self.region, f.region)
             && matches(&self.account, f.account)
-            && self.workspace.as_deref().map_or(true, |w| f.workspace == Some(w))
+            && self.workspace.as_deref().map_or(true, |w| match f.workspace {
+                Some(of) => of == w,
+                None => self.workspace_accounts.contains(f.account),
+            })
             && (!self.anomalous || f.anomalous)
             && (!self.open || f.status == "open")
     }
@@ -125,6 +130,8 @@ pub struct Digest {
     pub top_types: Vec<Ranked>,
     /// The scans of the window (unfiltered: coverage is over the whole estate).
     pub coverage: Vec<ScanPoint>,
+    /// Which workspaces scanned which account, for the summary per account.
+    pub fleet: crate::fleet::Fleet,
 }
 
 impl Digest {
@@ -188,12 +195,19 @@ impl Digest {
         let top_resources =
             rank(resources.into_iter().map(|((rtype, id), (n, a, address))| (address.unwrap_or(id), rtype, (n, a))));
         let top_types = rank(types.into_iter().map(|(t, n)| (t, t, n)));
-        Digest { since, until, now, filter, rows, counts, heatmap, per_day, top_resources, top_types, coverage }
+        let fleet = crate::fleet::Fleet::default();
+        Digest { since, until, now, filter, rows, counts, heatmap, per_day, top_resources, top_types, coverage, fleet }
     }
 
     /// Open drifts (scan changes not resolved), oldest first.
     pub fn open(&self) -> impl Iterator<Item = &ChangeRow> {
         self.rows.iter().filter(|r| r.status == "open")
+    }
+
+    /// The digest with which workspaces scanned which account, for the summary per account.
+    pub fn with_fleet(mut self, fleet: crate::fleet::Fleet) -> Digest {
+        self.fleet = fleet;
+        self
     }
 
     /// Anomalous changes, most unusual first.
@@ -343,6 +357,32 @@ pub(crate) mod tests {
         let f = Filter { open: true, anomalous: true, ..Filter::default() };
         let kept: Vec<i64> = Digest::build(rows, vec![], f, Some(since), None, now).rows.iter().map(|r| r.id).collect();
         assert_eq!(kept, vec![2]);
+    }
+
+    #[test]
+    fn a_workspace_keeps_its_changes_and_the_events_of_the_accounts_it_scanned() {
+        let in_ws = |id: i64, ws: Option<&str>, account: &str, kind: &str| {
+            let mut r = row(id, "2026-12-06T03:14:00Z", kind, false, "open");
+            r.workspace = ws.map(str::to_owned);
+            r.account = account.into();
+            r
+        };
+        let rows = [
+            in_ws(1, Some("beta"), "222222222222", "drifted"),
+            in_ws(2, None, "222222222222", "event"),
+            in_ws(3, None, "111111111111", "event"),
+            in_ws(4, Some("alpha"), "111111111111", "drifted"),
+            // Another workspace of the same account keeps its own drifts.
+            in_ws(5, Some("beta-eu"), "222222222222", "drifted"),
+        ];
+        let f = Filter {
+            workspace: Some("beta".into()),
+            workspace_accounts: ["222222222222".to_owned()].into(),
+            ..Filter::default()
+        };
+        let kept: Vec<i64> = rows.iter().filter(|r| f.keep(r)).map(|r| r.id).collect();
+        assert_eq!(kept, [1, 2]);
+        assert_eq!(f.describe(), ["workspace=beta"]);
     }
 
     #[test]

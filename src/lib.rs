@@ -17,6 +17,7 @@ pub mod digest;
 pub mod error;
 pub mod exit;
 pub mod fix;
+pub mod fleet;
 #[cfg(test)]
 mod fuzz;
 pub mod history;

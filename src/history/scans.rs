@@ -19,6 +19,16 @@ pub struct ScanPoint {
 }
 
 impl History {
+    /// The (workspace, account) pairs of every scan that recorded both: which accounts each
+    /// config workspace scanned.
+    pub fn scanned_accounts(&self) -> Result<Vec<(String, String)>> {
+        self.db.query(
+            "SELECT DISTINCT workspace, account FROM scans WHERE workspace IS NOT NULL AND account IS NOT NULL",
+            &[],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+    }
+
     /// The scans that started in `window`, oldest first.
     pub fn scan_points(&self, window: &Window) -> Result<Vec<ScanPoint>> {
         let since = window.since.map(rfc3339).unwrap_or_default();

@@ -64,6 +64,7 @@ pub fn render(d: &Digest) -> String {
     }
     let _ = writeln!(o, "</p></header>");
     summary(&mut o, d);
+    super::accounts::html(&mut o, d, h);
     super::severity::html(&mut o, d, h);
     anomalies(&mut o, d);
     open_drifts(&mut o, d);

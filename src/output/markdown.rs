@@ -23,6 +23,7 @@ pub fn render(d: &Digest) -> String {
     let _ = writeln!(out, "|---:|---:|---:|---:|---:|");
     let _ = writeln!(out, "| {} | {} | {} | {} | {} |", c.changes, c.anomalous, c.open, c.resolved, c.events);
 
+    super::accounts::markdown(&mut out, d, esc);
     super::severity::markdown(&mut out, d, esc);
 
     let anomalies = d.anomalies();

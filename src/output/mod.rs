@@ -2,6 +2,7 @@
 //! (`json`). Data goes to stdout; nothing here
 //! writes anywhere by itself.
 
+mod accounts;
 mod changes;
 mod check;
 mod ci;

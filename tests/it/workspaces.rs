@@ -170,6 +170,21 @@ workspace "beta" {{
     assert_eq!(report(&[]), [("beta".to_owned(), "instance_type".to_owned())]);
     assert_eq!(report(&["--workspace", "beta"]), report(&[]));
     assert_eq!(report(&["--workspace", "alpha"]), []);
+    // A name no scan recorded is a typo, not a quiet workspace.
+    let typo = run(&mut a.command(&["report", "--workspace", "bta"]));
+    assert_eq!(typo.code, 1);
+    assert!(
+        typo.stderr.contains("--workspace bta: no scan of this workspace in the history (it has: alpha, beta)"),
+        "{}",
+        typo.stderr
+    );
+    // The page sums each account's changes, with the workspace that scanned it.
+    let page = run(&mut a.command(&["report", "--since", "30d", "--format", "html"]));
+    assert_eq!(page.code, 0, "{}", page.stderr);
+    assert!(page.stdout.contains("<section id=\"accounts\"><h2>Accounts (1)</h2>"), "{}", page.stdout);
+    let row_at = page.stdout.find(&format!("data-account=\"{ACCOUNT_B}\"")).expect("account B's row");
+    let row = &page.stdout[row_at..row_at + page.stdout[row_at..].find("</tr>").unwrap()];
+    assert!(row.contains("<td>beta</td>") && row.contains("data-kind=\"drifted\">1<"), "{row}");
 
     // A workspace that cannot run is reported; the others are still scanned and recorded, and
     // the exit code is the worst: 1. A second beta scan does not resolve alpha's changes.

@@ -8,17 +8,24 @@ use crate::cli::args::report::ReportArgs;
 use crate::config::Config;
 use crate::digest::{Digest, Filter};
 use crate::exit::Exit;
+use crate::fleet::Fleet;
 use crate::history::{rfc3339, Window};
 use crate::output::{self, ReportFormat};
 
 pub fn report(args: ReportArgs, file: Option<&Config>, now: DateTime<Utc>) -> Result<Exit> {
     let history = existing_history(&args.history.path(file))?;
     let window = Window { since: Some(args.since.resolve(now)), until: args.until.map(|u| u.resolve(now)) };
+    let fleet = Fleet::read(&history)?;
+    let workspace_accounts = match &args.workspace {
+        Some(w) => fleet.accounts_of(std::slice::from_ref(w))?,
+        None => Default::default(),
+    };
     let filter = Filter {
         rtype: args.rtype,
         region: args.region,
         account: args.account,
         workspace: args.workspace,
+        workspace_accounts,
         anomalous: args.anomalous,
         open: args.open,
     };
@@ -45,7 +52,7 @@ pub fn report(args: ReportArgs, file: Option<&Config>, now: DateTime<Utc>) -> Re
     } else {
         let rows = history.changes(&window)?;
         let scans = history.scan_points(&window)?;
-        let digest = Digest::build(rows, scans, filter, window.since, window.until, now);
+        let digest = Digest::build(rows, scans, filter, window.since, window.until, now).with_fleet(fleet);
         let text = output::report_window(&digest, format);
         Box::new(move |out| out.write_all(text.as_bytes()))
     };
