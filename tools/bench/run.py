@@ -162,6 +162,17 @@ def main():
         w["p95_s"] < 2)
     row(f"watch: irrelevant records filtered ({w['filtered']:,}, S3-notified gzipped logs)", ">= 1,000 /s",
         f"{w['filtered_per_s']:,.0f} /s", w["filtered_per_s"] >= 1000)
+    fleet_n, fleet_changes = (10, 100_000) if quick else (50, 1_000_000)
+    f = step(f"fleet: {fleet_n} workspaces into SQLite and PostgreSQL, a {fleet_changes:,}-change report in both",
+             [os.path.join(ROOT, ".venv/bin/python"), os.path.join(ROOT, "tools/bench/fleet.py"), DRIFTSCAN, BENCH,
+              os.path.join(OUT, "fleet"), str(fleet_n), str(fleet_changes)])
+    for backend in ("sqlite", "postgres"):
+        row(f"fleet: {fleet_n} workspaces (accounts) scanned into {backend}, --parallel 1 / 8", "stated",
+            f"{f[backend + '_p1_s']:.1f} s / {f[backend + '_p8_s']:.1f} s")
+    row(f"fleet: `report --since 30d` on {f['changes']:,} changes, SQLite / PostgreSQL", "stated",
+        f"{f['report_sqlite_s'] * 1000:.0f} ms / {f['report_postgres_s'] * 1000:.0f} ms "
+        f"(`history copy` into PostgreSQL {f['copy_s']:.0f} s); same summary: {f['reports_equal']}",
+        f["reports_equal"])
     rows.extend(micro())
 
     widths = [max(len(r[i]) for r in rows + [("what", "target", "measured", "met")]) for i in range(4)]
