@@ -129,7 +129,7 @@ def best_report(binary, db, out_file, runs=3):
 
 
 def main():
-    binary, bench, out_dir = sys.argv[1:4]
+    binary, bench, out_dir = sys.argv[1], sys.argv[2], os.path.abspath(sys.argv[3])
     n = int(sys.argv[4]) if len(sys.argv) > 4 else 50
     changes = int(sys.argv[5]) if len(sys.argv) > 5 else 1_000_000
     shutil.rmtree(out_dir, ignore_errors=True)
