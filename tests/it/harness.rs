@@ -116,6 +116,20 @@ impl Moto {
 
     /// Starts moto with extra environment variables for the server.
     pub fn start_with(env: &[(&str, &str)]) -> Moto {
+        // A free port can be taken between this check and moto's bind (by a PostgreSQL server,
+        // a proxy or another moto of a test running beside): then moto exits, and another try
+        // picks another port. A TCP connect alone would take the other server for moto.
+        let mut last = String::new();
+        for _ in 0..5 {
+            match Moto::try_start(env) {
+                Ok(moto) => return moto,
+                Err(e) => last = e,
+            }
+        }
+        panic!("{last}");
+    }
+
+    fn try_start(env: &[(&str, &str)]) -> Result<Moto, String> {
         let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("free port").port();
         // tools/moto_server.py: moto with two of its gaps filled (see there), as the demo runs it.
         let mut cmd = Command::new(venv_bin("python"));
@@ -129,7 +143,7 @@ impl Moto {
         let mut child = cmd.spawn().expect("starting moto_server");
         let endpoint = format!("http://127.0.0.1:{port}");
         let deadline = Instant::now() + Duration::from_secs(30);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        while !answers_as_moto(port) {
             if let Ok(Some(status)) = child.try_wait() {
                 let mut err = String::new();
                 if let Some(e) = child.stderr.take() {
@@ -138,16 +152,19 @@ impl Moto {
                         err.push('\n');
                     }
                 }
-                panic!("moto_server exited ({status}) before answering:\n{err}");
+                return Err(format!("moto_server exited ({status}) before answering:\n{err}"));
             }
-            assert!(Instant::now() < deadline, "moto_server did not answer on {endpoint} within 30 s");
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                return Err(format!("moto_server did not answer on {endpoint} within 30 s"));
+            }
             std::thread::sleep(Duration::from_millis(100));
         }
         // moto logs every request to stderr; drain it so the pipe never fills and blocks it.
         if let Some(e) = child.stderr.take() {
             std::thread::spawn(move || for _ in BufReader::new(e).lines() {});
         }
-        Moto { child, endpoint, keys: ("AKIDTESTDRIFTSCAN".into(), "test-secret-driftscan".into()) }
+        Ok(Moto { child, endpoint, keys: ("AKIDTESTDRIFTSCAN".into(), "test-secret-driftscan".into()) })
     }
 
     /// `driftscan` aimed at this server.
@@ -274,4 +291,18 @@ pub fn copy_dir(from: &Path, to: &Path) {
             std::fs::copy(&path, &target).unwrap();
         }
     }
+}
+
+/// Whether moto's own dashboard answers on `port` (not merely something accepting connections).
+fn answers_as_moto(port: u16) -> bool {
+    use std::io::{Read, Write};
+    let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) else { return false };
+    let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
+    if s.write_all(b"GET /moto-api/ HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").is_err() {
+        return false;
+    }
+    let mut page = Vec::new();
+    let _ = s.take(64 * 1024).read_to_end(&mut page);
+    let page = String::from_utf8_lossy(&page);
+    page.starts_with("HTTP/1.") && page.contains(" 200 ") && page.contains("Moto")
 }

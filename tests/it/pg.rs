@@ -85,28 +85,34 @@ impl Pg {
             String::from_utf8_lossy(&out.stdout),
             String::from_utf8_lossy(&out.stderr)
         );
-        let port = free_port();
         let log = dir.path().join("log");
-        let out = server_cmd(&bin, "pg_ctl")
-            .arg("-D")
-            .arg(&data)
-            .arg("-l")
-            .arg(&log)
-            .arg("-o")
-            .arg(format!(
-                "-p {port} -c listen_addresses=127.0.0.1 -k {} -c fsync=off -c max_connections=60",
-                dir.path().display()
-            ))
-            .args(["-w", "-t", "60", "start"])
-            .output()
-            .expect("running pg_ctl");
-        let pg = Pg { dir, bin, port };
-        if !out.status.success() {
+        // The free port may be taken before the server binds it (by a test running beside):
+        // the server then fails to start, and another port is tried.
+        let mut failed = String::new();
+        for _ in 0..5 {
+            let port = free_port();
+            let out = server_cmd(&bin, "pg_ctl")
+                .arg("-D")
+                .arg(&data)
+                .arg("-l")
+                .arg(&log)
+                .arg("-o")
+                .arg(format!(
+                    "-p {port} -c listen_addresses=127.0.0.1 -k {} -c fsync=off -c max_connections=60",
+                    dir.path().display()
+                ))
+                .args(["-w", "-t", "60", "start"])
+                .output()
+                .expect("running pg_ctl");
+            if out.status.success() {
+                let pg = Pg { dir, bin, port };
+                pg.create_db("driftscan");
+                return pg;
+            }
             let log = std::fs::read_to_string(&log).unwrap_or_default();
-            panic!("PostgreSQL did not start:\n{}\n{log}", String::from_utf8_lossy(&out.stderr));
+            failed = format!("{}\n{log}", String::from_utf8_lossy(&out.stderr));
         }
-        pg.create_db("driftscan");
-        pg
+        panic!("PostgreSQL did not start:\n{failed}");
     }
 
     /// The URL of database `db`, without a password (the runs get it from PGPASSWORD).
