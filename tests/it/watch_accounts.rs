@@ -28,16 +28,25 @@ fn event_in(account: &str, actor: &str, event_id: &str, sg: &str) -> Value {
     ev
 }
 
-/// `GET path` on the metrics server named in the watch's log.
-fn metrics(estate: &Estate) -> String {
+/// The `/metrics` page of every watch process whose address the log names, in start order.
+fn metrics_pages(estate: &Estate) -> Vec<String> {
     use std::io::{Read, Write};
     let text = log(estate);
-    let addr = text.split("metrics on http://").nth(1).and_then(|r| r.split('/').next()).expect("the metrics address");
-    let mut s = std::net::TcpStream::connect(addr).unwrap();
-    write!(s, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
-    let mut out = String::new();
-    s.read_to_string(&mut out).unwrap();
-    out
+    text.split("metrics on http://")
+        .skip(1)
+        .map(|r| {
+            let mut s = std::net::TcpStream::connect(r.split('/').next().unwrap()).unwrap();
+            write!(s, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+            let mut out = String::new();
+            s.read_to_string(&mut out).unwrap();
+            out
+        })
+        .collect()
+}
+
+/// The `/metrics` page of the one watch process.
+fn metrics(estate: &Estate) -> String {
+    metrics_pages(estate).into_iter().next().expect("the metrics address")
 }
 
 /// The value of one sample in a `/metrics` page.
@@ -181,18 +190,7 @@ fn several_watch_processes_on_one_queue_split_its_messages_and_record_each_event
     wait_for(&estate, "every event recorded", || count(&db, recorded) == 40);
     wait_for(&estate, "the queue emptied", || in_queue(&estate, &url) == 0);
     // Each process's metrics, by the address it printed.
-    let pages: Vec<String> = log(&estate)
-        .split("metrics on http://")
-        .skip(1)
-        .map(|r| {
-            use std::io::{Read, Write};
-            let mut s = std::net::TcpStream::connect(r.split('/').next().unwrap()).unwrap();
-            write!(s, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
-            let mut out = String::new();
-            s.read_to_string(&mut out).unwrap();
-            out
-        })
-        .collect();
+    let pages = metrics_pages(&estate);
     stop(&estate, first);
     stop(&estate, second);
     assert_eq!(count(&db, recorded), 40, "each event once");
