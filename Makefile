@@ -7,13 +7,15 @@ CARGO  ?= cargo
 # A fresh clone has no Cargo.lock changes to make; --locked keeps CI on the committed versions.
 CARGO_FLAGS ?= --locked
 
-.PHONY: all build venv chromium postgresql test lint audit audit-refresh unit demo eval bench clean help
+.PHONY: all build venv chromium postgresql test test-postgres lint audit audit-refresh unit demo eval bench clean help
 
 all: build
 
 help:
 	@echo "make demo   build, start the local AWS emulator, create and drift a sample estate, scan it"
 	@echo "make test   dependency audit, format and lint checks, unit tests, behaviour tests against the emulator"
+	@echo "            (the history's tests twice: on SQLite, then on PostgreSQL)"
+	@echo "make test-postgres  only the PostgreSQL pass of the history's behaviour tests"
 	@echo "make audit  RustSec advisories against Cargo.lock (live database, else the snapshot in audit/)"
 	@echo "make audit-refresh  re-take the advisory snapshot in audit/ (needs git and GitHub)"
 	@echo "make eval   the synthetic evaluation of anomaly scoring (recall, false alarms, PR-AUC)"
@@ -66,8 +68,23 @@ lint:
 	$(CARGO) fmt --check
 	$(CARGO) clippy $(CARGO_FLAGS) --all-targets -- -D warnings
 
+# The behaviour tests of everything that reads or writes the history run twice: on SQLite files
+# (the whole suite), then on PostgreSQL (DRIFTSCAN_TEST_HISTORY=postgres, tests/it/store.rs),
+# each test with a database of its own on one server the test process starts. shared_history
+# names both backends itself, so it runs once.
+PG_SUITE = alerts:: alerts_scan:: check:: faults:: fix:: history:: iam:: notify:: report:: scan:: \
+	schedule:: secrets:: severity:: state_sources_scan:: storage_services:: suppress:: watch:: \
+	watch_accounts:: watch_window:: workspaces::
+
 test: venv chromium postgresql audit lint
 	CHROMIUM=$(CHROMIUM) $(CARGO) test $(CARGO_FLAGS)
+	DRIFTSCAN_TEST_HISTORY=postgres CHROMIUM=$(CHROMIUM) $(CARGO) test $(CARGO_FLAGS) --test it -- \
+		$(PG_SUITE) --skip shared_history::
+
+# Only the PostgreSQL pass, for working on the shared history.
+test-postgres: venv chromium postgresql
+	DRIFTSCAN_TEST_HISTORY=postgres CHROMIUM=$(CHROMIUM) $(CARGO) test $(CARGO_FLAGS) --test it -- \
+		$(PG_SUITE) --skip shared_history::
 
 # Deterministic (seeded): the figures in the README come from this.
 eval:

@@ -46,6 +46,7 @@ pub fn shared_timeout() -> Duration {
 pub struct HistoryLock {
     _file: Option<File>,
     pub path: Option<PathBuf>,
+    _turns: Option<crate::history::db::RunTurns>,
 }
 
 /// The lock file of the history at `db`: `<db>.lock`.
@@ -70,9 +71,22 @@ impl HistoryLock {
                 if let Ok(mut t) = SHARED_TIMEOUT.lock() {
                     *t = timeout;
                 }
-                Ok(HistoryLock { _file: None, path: None })
+                Ok(HistoryLock { _file: None, path: None, _turns: None })
             }
         }
+    }
+
+    /// As [`Self::acquire`] for a scan of `workspaces` (one unnamed for a scan without): on a
+    /// shared history it also holds those workspaces for the whole run, so that a second scan
+    /// of one of them waits before calling AWS, as a file's lock makes it.
+    pub fn acquire_scan(
+        db: &crate::history::Location,
+        timeout: Duration,
+        workspaces: &[String],
+    ) -> Result<HistoryLock> {
+        let mut lock = Self::acquire(db, timeout)?;
+        lock._turns = crate::history::db::RunTurns::take(db, workspaces, timeout)?;
+        Ok(lock)
     }
 
     /// Takes the lock of the SQLite history at `db`, waiting up to `timeout`.
@@ -113,7 +127,7 @@ impl HistoryLock {
         if let Ok(mut held) = HELD.lock() {
             held.insert(path.clone());
         }
-        Ok(HistoryLock { _file: Some(file), path: Some(path) })
+        Ok(HistoryLock { _file: Some(file), path: Some(path), _turns: None })
     }
 }
 

@@ -89,7 +89,10 @@ pub async fn run(cfg: &ScanConfig, now: DateTime<Utc>, progress: &Progress) -> R
     // An existing history is opened before calling AWS, so an unusable one fails fast; a new one
     // is created only once there is a scan to record, so a failed scan leaves nothing behind.
     let open = |db: &crate::history::Location| History::open(db).map(|h| h.queueing(cfg.queue.clone()));
-    let mut history = cfg.db.as_ref().filter(|p| p.exists()).map(open).transpose()?;
+    let mut history = match &cfg.db {
+        Some(db) if db.exists()? => Some(open(db)?),
+        _ => None,
+    };
 
     // ARNs are not compared, so they are read before normalising drops them.
     let accounts: BTreeMap<String, String> =

@@ -53,7 +53,7 @@ pub async fn run(cfg: &CheckConfig, now: DateTime<Utc>, progress: &Progress) -> 
     let plan = plan::read(&cfg.plan)?;
     // Bad rules or sources, and an unusable history, fail before AWS is called.
     let suppress = Suppress::load(cfg.ignore_file.as_deref(), cfg.tf_dir.as_deref())?;
-    let history = if cfg.db.exists() { Some(History::open(&cfg.db)?) } else { None };
+    let history = if cfg.db.exists()? { Some(History::open(&cfg.db)?) } else { None };
     let mut notes = Vec::new();
 
     // What the user asked not to hear about in a scan is not heard about here either, whether

@@ -51,7 +51,7 @@ pub fn copy(from: &Location, to: &Location) -> Result<Copied> {
     if from == to {
         bail!("--from and --to name the same history");
     }
-    if !from.exists() {
+    if !from.exists()? {
         bail!("no history at {}", from.display());
     }
     let source = History::open(from)?;

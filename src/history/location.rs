@@ -78,12 +78,19 @@ impl Location {
         }
     }
 
-    /// Whether there is a history to read. A database server is taken to hold one: opening it
-    /// creates the schema when it has none.
-    pub fn exists(&self) -> bool {
+    /// Whether there is a history to read: the file, or driftscan's schema in the database. An
+    /// empty database holds none yet, as a missing file does, so reading commands create
+    /// nothing there either; a server that cannot be reached is an error.
+    pub fn exists(&self) -> Result<bool> {
         match self {
-            Location::File(p) => p.exists(),
-            Location::Postgres(_) => true,
+            Location::File(p) => Ok(p.exists()),
+            Location::Postgres(url) => {
+                let mut client = url.connect()?;
+                let sql = "SELECT to_regclass('driftscan_schema') IS NOT NULL";
+                let found = super::db::off_runtime(|| client.query_one(sql, &[]).map(|r| r.get::<_, bool>(0)));
+                super::db::off_runtime(move || drop(client));
+                found.map_err(|e| anyhow!("history {}: {}", url.shown, words(&e)))
+            }
         }
     }
 

@@ -9,7 +9,7 @@ use std::process::{Command, Stdio};
 
 use serde_json::{json, Value};
 
-use crate::harness::{driftscan, run, Run};
+use crate::harness::{driftscan, run, History, Run};
 use crate::history::{record, write_trail};
 use crate::webhook_server::{Request, WebhookServer, SECRET};
 
@@ -65,8 +65,8 @@ pub(crate) fn no_secret(out: &Run) {
     }
 }
 
-pub(crate) fn history_has_no_secret(db: &Path) {
-    let bytes = String::from_utf8_lossy(&std::fs::read(db).unwrap()).into_owned();
+pub(crate) fn history_has_no_secret(dir: &Path) {
+    let bytes = History::of(dir).dump();
     for s in [SECRET, SIGNING, ROUTING] {
         assert!(!bytes.contains(s), "a sink secret is stored in the history");
     }
@@ -74,16 +74,12 @@ pub(crate) fn history_has_no_secret(db: &Path) {
 
 fn learn(dir: &Path, sinks: &Sinks, records: Vec<Value>, now: &str) -> Run {
     let file = write_trail(dir, &format!("trail-{now}.json"), records);
-    let out = run(sinks.env(driftscan().current_dir(dir)).args(["learn", "--cloudtrail"]).arg(&file).args([
-        "--db",
-        "history.db",
-        "--format",
-        "json",
-        "--notify",
-        "all",
-        "--now",
-        now,
-    ]));
+    let history = History::of(dir);
+    let out = run(sinks
+        .env(history.env(driftscan().current_dir(dir)))
+        .args(["learn", "--cloudtrail"])
+        .arg(&file)
+        .args(["--db", &history.arg(), "--format", "json", "--notify", "all", "--now", now]));
     no_secret(&out);
     out
 }
@@ -173,7 +169,7 @@ fn routes_send_each_change_where_they_say_and_the_webhook_is_signed() {
     assert!(python_verifies(header, &audit[0].body), "the documented scheme verifies: {header}");
     let forged = audit[0].body.replace("sg-0a0000000000000a1", "sg-0a0000000000000a2");
     assert!(!python_verifies(header, &forged), "a changed body fails");
-    history_has_no_secret(&dir.path().join("history.db"));
+    history_has_no_secret(dir.path());
 
     // One sink tested alone; an unknown name is refused with the names there are.
     let out = run(sinks.env(driftscan().current_dir(dir.path())).args(["notify", "--test", "--to", "audit"]));
@@ -260,7 +256,7 @@ fn a_sink_answering_500_or_429_then_200_gets_each_alert_once_and_a_failure_waits
     assert_eq!(pd[6].json()["payload"]["component"], "sg-0c2");
     let _ = learn(dir.path(), &sinks, vec![], "2026-12-06T08:00:00Z");
     assert_eq!((sinks.pd.requests().len(), sinks.audit.requests().len()), (7, 3), "each alert once");
-    history_has_no_secret(&dir.path().join("history.db"));
+    history_has_no_secret(dir.path());
 }
 
 #[test]
@@ -276,22 +272,20 @@ fn a_run_killed_between_recording_and_sending_loses_no_alert() {
     let stuck = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let stuck_url = format!("http://127.0.0.1:{}/hook/{SECRET}", stuck.local_addr().unwrap().port());
     let file = write_trail(dir.path(), "n.json", vec![sg_event("k-1", "2026-12-06T03:14:00Z", "sg-0d1", MALLORY)]);
-    let mut child = driftscan()
+    let history = History::of(dir.path());
+    let mut child = history
+        .env(&mut driftscan())
         .current_dir(dir.path())
         .env("AUDIT_URL", &stuck_url)
         .env("AUDIT_SECRET", SIGNING)
         .args(["learn", "--cloudtrail"])
         .arg(&file)
-        .args(["--db", "history.db", "--notify", "all", "--now", "2026-12-06T04:00:00Z"])
+        .args(["--db", &history.arg(), "--notify", "all", "--now", "2026-12-06T04:00:00Z"])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let db = dir.path().join("history.db");
-    let queued = || -> i64 {
-        let Ok(conn) = rusqlite::Connection::open(&db) else { return 0 };
-        conn.query_row("SELECT count(*) FROM notifications WHERE status = 'pending'", [], |r| r.get(0)).unwrap_or(0)
-    };
+    let queued = || history.count_or_zero("SELECT count(*) FROM notifications WHERE status = 'pending'");
     let started = std::time::Instant::now();
     while queued() == 0 {
         assert!(started.elapsed() < std::time::Duration::from_secs(20), "the run never committed its queue");
@@ -302,11 +296,12 @@ fn a_run_killed_between_recording_and_sending_loses_no_alert() {
     assert_eq!(queued(), 1, "the alert is still queued");
 
     let notify = || {
-        let out = run(driftscan()
+        let out = run(history
+            .env(&mut driftscan())
             .current_dir(dir.path())
             .env("AUDIT_URL", &server.url)
             .env("AUDIT_SECRET", SIGNING)
-            .args(["notify", "--db", "history.db"]));
+            .args(["notify", "--db", &history.arg()]));
         no_secret(&out);
         out
     };

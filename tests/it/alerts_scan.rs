@@ -3,7 +3,7 @@
 //! all under one dedup_key; one attribute moved the same way on 40 resources is one alert.
 
 use crate::alerts::{bodies, history_has_no_secret, no_secret, Sinks, ROUTING};
-use crate::harness::{run, Estate};
+use crate::harness::{run, Estate, History};
 
 #[test]
 fn pagerduty_triggers_once_is_acknowledged_on_ack_and_resolved_by_the_scan_with_one_dedup_key() {
@@ -13,7 +13,7 @@ fn pagerduty_triggers_once_is_acknowledged_on_ack_and_resolved_by_the_scan_with_
     let scan = |now: &str| {
         let out = run(sinks.env(&mut estate.scan_command()).args([
             "--db",
-            "history.db",
+            &estate.history_arg(),
             "--format",
             "json",
             "--notify",
@@ -42,8 +42,7 @@ fn pagerduty_triggers_once_is_acknowledged_on_ack_and_resolved_by_the_scan_with_
     assert_eq!(sinks.pd.requests().len(), 1, "the update does not page again");
     assert!(sinks.slack.requests().is_empty(), "the route sends only to PagerDuty");
 
-    let id: i64 =
-        estate.db().query_row("SELECT id FROM changes WHERE attribute = 'instance_type'", [], |r| r.get(0)).unwrap();
+    let id = estate.history().count("SELECT id FROM changes WHERE attribute = 'instance_type'");
     let out = run(sinks.env(&mut estate.command(&["ack", &id.to_string(), "--db", "history.db"])));
     assert_eq!(out.code, 0, "{}", out.stderr);
     no_secret(&out);
@@ -63,7 +62,7 @@ fn pagerduty_triggers_once_is_acknowledged_on_ack_and_resolved_by_the_scan_with_
     assert_eq!(pd[2]["routing_key"], ROUTING);
     let _ = scan("2026-12-07T14:00:00Z");
     assert_eq!(sinks.pd.requests().len(), 3, "nothing told twice");
-    history_has_no_secret(&estate.path("history.db"));
+    history_has_no_secret(estate.dir.path());
 }
 
 #[test]
@@ -90,12 +89,13 @@ fn one_attribute_moved_the_same_way_on_40_resources_is_one_alert() {
     );
     let ids: Vec<String> = serde_json::from_str(&moto.python(&make)).unwrap();
     let scan = |notify: &str, now: &str| {
-        let out = run(sinks.env(moto.driftscan().current_dir(dir.path())).args([
+        let history = History::of(dir.path());
+        let out = run(sinks.env(history.env(&mut moto.driftscan()).current_dir(dir.path())).args([
             "scan",
             "--state",
             "mass.tfstate",
             "--db",
-            "history.db",
+            &history.arg(),
             "--format",
             "json",
             "--notify",
@@ -135,7 +135,7 @@ fn every_sink_shows_the_severity_and_impact_of_ssh_opened_to_the_world_and_a_tag
     let scan = |now: &str| {
         let out = run(sinks.env(&mut estate.scan_command()).args([
             "--db",
-            "history.db",
+            &estate.history_arg(),
             "--format",
             "json",
             "--notify",
@@ -228,5 +228,5 @@ fn every_sink_shows_the_severity_and_impact_of_ssh_opened_to_the_world_and_a_tag
     let body = audit.iter().find(|b| b["changes"][0]["attribute"] == "tags").unwrap();
     assert_eq!(body["severity"], "low", "{body}");
     assert_eq!(body["impact_reasons"], serde_json::json!([]));
-    history_has_no_secret(&estate.path("history.db"));
+    history_has_no_secret(estate.dir.path());
 }

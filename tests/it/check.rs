@@ -6,7 +6,7 @@ use std::process::Stdio;
 
 use serde_json::{json, Value};
 
-use crate::harness::{copy_dir, driftscan, exists, root, run, testdata, Estate, Run};
+use crate::harness::{copy_dir, driftscan, exists, root, run, testdata, Estate, History, Run};
 
 /// `check` of a fixture with no AWS and no history, from the project root.
 fn check(fixture: &str, extra: &[&str]) -> Run {
@@ -296,23 +296,23 @@ fn planned_changes_are_scored_against_the_history_without_learning() {
     }
     let trail = dir.path().join("trail.json");
     std::fs::write(&trail, serde_json::to_vec(&json!({ "Records": records })).unwrap()).unwrap();
-    let db = dir.path().join("history.db");
-    let learned = run(driftscan()
-        .args(["learn", "--cloudtrail", trail.to_str().unwrap(), "--db", db.to_str().unwrap()])
+    let history = History::of(dir.path());
+    let db = history.arg();
+    let learned = run(history
+        .env(&mut driftscan())
+        .current_dir(dir.path())
+        .args(["learn", "--cloudtrail", trail.to_str().unwrap(), "--db", &db])
         .args(["--now", "2026-11-30T00:00:00Z"]));
     assert_eq!(learned.code, 0, "{}", learned.stderr);
-    let counters = |db: &std::path::Path| -> i64 {
-        rusqlite::Connection::open(db)
-            .unwrap()
-            .query_row("SELECT count(*) FROM score_counters", [], |r| r.get(0))
-            .unwrap()
-    };
-    let before = counters(&db);
+    let counters = || history.count("SELECT count(*) FROM score_counters");
+    let before = counters();
 
     // Sunday 03:00 UTC: a change nobody makes at that hour.
     let plan = testdata("plans/v1.2-terraform-1.9.json");
-    let out = run(driftscan()
-        .args(["check", "--plan", plan.to_str().unwrap(), "--offline", "--db", db.to_str().unwrap()])
+    let out = run(history
+        .env(&mut driftscan())
+        .current_dir(dir.path())
+        .args(["check", "--plan", plan.to_str().unwrap(), "--offline", "--db", &db])
         .args(["--format", "json", "--fail-on", "never", "--now", "2026-12-06T03:00:00Z"]));
     assert_eq!(out.code, 0, "{}", out.stderr);
     let r = out.json();
@@ -321,7 +321,7 @@ fn planned_changes_are_scored_against_the_history_without_learning() {
     let web = &r["planned"][0];
     assert!(web["score"].as_f64().unwrap() > 0.0, "{web:#}");
     assert!(!web["reasons"].as_array().unwrap().is_empty(), "{web:#}");
-    assert_eq!(counters(&db), before, "check scores without learning: the plan is not applied yet");
+    assert_eq!(counters(), before, "check scores without learning: the plan is not applied yet");
 
     assert_eq!(web["anomalous"], true, "{web:#}");
     assert!(
@@ -330,8 +330,10 @@ fn planned_changes_are_scored_against_the_history_without_learning() {
     );
 
     // With the default --fail-on, an anomalous planned change exits 3, and the comment says why.
-    let out = run(driftscan()
-        .args(["check", "--plan", plan.to_str().unwrap(), "--offline", "--db", db.to_str().unwrap()])
+    let out = run(history
+        .env(&mut driftscan())
+        .current_dir(dir.path())
+        .args(["check", "--plan", plan.to_str().unwrap(), "--offline", "--db", &db])
         .args(["--now", "2026-12-06T03:00:00Z", "--format", "markdown"]));
     assert_eq!(out.code, 3, "{}", out.stdout);
     assert!(out.stdout.contains("#### Unusual changes"), "{}", out.stdout);
@@ -397,7 +399,7 @@ fn live_scan_finds_the_clobber_a_stale_plan_cannot_see() {
         json!({"name": "instance_type", "before": "t3.micro", "after": "t3.large"})
     );
     assert_eq!(r["summary"]["live_scan"], "done");
-    assert!(!exists(&estate.path("history.db")), "check never creates a history");
+    assert!(!estate.history().exists(), "check never creates a history");
 
     let table = run(&mut estate.command(&["check", "--plan", "plan.json", "--db", "history.db", "--fail-on", "never"]));
     assert_eq!(table.code, 0, "{}\n{}", table.stdout, table.stderr);

@@ -16,7 +16,7 @@ fn scan_through(estate: &Estate, proxy: &Proxy, extra: &[&str]) -> crate::harnes
         .scan_command()
         .env("AWS_ENDPOINT_URL", &proxy.endpoint)
         .env("AWS_MAX_ATTEMPTS", "3")
-        .args(["--db", "history.db", "--format", "json"])
+        .args(["--db", &estate.history_arg(), "--format", "json"])
         .args(extra))
 }
 
@@ -70,12 +70,9 @@ fn a_list_that_keeps_failing_is_unscanned_not_deleted() {
         "unscanned volumes reported deleted: {report:#}"
     );
     assert!(change_keys(&report).contains(&("drifted".into(), "aws_security_group.web".into(), "ingress".into())));
-    let db = estate.db();
-    let (scans, unscanned_rows): (i64, i64) = db
-        .query_row("SELECT (SELECT count(*) FROM scans), (SELECT count(*) FROM unscanned)", [], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })
-        .unwrap();
+    let history = estate.history();
+    let (scans, unscanned_rows) =
+        (history.count("SELECT count(*) FROM scans"), history.count("SELECT count(*) FROM unscanned"));
     assert_eq!((scans, unscanned_rows), (1, unscanned.len() as i64));
 }
 
@@ -86,12 +83,12 @@ fn every_call_failing_is_an_error_and_records_nothing() {
     let proxy = Proxy::with_plan(&estate.moto.endpoint, Arc::new(|_, _| Some(Fault::Reset)));
     let out = run(estate.scan_command().env("AWS_ENDPOINT_URL", &proxy.endpoint).env("AWS_MAX_ATTEMPTS", "2").args([
         "--db",
-        "history.db",
+        &estate.history_arg(),
         "--format",
         "json",
     ]));
     assert_eq!(out.code, 1, "{}", out.stdout);
     assert!(out.stderr.starts_with("driftscan: error: nothing could be scanned"), "{}", out.stderr);
     assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
-    assert!(!estate.path("history.db").exists());
+    assert!(!estate.history().exists());
 }

@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+pub use crate::store::{Backend, History};
+
 /// The project root.
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -77,7 +79,7 @@ pub fn run(cmd: &mut Command) -> Run {
         stderr: String::from_utf8_lossy(&stderr).into_owned(),
     };
     // Every output of every behaviour test is searched for the credentials it ran with.
-    for secret in SECRETS {
+    for secret in SECRETS.into_iter().chain([crate::pg::PASSWORD]) {
         assert!(
             !run.stdout.contains(secret) && !run.stderr.contains(secret),
             "a credential reached the output:\nstdout:\n{}\nstderr:\n{}",
@@ -252,11 +254,37 @@ impl Estate {
         self.dir.path().join(rel)
     }
 
-    /// `driftscan` run in the scratch folder, aimed at this estate's emulator.
+    /// `driftscan` run in the scratch folder, aimed at this estate's emulator. `--db history.db`
+    /// names the estate's history, wherever this pass keeps it (see [`Estate::history`]).
     pub fn command(&self, args: &[&str]) -> Command {
         let mut cmd = self.moto.driftscan();
-        cmd.current_dir(self.dir.path()).args(args);
+        cmd.current_dir(self.dir.path());
+        self.history().env(&mut cmd);
+        cmd.args(self.with_history(args));
         cmd
+    }
+
+    /// `args` with `history.db` after `--db` turned into the estate's history.
+    fn with_history(&self, args: &[&str]) -> Vec<String> {
+        let mut after_db = false;
+        let mut out = Vec::with_capacity(args.len());
+        for a in args {
+            out.push(if after_db && *a == "history.db" { self.history_arg() } else { (*a).to_owned() });
+            after_db = *a == "--db";
+        }
+        out
+    }
+
+    /// What `--db` gets for the estate's history, where a command's arguments are added after
+    /// it is made.
+    pub fn history_arg(&self) -> String {
+        self.history().arg()
+    }
+
+    /// The estate's history: `history.db` in the scratch folder, or on the PostgreSQL pass a
+    /// database of its own on the test server.
+    pub fn history(&self) -> &'static History {
+        History::of(self.dir.path())
     }
 
     /// `driftscan scan` over both state files (one by path, one by glob); add flags and run.
@@ -266,11 +294,10 @@ impl Estate {
 
     /// A scan with JSON out and the history in the scratch folder.
     pub fn scan(&self, extra: &[&str]) -> Run {
-        run(self.scan_command().args(["--db", "history.db", "--format", "json"]).args(extra))
-    }
-
-    pub fn db(&self) -> rusqlite::Connection {
-        rusqlite::Connection::open(self.path("history.db")).expect("history db")
+        run(self
+            .command(&["scan", "--state", "infra/terraform.tfstate", "--state", "envs/*/terraform.tfstate"])
+            .args(["--db", &self.history().arg(), "--format", "json"])
+            .args(self.with_history(extra)))
     }
 }
 

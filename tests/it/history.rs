@@ -124,18 +124,13 @@ fn a_drift_opens_carries_updates_and_resolves() {
     assert_eq!(fourth["summary"]["resolved"], 1);
     assert_eq!(fourth["resolved"][0]["id"].as_i64(), Some(id));
 
-    let db = estate.db();
-    let (rows, first_seen, last_seen, updated, resolved): (i64, String, String, String, String) = db
-        .query_row(
-            "SELECT count(*), min(first_seen), max(last_seen), max(updated_at), max(resolved_at) FROM changes",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
-        )
-        .unwrap();
-    assert_eq!(rows, 1, "one change across four scans");
+    let row = estate
+        .history()
+        .table("SELECT count(*), min(first_seen), max(last_seen), max(updated_at), max(resolved_at) FROM changes");
+    assert_eq!(row[0][0], "1", "one change across four scans");
     assert_eq!(
-        (first_seen.as_str(), last_seen.as_str(), updated.as_str(), resolved.as_str()),
-        ("2026-11-24T10:00:00Z", "2026-11-24T12:00:00Z", "2026-11-24T12:00:00Z", "2026-11-24T13:00:00Z")
+        row[0][1..],
+        ["2026-11-24T10:00:00Z", "2026-11-24T12:00:00Z", "2026-11-24T12:00:00Z", "2026-11-24T13:00:00Z"]
     );
 
     // The report shows it resolved.
@@ -176,10 +171,7 @@ fn a_drift_whose_state_was_not_read_stays_open() {
     ]));
     assert!(out.code == 0 || out.code == 2, "{}", out.stderr);
     assert_eq!(out.json()["summary"]["resolved"], 0);
-    let open: i64 = estate
-        .db()
-        .query_row("SELECT count(*) FROM changes WHERE attribute = 'size' AND resolved_at IS NULL", [], |r| r.get(0))
-        .unwrap();
+    let open = estate.history().count("SELECT count(*) FROM changes WHERE attribute = 'size' AND resolved_at IS NULL");
     assert_eq!(open, 1, "the volume's state was not read, so its drift stays open");
 }
 

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
-use crate::harness::{run, Moto};
+use crate::harness::{run, History, Moto};
 use crate::scan::change_keys;
 
 struct IamEstate {
@@ -30,9 +30,16 @@ impl IamEstate {
     }
 
     fn scan(&self, extra: &[&str]) -> crate::harness::Run {
+        let history = History::of(self.dir.path());
         let mut cmd = self.moto.driftscan();
-        cmd.current_dir(self.dir.path()).args(["scan", "--state", "iam/terraform.tfstate", "--format", "json"]);
-        run(cmd.args(extra))
+        history.env(&mut cmd).current_dir(self.dir.path()).args([
+            "scan",
+            "--state",
+            "iam/terraform.tfstate",
+            "--format",
+            "json",
+        ]);
+        run(cmd.args(["--db", &history.arg()]).args(extra))
     }
 }
 
@@ -43,7 +50,7 @@ fn keys(list: &[(&str, &str, &str)]) -> BTreeSet<(String, String, String)> {
 #[test]
 fn an_untouched_iam_estate_is_in_sync_and_each_change_is_reported_once() {
     let estate = IamEstate::create();
-    let first = estate.scan(&["--db", "history.db"]);
+    let first = estate.scan(&[]);
     assert_eq!(first.code, 0, "stdout:\n{}\nstderr:\n{}", first.stdout, first.stderr);
     let report = first.json();
     assert_eq!(report["changes"], serde_json::json!([]), "{report:#}");
@@ -65,7 +72,7 @@ fn an_untouched_iam_estate_is_in_sync_and_each_change_is_reported_once() {
         "member-added",
         "shared-policy-attached",
     ]);
-    let second = estate.scan(&["--db", "history.db"]);
+    let second = estate.scan(&[]);
     assert!(second.code == 2 || second.code == 3, "stderr:\n{}", second.stderr);
     let report = second.json();
     let admin = "arn:aws:iam::123456789012:policy/admin";
@@ -103,8 +110,7 @@ fn an_untouched_iam_estate_is_in_sync_and_each_change_is_reported_once() {
     // The access key's secret, in the state as Terraform keeps it, reaches no output.
     let secret = estate.ids["access_key_secret"].as_str().unwrap();
     assert!(!second.stdout.contains(secret) && !second.stderr.contains(secret));
-    let history = std::fs::read(estate.dir.path().join("history.db")).unwrap();
-    assert!(!String::from_utf8_lossy(&history).contains(secret), "the secret reached the history");
+    assert!(!History::of(estate.dir.path()).dump().contains(secret), "the secret reached the history");
 }
 
 #[test]

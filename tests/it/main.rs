@@ -37,6 +37,7 @@ mod state_sources;
 mod state_sources_scan;
 mod storage;
 mod storage_services;
+mod store;
 mod suppress;
 mod watch;
 mod watch_accounts;

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use crate::harness::{driftscan, run, Estate, Run};
+use crate::harness::{driftscan, run, Estate, History, Run};
 use crate::history::{record, routine, write_trail};
 use crate::webhook_server::{WebhookServer, SECRET};
 
@@ -29,12 +29,13 @@ fn night(event_id: &str, sg: &str) -> Vec<Value> {
 }
 
 fn learn(dir: &Path, server: &WebhookServer, file: &Path, now: &str) -> Run {
-    let out = run(driftscan().current_dir(dir).env("DRIFTSCAN_SLACK_WEBHOOK", &server.url).args([
+    let history = History::of(dir);
+    let out = run(history.env(driftscan().current_dir(dir)).env("DRIFTSCAN_SLACK_WEBHOOK", &server.url).args([
         "learn",
         "--cloudtrail",
         file.to_str().unwrap(),
         "--db",
-        "history.db",
+        &history.arg(),
         "--format",
         "json",
         "--now",
@@ -50,11 +51,11 @@ fn assert_no_secret(out: &Run) {
     }
 }
 
-fn statuses(db: &Path) -> Vec<(i64, String, i64)> {
-    let conn = rusqlite::Connection::open(db).unwrap();
-    let mut stmt = conn.prepare("SELECT change_id, status, attempts FROM notifications ORDER BY change_id").unwrap();
-    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap();
-    rows.map(Result::unwrap).collect()
+fn statuses(dir: &Path) -> Vec<(i64, String, i64)> {
+    let rows = History::of(dir).rows("SELECT change_id, status, attempts FROM notifications ORDER BY change_id");
+    rows.into_iter()
+        .map(|r| (r[0].as_i64().unwrap(), r[1].as_str().unwrap().to_owned(), r[2].as_i64().unwrap()))
+        .collect()
 }
 
 /// A history with four weeks of routine work, learned with Slack set: routine is not posted.
@@ -104,9 +105,8 @@ fn an_anomalous_change_is_posted_once_with_what_where_who_and_why() {
     let other = write_trail(dir.path(), "empty.json", vec![]);
     let _ = learn(dir.path(), &server, &other, "2026-12-06T05:00:00Z");
     assert_eq!(server.requests().len(), 1, "the same change is never posted twice");
-    assert_eq!(statuses(&dir.path().join("history.db")).iter().filter(|s| s.1 == "sent").count(), 1);
-    let bytes = std::fs::read(dir.path().join("history.db")).unwrap();
-    assert!(!String::from_utf8_lossy(&bytes).contains("xoxTestSecret"), "the webhook is not stored");
+    assert_eq!(statuses(dir.path()).iter().filter(|s| s.1 == "sent").count(), 1);
+    assert!(!History::of(dir.path()).dump().contains("xoxTestSecret"), "the webhook is not stored");
 }
 
 #[test]
@@ -130,8 +130,7 @@ fn a_failed_delivery_never_fails_the_run_and_is_sent_by_the_next_one() {
     assert_eq!(reqs.len(), 4, "retried with backoff");
     let gaps: Vec<Duration> = reqs.windows(2).map(|w| w[1].at - w[0].at).collect();
     assert!(gaps[2] > gaps[0], "the waits grow: {gaps:?}");
-    let db = dir.path().join("history.db");
-    assert_eq!(statuses(&db).iter().map(|s| (s.1.as_str(), s.2)).collect::<Vec<_>>(), vec![("failed", 4)]);
+    assert_eq!(statuses(dir.path()).iter().map(|s| (s.1.as_str(), s.2)).collect::<Vec<_>>(), vec![("failed", 4)]);
 
     // The next run, with nothing new of its own, sends what is queued.
     let empty = write_trail(dir.path(), "empty.json", vec![]);
@@ -141,7 +140,7 @@ fn a_failed_delivery_never_fails_the_run_and_is_sent_by_the_next_one() {
     let reqs = server.requests();
     assert_eq!(reqs.len(), 5);
     assert!(reqs[4].body.contains(SG) && reqs[4].body.contains("1 anomalous change"), "{}", reqs[4].body);
-    assert_eq!(statuses(&db)[0].1, "sent");
+    assert_eq!(statuses(dir.path())[0].1, "sent");
     let _ = learn(dir.path(), &server, &empty, "2026-12-06T05:00:00Z");
     assert_eq!(server.requests().len(), 5, "sent once");
 }
@@ -160,7 +159,7 @@ fn a_429_is_waited_out_for_its_retry_after() {
     assert_eq!(reqs.len(), 2);
     assert!(reqs[1].at - reqs[0].at >= Duration::from_secs(2), "waited {:?}", reqs[1].at - reqs[0].at);
     assert_eq!(reqs[0].body, reqs[1].body, "the same message again");
-    assert_eq!(statuses(&dir.path().join("history.db"))[0].1, "sent");
+    assert_eq!(statuses(dir.path())[0].1, "sent");
 }
 
 #[test]
@@ -226,7 +225,7 @@ fn a_scan_does_not_repost_a_drift_whose_event_was_posted_and_notify_all_posts_ne
         let out = run(estate
             .scan_command()
             .env("DRIFTSCAN_SLACK_WEBHOOK", &server.url)
-            .args(["--db", "history.db", "--format", "json", "--now", now])
+            .args(["--db", &estate.history_arg(), "--format", "json", "--now", now])
             .args(extra));
         assert_no_secret(&out);
         out
@@ -234,8 +233,7 @@ fn a_scan_does_not_repost_a_drift_whose_event_was_posted_and_notify_all_posts_ne
     let out = scan("2026-12-06T04:00:00Z", &[]);
     assert_eq!(out.code, 3, "{}", out.stderr);
     assert_eq!(server.requests().len(), 1, "the drift is the event already posted");
-    let covered: i64 =
-        estate.db().query_row("SELECT count(*) FROM notifications WHERE status = 'covered'", [], |r| r.get(0)).unwrap();
+    let covered = estate.history().count("SELECT count(*) FROM notifications WHERE status = 'covered'");
     assert_eq!(covered, 1, "recorded as told with its event");
 
     // --notify all: the next new drift is posted, though not anomalous, and the carried one is not.

@@ -56,9 +56,51 @@ fn server_cmd(bin: &std::path::Path, name: &str) -> Command {
     }
 }
 
+/// The server of the PostgreSQL pass (see `store`): started by the first test that needs it,
+/// shared by the whole test process, which holds no handle to drop at its end. A watchdog
+/// process stops the server and removes its folder once the test process is gone, however it
+/// ended.
+pub fn shared() -> &'static Pg {
+    static SHARED: std::sync::OnceLock<Pg> = std::sync::OnceLock::new();
+    SHARED.get_or_init(|| {
+        let pg = Pg::start_with(200);
+        let stop = server_cmd(&pg.bin, "pg_ctl");
+        let mut line: Vec<String> = std::iter::once(stop.get_program()).chain(stop.get_args()).map(quote).collect();
+        line.extend(["-D".into(), quote(pg.dir.path().join("data").as_os_str()), "-m immediate -w stop".into()]);
+        let script = format!(
+            "while kill -0 {pid} 2>/dev/null; do sleep 1; done; {stop} >/dev/null 2>&1; rm -rf {dir}",
+            pid = std::process::id(),
+            stop = line.join(" "),
+            dir = quote(pg.dir.path().as_os_str()),
+        );
+        use std::os::unix::process::CommandExt;
+        // Never waited for: it outlives this process, which is the point of it.
+        #[allow(clippy::zombie_processes)]
+        Command::new("sh")
+            .args(["-c", &script])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            // Its own process group: a Ctrl-C that ends the tests does not end the cleanup.
+            .process_group(0)
+            .spawn()
+            .expect("starting the PostgreSQL watchdog");
+        pg
+    })
+}
+
+fn quote(arg: &std::ffi::OsStr) -> String {
+    format!("'{}'", arg.to_string_lossy().replace('\'', "'\\''"))
+}
+
 impl Pg {
     /// Starts a fresh cluster. Panics with the reason when it cannot.
     pub fn start() -> Pg {
+        Pg::start_with(60)
+    }
+
+    /// Starts a fresh cluster taking up to `connections` clients at once.
+    fn start_with(connections: u32) -> Pg {
         let bin = bin_dir();
         let dir = tempfile::Builder::new().prefix("driftscan-pg").tempdir().expect("temp dir");
         let data = dir.path().join("data");
@@ -98,7 +140,7 @@ impl Pg {
                 .arg(&log)
                 .arg("-o")
                 .arg(format!(
-                    "-p {port} -c listen_addresses=127.0.0.1 -k {} -c fsync=off -c max_connections=60",
+                    "-p {port} -c listen_addresses=127.0.0.1 -k {} -c fsync=off -c max_connections={connections}",
                     dir.path().display()
                 ))
                 .args(["-w", "-t", "60", "start"])
@@ -134,8 +176,11 @@ impl Pg {
         }
     }
 
-    /// Makes another empty database on the server.
+    /// Makes another empty database on the server. One at a time: PostgreSQL refuses to copy
+    /// its template while another CREATE DATABASE reads it.
     pub fn create_db(&self, name: &str) {
+        static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+        let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
         self.client("postgres").batch_execute(&format!("CREATE DATABASE {name}")).expect("CREATE DATABASE");
     }
 

@@ -6,13 +6,13 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::harness::{run, Estate};
+use crate::harness::{run, Backend, Estate};
 use crate::history::{routine, write_trail};
 
 /// Starts a scan that pauses inside its recording transaction, and returns once it is there.
 fn held_scan(estate: &Estate, hold_ms: u64) -> Child {
     let mut cmd = estate.scan_command();
-    cmd.args(["--db", "history.db", "--format", "json"])
+    cmd.args(["--db", &estate.history_arg(), "--format", "json"])
         .env("DRIFTSCAN_TEST_HOLD_RECORD_MS", hold_ms.to_string())
         .stdout(Stdio::null())
         .stderr(Stdio::piped());
@@ -52,12 +52,21 @@ fn default_signals(cmd: &mut std::process::Command) {
 }
 
 fn integrity_ok(estate: &Estate) {
-    let check: String = estate.db().query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
-    assert_eq!(check, "ok");
+    estate.history().assert_intact();
 }
 
 fn count(estate: &Estate, table: &str) -> i64 {
-    estate.db().query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0)).unwrap()
+    estate.history().count(&format!("SELECT count(*) FROM {table}"))
+}
+
+/// A run that gave up waiting for another: the same words on both backends; the file lock also
+/// names the process that holds it.
+fn gave_up(estate: &Estate, stderr: &str) -> bool {
+    let holder = match estate.history().backend() {
+        Backend::Sqlite => "history.db: another driftscan run (pid ",
+        Backend::Postgres => "another driftscan run is ",
+    };
+    stderr.contains(holder) && stderr.contains("waited 1 s, giving up")
 }
 
 #[test]
@@ -68,7 +77,7 @@ fn a_scan_killed_while_listing_or_recording_leaves_the_history_whole() {
 
     // Killed during the AWS listing: nothing was written yet.
     let mut early = estate.scan_command();
-    early.args(["--db", "history.db"]).stdout(Stdio::null()).stderr(Stdio::null());
+    early.args(["--db", &estate.history_arg()]).stdout(Stdio::null()).stderr(Stdio::null());
     let mut child = early.spawn().unwrap();
     std::thread::sleep(Duration::from_millis(150));
     child.kill().unwrap(); // SIGKILL
@@ -97,7 +106,11 @@ fn a_scan_killed_while_listing_or_recording_leaves_the_history_whole() {
     let out = estate.scan(&["--lock-timeout", "5s"]);
     assert_eq!(out.code, 2, "{}", out.stderr);
     let report = out.json();
-    assert_eq!(report["scan"]["id"], 2);
+    match estate.history().backend() {
+        Backend::Sqlite => assert_eq!(report["scan"]["id"], 2),
+        // PostgreSQL's identity never hands an id out twice, not even a rolled-back run's.
+        Backend::Postgres => assert!(report["scan"]["id"].as_i64() > Some(1), "{:#}", report["scan"]),
+    }
     assert_eq!(report["changes"].as_array().unwrap().len(), 1);
     assert_eq!(report["changes"][0]["status"], "opened");
     integrity_ok(&estate);
@@ -114,27 +127,19 @@ fn a_second_run_waits_for_the_first_then_gives_up_after_the_lock_timeout() {
     assert_eq!(out.code, 1, "{}", out.stderr);
     assert!(started.elapsed() >= Duration::from_secs(1));
     assert!(out.stdout.is_empty());
-    assert!(out.stderr.contains("history.db: another driftscan run (pid"), "{}", out.stderr);
-    assert!(out.stderr.contains("waited 1 s, giving up"), "{}", out.stderr);
+    assert!(gave_up(&estate, &out.stderr), "{}", out.stderr);
     assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
 
     // A patient run waits its turn and then scans; --quiet: in sync, nothing on stdout.
     let mut patient = estate.scan_command();
-    patient.args(["--db", "history.db", "--quiet", "--lock-timeout", "60s"]);
+    patient.args(["--db", &estate.history_arg(), "--quiet", "--lock-timeout", "60s"]);
     let out = run(&mut patient);
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert_eq!(out.stdout, "");
     assert!(first.wait().unwrap().success());
     integrity_ok(&estate);
-    let ids: Vec<i64> = estate
-        .db()
-        .prepare("SELECT id FROM scans ORDER BY id")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
-    assert_eq!(ids, [1, 2], "both the held run and the patient one are recorded, one after the other");
+    let ids = estate.history().table("SELECT id FROM scans ORDER BY id");
+    assert_eq!(ids, [["1"], ["2"]], "both the held run and the patient one are recorded, one after the other");
 }
 
 /// Six cron jobs on one new history: four `learn` runs (one trail file each, the last one all of
@@ -161,7 +166,7 @@ fn writers_started_at_once_on_a_new_history_all_succeed_and_record_everything_on
     }
     for _ in 0..2 {
         let mut cmd = estate.scan_command();
-        cmd.args(["--db", "history.db", "--lock-timeout", "120s"]);
+        cmd.args(["--db", &estate.history_arg(), "--lock-timeout", "120s"]);
         commands.push(("scan", cmd));
     }
     let running: Vec<_> = commands
@@ -177,20 +182,12 @@ fn writers_started_at_once_on_a_new_history_all_succeed_and_record_everything_on
         assert!(!stderr.contains("error"), "{what}: {stderr}");
     }
     integrity_ok(&estate);
-    let version: i64 = estate.db().query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
-    let migrations = std::fs::read_dir(crate::harness::root().join("migrations"))
-        .unwrap()
-        .filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "sql"))
-        .count();
+    let (version, migrations) = estate.history().schema_version();
     assert_eq!(version, migrations as i64, "every migration applied");
     assert_eq!(count(&estate, "scans"), 2);
-    let (rows, distinct): (i64, i64) = estate
-        .db()
-        .query_row("SELECT count(*), count(DISTINCT event_id) FROM changes WHERE source = 'cloudtrail'", [], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })
-        .unwrap();
-    assert_eq!((rows, distinct), (48, 48), "each of the 48 events recorded exactly once");
+    let counted =
+        estate.history().pairs("SELECT count(*), count(DISTINCT event_id) FROM changes WHERE source = 'cloudtrail'");
+    assert_eq!(counted, [("48".to_owned(), "48".to_owned())], "each of the 48 events recorded exactly once");
 }
 
 /// `learn`, `ack` and `notify` write the history too: each waits for a run that holds it and
@@ -201,15 +198,31 @@ fn every_writer_waits_for_the_lock_and_gives_up_in_one_line() {
     let trail = tempfile::tempdir().unwrap();
     let file = write_trail(trail.path(), "t.json", routine(&estate.id("sg_web"), &estate.id("web_0")));
     let mut first = held_scan(&estate, 6_000);
+    if estate.history().backend() == Backend::Postgres {
+        // A shared history has no one-writer lock: only scans of one workspace take turns, and
+        // learning and telling go on while the scan records.
+        for args in [vec!["learn", "--cloudtrail", file.to_str().unwrap()], vec!["notify"]] {
+            let mut cmd = estate.command(&args);
+            cmd.args(["--db", &estate.history_arg(), "--lock-timeout", "1s"])
+                .env("DRIFTSCAN_SLACK_WEBHOOK", "https://hooks.slack.com/services/T000/B000/XXXX");
+            let out = run(&mut cmd);
+            assert!(out.code == 0 || out.code == 3, "{args:?}: {}", out.stderr);
+            assert!(first.try_wait().unwrap().is_none(), "{args:?} waited for the scan");
+        }
+        assert!(first.wait().unwrap().success());
+        assert_eq!(count(&estate, "scans"), 1);
+        assert!(count(&estate, "changes") > 0, "learned while the scan held its workspace");
+        return;
+    }
     for args in [vec!["learn", "--cloudtrail", file.to_str().unwrap()], vec!["ack", "1"], vec!["notify"]] {
         let mut cmd = estate.command(&args);
-        cmd.args(["--db", "history.db", "--lock-timeout", "1s"])
+        cmd.args(["--db", &estate.history_arg(), "--lock-timeout", "1s"])
             .env("DRIFTSCAN_SLACK_WEBHOOK", "https://hooks.slack.com/services/T000/B000/XXXX");
         let started = Instant::now();
         let out = run(&mut cmd);
         assert_eq!(out.code, 1, "{args:?}: {}", out.stderr);
         assert!(started.elapsed() >= Duration::from_secs(1), "{args:?} did not wait");
-        assert!(out.stderr.contains("history.db: another driftscan run (pid"), "{args:?}: {}", out.stderr);
+        assert!(gave_up(&estate, &out.stderr), "{args:?}: {}", out.stderr);
         assert_eq!(out.stderr.lines().count(), 1, "{args:?}: {}", out.stderr);
     }
     assert!(first.wait().unwrap().success());

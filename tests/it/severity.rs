@@ -67,7 +67,7 @@ fn ssh_opened_to_the_world_by_a_known_engineer_in_office_hours_is_high_and_leads
     assert_eq!(reasons[0], "ingress tcp 22-22 from 0.0.0.0/0 opens SSH (22) to the internet");
 
     // The table puts it first, whatever its score.
-    let table = run(estate.scan_command().args(["--db", "history.db", "--now", "2026-12-02T11:40:00Z"]));
+    let table = run(estate.scan_command().args(["--db", &estate.history_arg(), "--now", "2026-12-02T11:40:00Z"]));
     assert!(table.stdout.starts_with("SEVERE (1)\n"), "{}", table.stdout);
     assert!(table.stdout.contains("opens SSH (22) to the internet"), "{}", table.stdout);
 

@@ -28,10 +28,15 @@ impl Backend {
 
     fn count(&self, estate: &Estate, sql: &str) -> i64 {
         match self {
-            Backend::Sqlite => estate.db().query_row(sql, [], |r| r.get(0)).unwrap(),
+            Backend::Sqlite => file_db(estate).query_row(sql, [], |r| r.get(0)).unwrap(),
             Backend::Postgres(pg) => pg.count("driftscan", sql),
         }
     }
+}
+
+/// The SQLite side's file, whatever the pass's backend: these tests name both.
+fn file_db(estate: &Estate) -> rusqlite::Connection {
+    rusqlite::Connection::open(estate.path("history.db")).expect("history db")
 }
 
 /// A driftscan run with the test password where PostgreSQL looks for it.
@@ -272,17 +277,17 @@ fn history_copy_round_trips_sqlite_to_postgres_to_sqlite() {
     let back_db = rusqlite::Connection::open(estate.path("back.db")).unwrap();
     for t in TABLES {
         let sql = format!("SELECT count(*) FROM {t}");
-        let sqlite: i64 = estate.db().query_row(&sql, [], |r| r.get(0)).unwrap();
+        let sqlite: i64 = file_db(&estate).query_row(&sql, [], |r| r.get(0)).unwrap();
         assert_eq!((t, pg.count("driftscan", &sql)), (t, sqlite));
         assert_eq!((t, back_db.query_row(&sql, [], |r| r.get::<_, i64>(0)).unwrap()), (t, sqlite));
     }
-    assert!(estate.db().query_row("SELECT count(*) FROM changes", [], |r| r.get::<_, i64>(0)).unwrap() > 0);
+    assert!(file_db(&estate).query_row("SELECT count(*) FROM changes", [], |r| r.get::<_, i64>(0)).unwrap() > 0);
     // The same rows, ids and all.
     let rows = |c: &rusqlite::Connection| -> Vec<(i64, String, Option<String>)> {
         let mut s = c.prepare("SELECT id, kind, actual FROM changes ORDER BY id").unwrap();
         s.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap().map(Result::unwrap).collect()
     };
-    assert_eq!(rows(&back_db), rows(&estate.db()));
+    assert_eq!(rows(&back_db), rows(&file_db(&estate)));
     // A history recorded after the copy goes on from the copied ids.
     let next = scan(&estate, &Backend::Postgres(pg), "2026-11-24T12:00:00Z");
     assert!(next["scan"]["id"].as_i64().unwrap() > 2, "{:#}", next["scan"]);
@@ -324,10 +329,22 @@ fn tls_required_of_a_server_without_it_is_refused_and_a_newer_schema_too() {
     assert_eq!(out.stderr.trim().lines().count(), 1, "{}", out.stderr);
     assert!(out.stderr.contains("TLS") || out.stderr.contains("tls"), "{}", out.stderr);
 
+    // An empty database holds no history yet: a report says so and creates nothing, as it
+    // creates no file; the first run that records creates the schema.
     let url = pg.url("driftscan");
-    let first = run(pg_env(crate::harness::driftscan().current_dir(dir.path())).args(["report", "--db", &url]));
+    let none = run(pg_env(crate::harness::driftscan().current_dir(dir.path())).args(["report", "--db", &url]));
+    assert_eq!(none.code, 1, "{}", none.stderr);
+    let shown = format!("no history at postgres://{}@127.0.0.1:{}/driftscan:", crate::pg::USER, pg.port);
+    assert!(none.stderr.contains(&shown), "{}", none.stderr);
+    let tables = "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'";
+    assert_eq!(pg.count("driftscan", tables), 0);
+    std::fs::write(dir.path().join("empty.json"), r#"{"Records": []}"#).unwrap();
+    let learn = ["learn", "--cloudtrail", "empty.json", "--db", &url];
+    let first = run(pg_env(crate::harness::driftscan().current_dir(dir.path())).args(learn));
     assert_eq!(first.code, 0, "{}", first.stderr);
     assert_eq!(pg.count("driftscan", "SELECT max(version)::bigint FROM driftscan_schema"), 7);
+    let first = run(pg_env(crate::harness::driftscan().current_dir(dir.path())).args(["report", "--db", &url]));
+    assert_eq!(first.code, 0, "{}", first.stderr);
     pg.client("driftscan").batch_execute("UPDATE driftscan_schema SET version = 99").unwrap();
     let out = run(pg_env(crate::harness::driftscan().current_dir(dir.path())).args(["report", "--db", &url]));
     assert_eq!(out.code, 1);

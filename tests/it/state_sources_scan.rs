@@ -84,16 +84,9 @@ fn a_tf_dir_backend_http_or_cloud_block_names_the_state_on_its_server() {
     assert_eq!(r["scan"]["states"], json!([url]));
     assert_eq!(resized_state(&r), url.as_str());
     // The history records the state by its URL, and holds neither the token nor the password.
-    let recorded: String = estate
-        .db()
-        .query_row("SELECT state FROM changes WHERE attribute = 'instance_type'", [], |row| row.get(0))
-        .unwrap();
+    let recorded = estate.history().text("SELECT state FROM changes WHERE attribute = 'instance_type'");
     assert_eq!(recorded, url);
-    let mut bytes = Vec::new();
-    for f in ["history.db", "history.db-wal"] {
-        bytes.extend(std::fs::read(estate.path(f)).unwrap_or_default());
-    }
-    let text = String::from_utf8_lossy(&bytes);
+    let text = estate.history().dump();
     assert!(!text.contains(TFC_TOKEN) && !text.contains(HTTP_PASSWORD), "a secret reached the history");
     // The download is on the API's own host: it carries the token, as Terraform sends it.
     let last = server.seen().pop().unwrap();

@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use crate::harness::run;
+use crate::harness::{run, History};
 use crate::proxy::{Fault, Proxy};
 use crate::service_estate::{change, changes, ServiceEstate};
 
@@ -202,13 +202,14 @@ fn a_bucket_drift_put_back_is_resolved() {
     let s = Storage::create();
     s.drift(&["public-access-block-off"]);
     let scan = || {
+        let history = History::of(s.dir.path());
         let mut cmd = s.moto.driftscan();
-        cmd.current_dir(s.dir.path()).env("AWS_ENDPOINT_URL", &s.proxy.endpoint).args([
+        history.env(&mut cmd).current_dir(s.dir.path()).env("AWS_ENDPOINT_URL", &s.proxy.endpoint).args([
             "scan",
             "--state",
             "storage/terraform.tfstate",
             "--db",
-            "history.db",
+            &history.arg(),
             "--format",
             "json",
         ]);

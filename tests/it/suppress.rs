@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use crate::harness::{copy_dir, exists, testdata, Estate};
+use crate::harness::{copy_dir, testdata, Estate};
 use crate::scan::change_keys;
 
 fn keys(list: &[(&str, &str, &str)]) -> std::collections::BTreeSet<(String, String, String)> {
@@ -12,7 +12,7 @@ fn keys(list: &[(&str, &str, &str)]) -> std::collections::BTreeSet<(String, Stri
 }
 
 fn scans_recorded(estate: &Estate) -> i64 {
-    estate.db().query_row("SELECT count(*) FROM scans", [], |r| r.get(0)).unwrap()
+    estate.history().count("SELECT count(*) FROM scans")
 }
 
 const DRIFT: &[&str] = &[
@@ -92,7 +92,7 @@ fn a_bad_or_missing_ignore_file_fails_in_one_line_and_leaves_the_history() {
     let fresh = Estate::create();
     std::fs::write(fresh.path(".driftignore"), "!\n").unwrap();
     assert_eq!(fresh.scan(&[]).code, 1);
-    assert!(!exists(&fresh.path("history.db")));
+    assert!(!fresh.history().exists());
 }
 
 #[test]
@@ -135,10 +135,10 @@ fn unparseable_hcl_fails_in_one_line_and_writes_no_history() {
     assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
     let want = format!("driftscan: error: {}:6:9: cannot parse HCL: ", broken.join("main.tf").display());
     assert!(out.stderr.starts_with(&want), "{}", out.stderr);
-    assert!(!exists(&estate.path("history.db")));
+    assert!(!estate.history().exists());
 
     let out = estate.scan(&["--tf-dir", "no-such-dir"]);
     assert_eq!(out.code, 1);
     assert!(out.stderr.starts_with("driftscan: error: no-such-dir: cannot read: "), "{}", out.stderr);
-    assert!(!exists(&estate.path("history.db")));
+    assert!(!estate.history().exists());
 }

@@ -3,13 +3,12 @@
 //! daemon's promises (once per event, an unreadable message blocks nothing, SIGTERM and kill -9
 //! lose nothing, a rewritten state is read again).
 
-use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use crate::harness::Estate;
+use crate::harness::{Estate, History};
 use crate::history::record;
 use crate::webhook_server::{WebhookServer, SECRET};
 
@@ -110,27 +109,17 @@ pub(crate) fn wait_for(estate: &Estate, what: &str, mut cond: impl FnMut() -> bo
 }
 
 /// What each change's notifications became, for a failing assertion to show.
-fn told_rows(db: &Path) -> String {
-    let conn = rusqlite::Connection::open(db).unwrap();
-    let mut st = conn
-        .prepare(
-            "SELECT c.id, c.source, c.changed_at, c.first_seen, n.status, n.sent_at, coalesce(n.error, '')
-               FROM changes c LEFT JOIN notifications n ON n.change_id = c.id ORDER BY c.id",
-        )
-        .unwrap();
-    let rows = st.query_map([], |r| {
-        Ok((1..7)
-            .map(|i| r.get::<_, Option<String>>(i).unwrap_or_default().unwrap_or_default())
-            .fold(r.get::<_, i64>(0)?.to_string(), |acc, v| acc + " | " + &v))
-    });
-    rows.unwrap().map(|r| r.unwrap()).collect::<Vec<_>>().join("\n")
+fn told_rows(db: &History) -> String {
+    let rows = db.table(
+        "SELECT c.id, c.source, c.changed_at, c.first_seen, n.status, n.sent_at, coalesce(n.error, '')
+           FROM changes c LEFT JOIN notifications n ON n.change_id = c.id ORDER BY c.id",
+    );
+    rows.iter().map(|r| r.join(" | ")).collect::<Vec<_>>().join("\n")
 }
 
-pub(crate) fn count(db: &Path, sql: &str) -> i64 {
-    match rusqlite::Connection::open(db) {
-        Ok(c) => c.query_row(sql, [], |r| r.get(0)).unwrap_or(0),
-        Err(_) => 0,
-    }
+/// A count in the history, 0 while the watch has not made it yet.
+pub(crate) fn count(db: &History, sql: &str) -> i64 {
+    db.count_or_zero(sql)
 }
 
 fn signal(child: &Child, sig: &str) {
@@ -157,7 +146,7 @@ fn an_event_in_the_queue_opens_the_drift_with_its_actor_and_tells_slack_once() {
     let sg = estate.id("sg_web");
     let url = queue(&estate, 30);
     let server = WebhookServer::start();
-    let db = estate.path("history.db");
+    let db = estate.history();
     estate.drift(&["open-rdp"]);
     let event = eventbridge("watch-1", &sg).to_string();
     // Unreadable first: it must not hold the change behind it. Then the change, twice, and once
@@ -170,7 +159,7 @@ fn an_event_in_the_queue_opens_the_drift_with_its_actor_and_tells_slack_once() {
         "SELECT count(*) FROM changes WHERE source = 'scan' AND kind = 'drifted' AND resource_id = '{sg}'
             AND attribute = 'ingress' AND actor = '{ACTOR}' AND resolved_at IS NULL"
     );
-    wait_for(&estate, "the drift with its actor", || count(&db, &drift) == 1);
+    wait_for(&estate, "the drift with its actor", || count(db, &drift) == 1);
     wait_for(&estate, "the Slack message", || !server.requests().is_empty());
     wait_for(&estate, "the readable messages deleted", || in_queue(&estate, &url) == 1);
     std::thread::sleep(Duration::from_secs(2));
@@ -191,10 +180,10 @@ fn an_event_in_the_queue_opens_the_drift_with_its_actor_and_tells_slack_once() {
     let resolved = format!(
         "SELECT count(*) FROM changes WHERE source = 'scan' AND resource_id = '{sg}' AND resolved_at IS NOT NULL"
     );
-    wait_for(&estate, "the drift resolved", || count(&db, &resolved) == 1);
+    wait_for(&estate, "the drift resolved", || count(db, &resolved) == 1);
     stop(&estate, child);
 
-    let events = count(&db, "SELECT count(*) FROM changes WHERE event_id = 'watch-1'");
+    let events = count(db, "SELECT count(*) FROM changes WHERE event_id = 'watch-1'");
     assert_eq!(events, 1, "three deliveries of one event record it once");
     let reqs = server.requests();
     // The opening event and the drift it explains: one message; then the revoking event's.
@@ -215,7 +204,7 @@ fn sigterm_then_kill_9_then_a_restart_lose_nothing_and_double_nothing() {
     // Messages taken by a killed process come back after 2 s.
     let url = queue(&estate, 2);
     let server = WebhookServer::start();
-    let db = estate.path("history.db");
+    let db = estate.history();
     estate.drift(&["open-rdp"]);
     let bodies: Vec<String> = (0..12).map(|i| eventbridge(&format!("burst-{i}"), &sg).to_string()).collect();
     send(&estate, &url, &bodies);
@@ -223,7 +212,7 @@ fn sigterm_then_kill_9_then_a_restart_lose_nothing_and_double_nothing() {
 
     // SIGTERM in the middle of the burst: the batch in hand is committed, then exit 0.
     let child = start(&estate, &url, &server, &[]);
-    wait_for(&estate, "a first event", || count(&db, recorded) >= 1);
+    wait_for(&estate, "a first event", || count(db, recorded) >= 1);
     stop(&estate, child);
 
     // kill -9 inside a transaction, held open for the purpose: it is rolled back.
@@ -236,21 +225,21 @@ fn sigterm_then_kill_9_then_a_restart_lose_nothing_and_double_nothing() {
     let _ = child.wait();
 
     let child = start(&estate, &url, &server, &[]);
-    wait_for(&estate, "every event recorded", || count(&db, recorded) == 18);
+    wait_for(&estate, "every event recorded", || count(db, recorded) == 18);
     wait_for(&estate, "the queue emptied", || in_queue(&estate, &url) == 0);
     stop(&estate, child);
-    assert_eq!(count(&db, recorded), 18, "each event once");
-    let drifts = count(&db, "SELECT count(*) FROM changes WHERE source = 'scan'");
+    assert_eq!(count(db, recorded), 18, "each event once");
+    let drifts = count(db, "SELECT count(*) FROM changes WHERE source = 'scan'");
     assert_eq!(drifts, 1, "one drift, carried by the later events");
     // --notify all: the drift and the event that opened it are one item; the burst's other
     // events re-apply the drift already told, and are told with it (covered). Each change is in
     // exactly one accepted message or covered, none twice, none waits.
-    let rows = told_rows(&db);
+    let rows = told_rows(db);
     let told = "SELECT count(DISTINCT change_id) FROM notifications WHERE status IN ('sent', 'covered')";
-    assert_eq!(count(&db, told), 19, "every change told:\n{rows}");
-    assert_eq!(count(&db, "SELECT count(*) FROM notifications WHERE status IN ('sent', 'covered')"), 19, "{rows}");
-    assert!(count(&db, "SELECT count(*) FROM notifications WHERE status = 'sent'") >= 2, "{rows}");
-    assert_eq!(count(&db, "SELECT count(*) FROM notifications WHERE status IN ('pending', 'failed')"), 0);
+    assert_eq!(count(db, told), 19, "every change told:\n{rows}");
+    assert_eq!(count(db, "SELECT count(*) FROM notifications WHERE status IN ('sent', 'covered')"), 19, "{rows}");
+    assert!(count(db, "SELECT count(*) FROM notifications WHERE status = 'sent'") >= 2, "{rows}");
+    assert_eq!(count(db, "SELECT count(*) FROM notifications WHERE status IN ('pending', 'failed')"), 0);
     assert!(!server.requests().is_empty());
 }
 
@@ -260,7 +249,7 @@ fn a_state_rewritten_on_disk_is_read_again() {
     let sg = estate.id("sg_web");
     let url = queue(&estate, 30);
     let server = WebhookServer::start();
-    let db = estate.path("history.db");
+    let db = estate.history();
     let child = start(&estate, &url, &server, &[]);
     wait_for(&estate, "polling", || log(&estate).contains("polling"));
 
@@ -274,10 +263,10 @@ fn a_state_rewritten_on_disk_is_read_again() {
     estate.drift(&["open-rdp"]);
     send(&estate, &url, &[eventbridge("after-rm", &sg).to_string()]);
     let unmanaged = format!("SELECT count(*) FROM changes WHERE kind = 'unmanaged' AND resource_id = '{sg}'");
-    wait_for(&estate, "the group reported unmanaged", || count(&db, &unmanaged) == 1);
+    wait_for(&estate, "the group reported unmanaged", || count(db, &unmanaged) == 1);
     stop(&estate, child);
     let drifted = format!("SELECT count(*) FROM changes WHERE kind = 'drifted' AND resource_id = '{sg}'");
-    assert_eq!(count(&db, &drifted), 0, "compared with the new state, not the old");
+    assert_eq!(count(db, &drifted), 0, "compared with the new state, not the old");
 }
 
 #[test]
@@ -286,7 +275,7 @@ fn an_s3_notification_of_a_gzipped_log_records_its_changes_and_skips_its_reads()
     let sg = estate.id("sg_web");
     let url = queue(&estate, 30);
     let server = WebhookServer::start();
-    let db = estate.path("history.db");
+    let db = estate.history();
     estate.drift(&["open-rdp"]);
     let time = (chrono::Utc::now() - chrono::Duration::minutes(2)).format("%Y-%m-%dT%H:%M:%SZ").to_string();
     let change = record("s3-1", &time, "us-east-1", "AuthorizeSecurityGroupIngress", json!({"groupId": sg}), ACTOR);
@@ -306,10 +295,10 @@ fn an_s3_notification_of_a_gzipped_log_records_its_changes_and_skips_its_reads()
     let child = start(&estate, &url, &server, &[]);
     let drift =
         format!("SELECT count(*) FROM changes WHERE kind = 'drifted' AND resource_id = '{sg}' AND actor = '{ACTOR}'");
-    wait_for(&estate, "the drift from the log object", || count(&db, &drift) == 1);
+    wait_for(&estate, "the drift from the log object", || count(db, &drift) == 1);
     wait_for(&estate, "the message deleted", || in_queue(&estate, &url) == 0);
     stop(&estate, child);
-    assert_eq!(count(&db, "SELECT count(*) FROM changes WHERE source = 'cloudtrail'"), 1, "the read is not a change");
+    assert_eq!(count(db, "SELECT count(*) FROM changes WHERE source = 'cloudtrail'"), 1, "the read is not a change");
 }
 
 #[test]
@@ -317,14 +306,14 @@ fn a_change_with_no_event_is_found_by_the_full_scan_in_the_same_process() {
     let estate = Estate::create();
     let url = queue(&estate, 30);
     let server = WebhookServer::start();
-    let db = estate.path("history.db");
+    let db = estate.history();
     // No event will tell of this one.
     estate.drift(&["open-rdp"]);
     let child = start_with(&estate, &url, &server, &[], &["--full-scan-every", "2s", "--metrics-addr", "127.0.0.1:0"]);
     let scanned =
         "SELECT count(*) FROM changes WHERE source = 'scan' AND attribute = 'ingress' AND first_scan_id IS NOT NULL";
-    wait_for(&estate, "the full scan's drift", || count(&db, scanned) == 1);
-    wait_for(&estate, "a second full scan", || count(&db, "SELECT count(*) FROM scans") >= 2);
+    wait_for(&estate, "the full scan's drift", || count(db, scanned) == 1);
+    wait_for(&estate, "a second full scan", || count(db, "SELECT count(*) FROM scans") >= 2);
     let text = log(&estate);
     let addr = text.split("metrics on http://").nth(1).and_then(|r| r.split('/').next()).expect("the metrics address");
     let get = |path: &str| {
@@ -340,13 +329,10 @@ fn a_change_with_no_event_is_found_by_the_full_scan_in_the_same_process() {
     assert!(metrics.contains("# TYPE driftscan_watch_events_recorded_total counter"), "{metrics}");
     assert!(get("/healthz").starts_with("HTTP/1.1 200"));
     stop(&estate, child);
-    let rows: Vec<String> = rusqlite::Connection::open(&db)
-        .unwrap()
-        .prepare("SELECT kind || ' ' || type || ' ' || resource_id || ' ' || coalesce(attribute, '') FROM changes WHERE source = 'scan'")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .map(Result::unwrap)
+    let rows: Vec<String> = db
+        .table("SELECT kind || ' ' || type || ' ' || resource_id || ' ' || coalesce(attribute, '') FROM changes WHERE source = 'scan'")
+        .into_iter()
+        .map(|mut r| r.remove(0))
         .collect();
     // The drift once, carried by the second scan; the queue itself is undeclared, so unmanaged.
     assert_eq!(rows.iter().filter(|r| r.ends_with(" ingress")).count(), 1, "carried, not opened again: {rows:#?}");

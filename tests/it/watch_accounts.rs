@@ -70,7 +70,7 @@ fn one_queue_of_two_accounts_is_polled_once_and_each_event_goes_to_its_accounts_
     std::fs::write(
         a.path("driftscan.hcl"),
         format!(
-            r#"history = "history.db"
+            r#"history = "{db}"
 
 workspace "alpha" {{
   states = ["infra/terraform.tfstate", "envs/*/terraform.tfstate"]
@@ -82,7 +82,8 @@ workspace "beta" {{
   role_arn = "{ROLE_B}"
   queue    = "{url}"
 }}
-"#
+"#,
+            db = a.history_arg()
         ),
     )
     .unwrap();
@@ -117,19 +118,19 @@ workspace "beta" {{
         .spawn()
         .unwrap();
 
-    let db = a.path("history.db");
+    let db = a.history();
     let drift = |ws: &str, account: &str, sg: &str, actor: &str| {
         format!(
             "SELECT count(*) FROM changes WHERE source = 'scan' AND kind = 'drifted' AND attribute = 'ingress'
                 AND workspace = '{ws}' AND account = '{account}' AND resource_id = '{sg}' AND actor = '{actor}'"
         )
     };
-    wait_for(&a, "account A's drift with its actor", || count(&db, &drift("alpha", "123456789012", &sg_a, ACTOR)) == 1);
-    wait_for(&a, "account B's drift with its actor", || count(&db, &drift("beta", ACCOUNT_B, &sg_b, ACTOR_B)) == 1);
+    wait_for(&a, "account A's drift with its actor", || count(db, &drift("alpha", "123456789012", &sg_a, ACTOR)) == 1);
+    wait_for(&a, "account B's drift with its actor", || count(db, &drift("beta", ACCOUNT_B, &sg_b, ACTOR_B)) == 1);
     wait_for(&a, "every message deleted, the unknown account's too", || in_queue(&a, &url) == 0);
     // Both changes may share one post (the window tells what it holds together).
     let pending = "SELECT count(*) FROM notifications WHERE status <> 'sent'";
-    wait_for(&a, "the Slack posts", || !server.requests().is_empty() && count(&db, pending) == 0);
+    wait_for(&a, "the Slack posts", || !server.requests().is_empty() && count(db, pending) == 0);
     let text = log(&a);
     assert!(
         text.contains("for workspaces alpha (123456789012, 36 declared), beta (222222222222, 36 declared)"),
@@ -156,13 +157,12 @@ workspace "beta" {{
 
     // Nothing of one account in the other's workspace, nothing at all of the third account.
     let in_ws = |ws: &str, sg: &str| {
-        count(&db, &format!("SELECT count(*) FROM changes WHERE workspace = '{ws}' AND resource_id = '{sg}'"))
+        count(db, &format!("SELECT count(*) FROM changes WHERE workspace = '{ws}' AND resource_id = '{sg}'"))
     };
     assert_eq!((in_ws("beta", &sg_a), in_ws("alpha", &sg_b)), (0, 0));
-    let events = "SELECT group_concat(event_id || ' ' || account, ', ') FROM
-        (SELECT event_id, account FROM changes WHERE source = 'cloudtrail' ORDER BY event_id)";
-    let recorded: String = rusqlite::Connection::open(&db).unwrap().query_row(events, [], |r| r.get(0)).unwrap();
-    assert_eq!(recorded, format!("acct-a 123456789012, acct-b {ACCOUNT_B}"));
+    let recorded = db.pairs("SELECT event_id, account FROM changes WHERE source = 'cloudtrail' ORDER BY event_id");
+    let want = [("acct-a", "123456789012"), ("acct-b", ACCOUNT_B)].map(|(e, a)| (e.to_owned(), a.to_owned()));
+    assert_eq!(recorded, want);
     let reqs = server.requests();
     let told = |sg: &str, who: &str| reqs.iter().filter(|r| r.body.contains(sg) && r.body.contains(who)).count();
     assert_eq!((told(&sg_a, "night-shift"), told(&sg_b, "night-shift-b")), (1, 1), "{reqs:#?}");
@@ -174,7 +174,7 @@ fn several_watch_processes_on_one_queue_split_its_messages_and_record_each_event
     let sg = estate.id("sg_web");
     let url = queue(&estate, 30);
     let server = WebhookServer::start();
-    let db = estate.path("history.db");
+    let db = estate.history();
     estate.drift(&["open-rdp"]);
     let start = |n: usize| -> Child {
         let child = start_with(&estate, &url, &server, &[], &["--metrics-addr", "127.0.0.1:0"]);
@@ -187,18 +187,18 @@ fn several_watch_processes_on_one_queue_split_its_messages_and_record_each_event
     bodies.extend((0..10).map(|i| eventbridge(&format!("split-{i}"), &sg).to_string()));
     send(&estate, &url, &bodies);
     let recorded = "SELECT count(*) FROM changes WHERE source = 'cloudtrail'";
-    wait_for(&estate, "every event recorded", || count(&db, recorded) == 40);
+    wait_for(&estate, "every event recorded", || count(db, recorded) == 40);
     wait_for(&estate, "the queue emptied", || in_queue(&estate, &url) == 0);
     // Each process's metrics, by the address it printed.
     let pages = metrics_pages(&estate);
     stop(&estate, first);
     stop(&estate, second);
-    assert_eq!(count(&db, recorded), 40, "each event once");
-    assert_eq!(count(&db, "SELECT count(*) FROM changes WHERE source = 'scan'"), 1, "one drift");
+    assert_eq!(count(db, recorded), 40, "each event once");
+    assert_eq!(count(db, "SELECT count(*) FROM changes WHERE source = 'scan'"), 1, "one drift");
     let received: Vec<u64> = pages.iter().map(|p| sample(p, "driftscan_watch_messages_received_total")).collect();
     assert_eq!(received.len(), 2);
     assert!(received.iter().all(|&n| n > 0), "both processes took messages: {received:?}");
     assert!(received.iter().sum::<u64>() >= 50, "{received:?}");
     let pending = "SELECT count(*) FROM notifications WHERE status IN ('pending', 'failed')";
-    assert_eq!(count(&db, pending), 0);
+    assert_eq!(count(db, pending), 0);
 }

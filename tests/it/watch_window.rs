@@ -37,7 +37,7 @@ fn forty_changes_of_one_script_over_several_polls_are_one_alert_naming_its_size(
     let estate = Estate::create();
     let url = queue(&estate, 30);
     let server = WebhookServer::start();
-    let db = estate.path("history.db");
+    let db = estate.history();
     let groups = mass(&estate, 40);
     // A window longer than the test: only the stop tells, so nothing depends on timing.
     let child = start_with(&estate, &url, &server, &[], &["--window", "5m"]);
@@ -51,13 +51,13 @@ fn forty_changes_of_one_script_over_several_polls_are_one_alert_naming_its_size(
     }
     let drifts = "SELECT count(*) FROM changes WHERE source = 'scan' AND kind = 'drifted' AND attribute = 'ingress'
         AND resource_id LIKE 'sg-%' AND resolved_at IS NULL";
-    wait_for(&estate, "every change recorded", || count(&db, drifts) == 40);
+    wait_for(&estate, "every change recorded", || count(db, drifts) == 40);
     // Held, not lost: the messages go once their events are committed, the alert waits.
     wait_for(&estate, "the messages deleted", || in_queue(&estate, &url) == 0);
     std::thread::sleep(Duration::from_secs(2));
     assert!(server.requests().is_empty(), "nothing told before the window closes: {:#?}", server.requests());
     let pending = "SELECT count(*) FROM notifications WHERE status IN ('pending', 'failed')";
-    assert!(count(&db, pending) >= 40, "what is held is queued in the history");
+    assert!(count(db, pending) >= 40, "what is held is queued in the history");
 
     // SIGTERM: what the window holds is told before exit 0, once.
     stop(&estate, child);
@@ -66,11 +66,11 @@ fn forty_changes_of_one_script_over_several_polls_are_one_alert_naming_its_size(
     let body = &reqs[0].body;
     assert!(body.contains("One cause, 40 changes"), "the alert names its size: {body}");
     assert!(body.contains("the same change on 40 resources: ingress"), "and its cause: {body}");
-    assert_eq!(count(&db, pending), 0, "nothing left waiting");
+    assert_eq!(count(db, pending), 0, "nothing left waiting");
     let sent = "SELECT count(*) FROM notifications WHERE status = 'sent'";
     let distinct = "SELECT count(DISTINCT change_id) FROM notifications WHERE status = 'sent'";
-    assert_eq!(count(&db, sent), count(&db, distinct), "nothing told twice");
-    assert!(count(&db, sent) >= 40);
+    assert_eq!(count(db, sent), count(db, distinct), "nothing told twice");
+    assert!(count(db, sent) >= 40);
 }
 
 #[test]
@@ -78,14 +78,14 @@ fn a_kill_while_holding_loses_nothing_and_the_next_start_tells_it_once() {
     let estate = Estate::create();
     let url = queue(&estate, 30);
     let server = WebhookServer::start();
-    let db = estate.path("history.db");
+    let db = estate.history();
     let groups = mass(&estate, 5);
     let mut child = start_with(&estate, &url, &server, &[], &["--window", "5m"]);
     let bodies: Vec<String> =
         groups.iter().enumerate().map(|(i, sg)| eventbridge(&format!("kill-{i}"), sg).to_string()).collect();
     send(&estate, &url, &bodies);
     let drifts = "SELECT count(*) FROM changes WHERE source = 'scan' AND kind = 'drifted' AND attribute = 'ingress'";
-    wait_for(&estate, "every change recorded", || count(&db, drifts) == 5);
+    wait_for(&estate, "every change recorded", || count(db, drifts) == 5);
     wait_for(&estate, "the messages deleted", || in_queue(&estate, &url) == 0);
     assert!(server.requests().is_empty(), "held");
     let _ = std::process::Command::new("kill").args(["-KILL", &child.id().to_string()]).status();
@@ -99,7 +99,7 @@ fn a_kill_while_holding_loses_nothing_and_the_next_start_tells_it_once() {
     let reqs = server.requests();
     assert_eq!(reqs.len(), 1, "{:#?}", reqs.iter().map(|r| &r.body).collect::<Vec<_>>());
     assert!(reqs[0].body.contains("One cause, 5 changes"), "{}", reqs[0].body);
-    assert_eq!(count(&db, "SELECT count(*) FROM notifications WHERE status IN ('pending', 'failed')"), 0);
+    assert_eq!(count(db, "SELECT count(*) FROM notifications WHERE status IN ('pending', 'failed')"), 0);
 }
 
 #[test]

@@ -75,7 +75,7 @@ fn two_accounts_states_in_s3_one_run_both_recorded() {
     std::fs::write(
         a.path("driftscan.hcl"),
         format!(
-            r#"history = "history.db"
+            r#"history = "{db}"
 
 workspace "alpha" {{
   states  = ["s3://tfstate/alpha/**/*.tfstate"]
@@ -87,7 +87,8 @@ workspace "beta" {{
   role_arn      = "{ROLE_B}"
   state_profile = "alpha"
 }}
-"#
+"#,
+            db = a.history_arg()
         ),
     )
     .unwrap();
@@ -131,25 +132,12 @@ workspace "beta" {{
     assert_eq!(c["account"], ACCOUNT_B);
     assert!(!out.stdout.contains("alpha-secret") && !out.stderr.contains("alpha-secret"));
 
-    let db = a.db();
-    let scans: Vec<(String, String)> = db
-        // Both workspaces run at once (the default, 4 at a time): either may record first.
-        .prepare("SELECT workspace, account FROM scans ORDER BY workspace")
-        .unwrap()
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
+    let db = a.history();
+    // Both workspaces run at once (the default, 4 at a time): either may record first.
+    let scans = db.pairs("SELECT workspace, account FROM scans ORDER BY workspace");
     assert_eq!(scans, [("alpha".into(), "123456789012".into()), ("beta".into(), ACCOUNT_B.into())]);
-    let (ws_name, account, state): (String, String, String) = db
-        .query_row("SELECT workspace, account, state FROM changes WHERE kind = 'drifted'", [], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-        })
-        .unwrap();
-    assert_eq!(
-        (ws_name.as_str(), account.as_str(), state.as_str()),
-        ("beta", ACCOUNT_B, "s3://tfstate/beta/infra/terraform.tfstate")
-    );
+    let drifted = db.table("SELECT workspace, account, state FROM changes WHERE kind = 'drifted'");
+    assert_eq!(drifted, [["beta", ACCOUNT_B, "s3://tfstate/beta/infra/terraform.tfstate"]]);
 
     // The report covers every workspace of the history; --workspace keeps one.
     let report = |extra: &[&str]| {
@@ -208,7 +196,7 @@ workspace "beta" {{
         out.stderr
     );
     assert_eq!(ws[1]["report"]["changes"][0]["status"], "carried");
-    let scans: i64 = a.db().query_row("SELECT count(*) FROM scans", [], |r| r.get(0)).unwrap();
+    let scans = a.history().count("SELECT count(*) FROM scans");
     assert_eq!(scans, 4);
 
     // One at a time gives the same outcomes, in the same order.
@@ -274,7 +262,8 @@ fn two_workspaces_on_one_account_are_warned_about() {
     let estate = Estate::create();
     let states = r#"["infra/terraform.tfstate", "envs/*/terraform.tfstate"]"#;
     let config = format!(
-        "history = \"history.db\"\n\nworkspace \"network\" {{\n  states = {states}\n}}\n\nworkspace \"apps\" {{\n  states = {states}\n}}\n"
+        "history = \"{db}\"\n\nworkspace \"network\" {{\n  states = {states}\n}}\n\nworkspace \"apps\" {{\n  states = {states}\n}}\n",
+        db = estate.history_arg()
     );
     std::fs::write(estate.path("driftscan.hcl"), config).unwrap();
     let out = run(&mut estate.command(&["scan", "--format", "json"]));

@@ -119,6 +119,11 @@ impl LockArgs {
     pub fn take(&self, db: &Location, file: Option<&Config>) -> Result<HistoryLock> {
         HistoryLock::acquire(db, self.timeout(file))
     }
+
+    /// As [`Self::take`] for a scan of `workspaces` (see [`HistoryLock::acquire_scan`]).
+    pub fn take_scan(&self, db: &Location, file: Option<&Config>, workspaces: &[String]) -> Result<HistoryLock> {
+        HistoryLock::acquire_scan(db, self.timeout(file), workspaces)
+    }
 }
 
 /// `--threshold`: where anomalous starts.

@@ -27,7 +27,7 @@ pub fn load_config(path: Option<&Path>) -> Result<Option<Config>> {
 
 /// A history that must already exist: reading one must not create an empty file.
 fn existing_history(db: &Location) -> Result<History> {
-    if !db.exists() {
+    if !db.exists()? {
         bail!("no history at {}: run `driftscan scan` first, or pass --db", db.display());
     }
     History::open(db)
@@ -35,7 +35,7 @@ fn existing_history(db: &Location) -> Result<History> {
 
 /// A history that must already exist, with its lock, for a command that writes it.
 fn existing_history_to_write(db: &Location, lock: &LockArgs, file: Option<&Config>) -> Result<(HistoryLock, History)> {
-    if !db.exists() {
+    if !db.exists()? {
         bail!("no history at {}: run `driftscan scan` first, or pass --db", db.display());
     }
     let lock = lock.take(db, file)?;

@@ -45,8 +45,10 @@ impl<'a> Wanted<'a> {
 pub fn scan(args: ScanArgs, file: Option<&Config>, now: DateTime<Utc>) -> Result<Exit> {
     let db = args.record.path(file);
     let configs = scan_configs(&Wanted::of_scan(&args), file, db.clone())?;
-    // Held until the run ends: a second run waits here, before any AWS call.
-    let _lock = db.as_ref().map(|db| args.lock.take(db, file)).transpose()?;
+    // Held until the run ends: a second run (of one of these workspaces, in a shared history)
+    // waits here, before any AWS call.
+    let workspaces: Vec<String> = configs.iter().map(|c| c.workspace.clone().unwrap_or_default()).collect();
+    let _lock = db.as_ref().map(|db| args.lock.take_scan(db, file, &workspaces)).transpose()?;
     let progress = Progress::for_stderr(args.quiet);
     let format = args.format.format;
     if configs[0].workspace.is_none() {
