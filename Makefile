@@ -76,15 +76,16 @@ PG_SUITE = alerts:: alerts_scan:: check:: faults:: fix:: history:: iam:: notify:
 	schedule:: secrets:: severity:: state_sources_scan:: storage_services:: suppress:: watch:: \
 	watch_accounts:: watch_window:: workspaces::
 
+PG_PASS = DRIFTSCAN_TEST_HISTORY=postgres CHROMIUM=$(CHROMIUM) $(CARGO) test $(CARGO_FLAGS) --test it -- \
+	$(PG_SUITE) --skip shared_history::
+
 test: venv chromium postgresql audit lint
 	CHROMIUM=$(CHROMIUM) $(CARGO) test $(CARGO_FLAGS)
-	DRIFTSCAN_TEST_HISTORY=postgres CHROMIUM=$(CHROMIUM) $(CARGO) test $(CARGO_FLAGS) --test it -- \
-		$(PG_SUITE) --skip shared_history::
+	$(PG_PASS)
 
 # Only the PostgreSQL pass, for working on the shared history.
 test-postgres: venv chromium postgresql
-	DRIFTSCAN_TEST_HISTORY=postgres CHROMIUM=$(CHROMIUM) $(CARGO) test $(CARGO_FLAGS) --test it -- \
-		$(PG_SUITE) --skip shared_history::
+	$(PG_PASS)
 
 # Deterministic (seeded): the figures in the README come from this.
 eval:

@@ -41,6 +41,16 @@ pub fn shared_timeout() -> Duration {
     SHARED_TIMEOUT.lock().map(|t| *t).unwrap_or(DEFAULT_TIMEOUT)
 }
 
+/// What a run that waited `timeout` for another says: "another driftscan run{doing}; ...",
+/// the same words for the file lock and a shared history's turns.
+pub fn gave_up(doing: &str, timeout: Duration) -> String {
+    format!(
+        "another driftscan run{doing}; waited {} s, giving up \
+         (raise --lock-timeout, or space the scheduled runs further apart)",
+        timeout.as_secs_f64().round()
+    )
+}
+
 /// Held for the whole run; released when dropped (or when the process ends).
 #[derive(Debug)]
 pub struct HistoryLock {
@@ -85,7 +95,7 @@ impl HistoryLock {
         workspaces: &[String],
     ) -> Result<HistoryLock> {
         let mut lock = Self::acquire(db, timeout)?;
-        lock._turns = crate::history::db::RunTurns::take(db, workspaces, timeout)?;
+        lock._turns = crate::history::db::RunTurns::take(db, workspaces)?;
         Ok(lock)
     }
 
@@ -112,12 +122,7 @@ impl HistoryLock {
                 let holder = std::fs::read_to_string(&path).unwrap_or_default();
                 let holder = holder.trim();
                 let who = if holder.is_empty() { String::new() } else { format!(" (pid {holder})") };
-                bail!(
-                    "{}: another driftscan run{who} is using this history; waited {} s, giving up \
-                     (raise --lock-timeout, or space the scheduled runs further apart)",
-                    db.display(),
-                    timeout.as_secs_f64().round()
-                );
+                bail!("{}: {}", db.display(), gave_up(&format!("{who} is using this history"), timeout));
             }
             std::thread::sleep(Duration::from_millis(100));
         }

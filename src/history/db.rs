@@ -508,11 +508,11 @@ impl Db {
 
 /// A scan's hold on the workspaces it scans in a shared history, for the whole run, as the file
 /// lock holds a SQLite history: a second run of one of them waits before its first AWS call,
-/// and gives up after `timeout` in the file lock's words. Runs of other workspaces never wait.
-/// The locks are the session's, on a connection of their own, so the server drops them when
-/// the run ends, however it ends. Keys apart from the recording's turns, which the same run
+/// and gives up after the lock timeout in the file lock's words. Runs of other workspaces never
+/// wait. Session turns on a connection of their own, so the server drops them when the run
+/// ends, however it ends; their keys are apart from the recording's turns, which the same run
 /// takes on its history's connection.
-pub struct RunTurns(#[allow(dead_code)] PgClient);
+pub struct RunTurns(#[allow(dead_code)] Db);
 
 impl std::fmt::Debug for RunTurns {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -522,34 +522,18 @@ impl std::fmt::Debug for RunTurns {
 
 impl RunTurns {
     /// Takes the turns, or `None` for a history that is not shared (a file: its lock does this).
-    pub fn take(db: &super::Location, workspaces: &[String], timeout: std::time::Duration) -> Result<Option<RunTurns>> {
+    pub fn take(db: &super::Location, workspaces: &[String]) -> Result<Option<RunTurns>> {
         let super::Location::Postgres(url) = db else { return Ok(None) };
-        let mut client = PgClient(Some(url.connect()?));
+        let turns = Db::postgres(url.connect()?);
         let mut names: Vec<&str> = workspaces.iter().map(String::as_str).collect();
         // One order for every run, so two runs of overlapping workspaces cannot wait on each other.
         names.sort_unstable();
         names.dedup();
-        let deadline = std::time::Instant::now() + timeout;
         for name in names {
-            let key = lock_key(&format!("scan run {name}"));
-            loop {
-                let got = client.call(|c| c.query_one("SELECT pg_try_advisory_lock($1)", &[&key]).map(|r| r.get(0)));
-                if got.map_err(|e| anyhow!("history {}: {}", db.display(), super::location::words(&e)))? {
-                    break;
-                }
-                if std::time::Instant::now() >= deadline {
-                    let what = if name.is_empty() { String::new() } else { format!(" of workspace {name:?}") };
-                    bail!(
-                        "{}: another driftscan run is scanning{what} into this history; waited {} s, giving up \
-                         (raise --lock-timeout, or space the scheduled runs further apart)",
-                        db.display(),
-                        timeout.as_secs_f64().round()
-                    );
-                }
-                std::thread::sleep(std::time::Duration::from_millis(100));
-            }
+            let what = if name.is_empty() { "a scan".to_owned() } else { format!("a scan of workspace {name}") };
+            turns.session_turn(&what).map_err(|e| anyhow!("{}: {e}", db.display()))?;
         }
-        Ok(Some(RunTurns(client)))
+        Ok(Some(RunTurns(turns)))
     }
 }
 
@@ -562,11 +546,7 @@ fn wait_ms() -> String {
 fn waited(e: anyhow::Error, doing: &str) -> anyhow::Error {
     let db = e.chain().find_map(|c| c.downcast_ref::<postgres::Error>()).and_then(|p| p.as_db_error());
     if db.is_some_and(|d| *d.code() == postgres::error::SqlState::LOCK_NOT_AVAILABLE) {
-        return anyhow!(
-            "another driftscan run is {doing}; waited {} s, giving up \
-             (raise --lock-timeout, or space the scheduled runs further apart)",
-            crate::lock::shared_timeout().as_secs_f64().round()
-        );
+        return anyhow!(crate::lock::gave_up(&format!(" is {doing}"), crate::lock::shared_timeout()));
     }
     anyhow!("waiting for another driftscan run {doing}: {}", short(&e))
 }

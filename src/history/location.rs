@@ -85,11 +85,10 @@ impl Location {
         match self {
             Location::File(p) => Ok(p.exists()),
             Location::Postgres(url) => {
-                let mut client = url.connect()?;
-                let sql = "SELECT to_regclass('driftscan_schema') IS NOT NULL";
-                let found = super::db::off_runtime(|| client.query_one(sql, &[]).map(|r| r.get::<_, bool>(0)));
-                super::db::off_runtime(move || drop(client));
-                found.map_err(|e| anyhow!("history {}: {}", url.shown, words(&e)))
+                let db = super::db::Db::postgres(url.connect()?);
+                let version = super::schema::postgres_version(&db)
+                    .map_err(|e| anyhow!("history {}: {}", url.shown, crate::error::one_line(&e)))?;
+                Ok(version > 0)
             }
         }
     }

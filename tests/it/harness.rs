@@ -294,10 +294,7 @@ impl Estate {
 
     /// A scan with JSON out and the history in the scratch folder.
     pub fn scan(&self, extra: &[&str]) -> Run {
-        run(self
-            .command(&["scan", "--state", "infra/terraform.tfstate", "--state", "envs/*/terraform.tfstate"])
-            .args(["--db", &self.history().arg(), "--format", "json"])
-            .args(self.with_history(extra)))
+        run(self.scan_command().args(["--db", &self.history_arg(), "--format", "json"]).args(self.with_history(extra)))
     }
 }
 

@@ -93,6 +93,11 @@ fn quote(arg: &std::ffi::OsStr) -> String {
     format!("'{}'", arg.to_string_lossy().replace('\'', "'\\''"))
 }
 
+/// A driftscan run with the test password where PostgreSQL looks for it, and no `~/.pgpass`.
+pub fn env(cmd: &mut Command) -> &mut Command {
+    cmd.env("PGPASSWORD", PASSWORD).env("PGPASSFILE", "/nonexistent/pgpass")
+}
+
 impl Pg {
     /// Starts a fresh cluster. Panics with the reason when it cannot.
     pub fn start() -> Pg {

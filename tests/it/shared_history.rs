@@ -39,11 +39,6 @@ fn file_db(estate: &Estate) -> rusqlite::Connection {
     rusqlite::Connection::open(estate.path("history.db")).expect("history db")
 }
 
-/// A driftscan run with the test password where PostgreSQL looks for it.
-fn pg_env(cmd: &mut Command) -> &mut Command {
-    cmd.env("PGPASSWORD", PASSWORD).env("PGPASSFILE", "/nonexistent/pgpass")
-}
-
 fn checked(r: Run) -> Run {
     assert!(!r.stdout.contains(PASSWORD) && !r.stderr.contains(PASSWORD), "the password reached the output");
     r
@@ -51,7 +46,8 @@ fn checked(r: Run) -> Run {
 
 fn scan(estate: &Estate, b: &Backend, now: &str) -> Value {
     let db = b.db();
-    let r = checked(run(pg_env(&mut estate.scan_command()).args(["--db", &db, "--format", "json", "--now", now])));
+    let r =
+        checked(run(crate::pg::env(&mut estate.scan_command()).args(["--db", &db, "--format", "json", "--now", now])));
     assert!(r.code == 0 || r.code == 2 || r.code == 3, "scan failed ({}): {}", r.code, r.stderr);
     r.json()
 }
@@ -83,7 +79,7 @@ fn lifecycle(b: Backend) {
 
     let counters = b.count(&estate, "SELECT count(*) FROM score_counters");
     assert!(counters > 0, "the scans taught the model");
-    let ack = checked(run(pg_env(&mut estate.command(&["ack", &id.to_string(), "--expected", "--db", &db]))));
+    let ack = checked(run(crate::pg::env(&mut estate.command(&["ack", &id.to_string(), "--expected", "--db", &db]))));
     assert_eq!(ack.code, 0, "{}", ack.stderr);
     assert_eq!(b.count(&estate, &format!("SELECT CAST(expected AS BIGINT) FROM changes WHERE id = {id}")), 1);
 
@@ -97,7 +93,7 @@ fn lifecycle(b: Backend) {
         "one change across four scans"
     );
 
-    let report = checked(run(pg_env(&mut estate.command(&[
+    let report = checked(run(crate::pg::env(&mut estate.command(&[
         "report",
         "--db",
         &db,
@@ -154,7 +150,7 @@ fn workspaces(n: usize) -> tempfile::TempDir {
 
 fn ws_scan(moto: &Moto, dir: &std::path::Path, db: &str, ws: &str) -> Command {
     let mut cmd = moto.driftscan();
-    pg_env(&mut cmd).current_dir(dir).args(["scan", "--workspace", ws, "--db", db, "--format", "json"]);
+    crate::pg::env(&mut cmd).current_dir(dir).args(["scan", "--workspace", ws, "--db", db, "--format", "json"]);
     cmd.args(["--now", "2026-11-24T10:00:00Z", "--notify", "off"]);
     cmd
 }
@@ -269,10 +265,12 @@ fn history_copy_round_trips_sqlite_to_postgres_to_sqlite() {
     estate.drift(&["resize-instance-again"]);
     scan(&estate, &Backend::Sqlite, "2026-11-24T11:00:00Z");
     let url = pg.url("driftscan");
-    let to_pg = checked(run(pg_env(&mut estate.command(&["history", "copy", "--from", "history.db", "--to", &url]))));
+    let to_pg =
+        checked(run(crate::pg::env(&mut estate.command(&["history", "copy", "--from", "history.db", "--to", &url]))));
     assert_eq!(to_pg.code, 0, "{}", to_pg.stderr);
     assert!(to_pg.stdout.contains("scans"), "{}", to_pg.stdout);
-    let back = checked(run(pg_env(&mut estate.command(&["history", "copy", "--from", &url, "--to", "back.db"]))));
+    let back =
+        checked(run(crate::pg::env(&mut estate.command(&["history", "copy", "--from", &url, "--to", "back.db"]))));
     assert_eq!(back.code, 0, "{}", back.stderr);
     let back_db = rusqlite::Connection::open(estate.path("back.db")).unwrap();
     for t in TABLES {
@@ -292,7 +290,8 @@ fn history_copy_round_trips_sqlite_to_postgres_to_sqlite() {
     let next = scan(&estate, &Backend::Postgres(pg), "2026-11-24T12:00:00Z");
     assert!(next["scan"]["id"].as_i64().unwrap() > 2, "{:#}", next["scan"]);
     // A target that holds a history is refused.
-    let again = run(pg_env(&mut estate.command(&["history", "copy", "--from", "history.db", "--to", "back.db"])));
+    let again =
+        run(crate::pg::env(&mut estate.command(&["history", "copy", "--from", "history.db", "--to", "back.db"])));
     assert_eq!(again.code, 1);
     assert!(again.stderr.contains("already holds a history"), "{}", again.stderr);
 }
@@ -324,7 +323,7 @@ fn tls_required_of_a_server_without_it_is_refused_and_a_newer_schema_too() {
     let pg = Pg::start();
     let dir = tempfile::tempdir().unwrap();
     let url = format!("postgres://{}@127.0.0.1:{}/driftscan?sslmode=require", crate::pg::USER, pg.port);
-    let out = run(pg_env(crate::harness::driftscan().current_dir(dir.path())).args(["report", "--db", &url]));
+    let out = run(crate::pg::env(crate::harness::driftscan().current_dir(dir.path())).args(["report", "--db", &url]));
     assert_eq!(out.code, 1, "{}", out.stderr);
     assert_eq!(out.stderr.trim().lines().count(), 1, "{}", out.stderr);
     assert!(out.stderr.contains("TLS") || out.stderr.contains("tls"), "{}", out.stderr);
@@ -332,7 +331,7 @@ fn tls_required_of_a_server_without_it_is_refused_and_a_newer_schema_too() {
     // An empty database holds no history yet: a report says so and creates nothing, as it
     // creates no file; the first run that records creates the schema.
     let url = pg.url("driftscan");
-    let none = run(pg_env(crate::harness::driftscan().current_dir(dir.path())).args(["report", "--db", &url]));
+    let none = run(crate::pg::env(crate::harness::driftscan().current_dir(dir.path())).args(["report", "--db", &url]));
     assert_eq!(none.code, 1, "{}", none.stderr);
     let shown = format!("no history at postgres://{}@127.0.0.1:{}/driftscan:", crate::pg::USER, pg.port);
     assert!(none.stderr.contains(&shown), "{}", none.stderr);
@@ -340,13 +339,13 @@ fn tls_required_of_a_server_without_it_is_refused_and_a_newer_schema_too() {
     assert_eq!(pg.count("driftscan", tables), 0);
     std::fs::write(dir.path().join("empty.json"), r#"{"Records": []}"#).unwrap();
     let learn = ["learn", "--cloudtrail", "empty.json", "--db", &url];
-    let first = run(pg_env(crate::harness::driftscan().current_dir(dir.path())).args(learn));
+    let first = run(crate::pg::env(crate::harness::driftscan().current_dir(dir.path())).args(learn));
     assert_eq!(first.code, 0, "{}", first.stderr);
     assert_eq!(pg.count("driftscan", "SELECT max(version)::bigint FROM driftscan_schema"), 7);
-    let first = run(pg_env(crate::harness::driftscan().current_dir(dir.path())).args(["report", "--db", &url]));
+    let first = run(crate::pg::env(crate::harness::driftscan().current_dir(dir.path())).args(["report", "--db", &url]));
     assert_eq!(first.code, 0, "{}", first.stderr);
     pg.client("driftscan").batch_execute("UPDATE driftscan_schema SET version = 99").unwrap();
-    let out = run(pg_env(crate::harness::driftscan().current_dir(dir.path())).args(["report", "--db", &url]));
+    let out = run(crate::pg::env(crate::harness::driftscan().current_dir(dir.path())).args(["report", "--db", &url]));
     assert_eq!(out.code, 1);
     assert!(out.stderr.contains("newer than this driftscan knows"), "{}", out.stderr);
 }

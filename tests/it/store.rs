@@ -79,10 +79,10 @@ impl History {
 
     /// Gives a driftscan run what it needs to reach this history.
     pub fn env<'c>(&self, cmd: &'c mut std::process::Command) -> &'c mut std::process::Command {
-        if let Place::Postgres { .. } = self.place {
-            cmd.env("PGPASSWORD", pg::PASSWORD).env("PGPASSFILE", "/nonexistent/pgpass");
+        match self.place {
+            Place::Postgres { .. } => pg::env(cmd),
+            Place::Sqlite(_) => cmd,
         }
-        cmd
     }
 
     /// Every row `sql` selects, each column as JSON (integers, reals, text, null).
